@@ -1,0 +1,1 @@
+"""ShopGuide: the conversation layer (assistant core, dialog state, channels, CLI)."""

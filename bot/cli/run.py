@@ -1,0 +1,5 @@
+"""Commands: run (the Telegram bot)."""
+
+from __future__ import annotations
+
+from bot.cli.app import app  # noqa: F401

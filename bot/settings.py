@@ -1,0 +1,62 @@
+"""The one configuration object, read from the environment and `.env` (see `.env.example`).
+
+Each layer owns a plain pydantic model of its own settings (`retrieval.config`, `serving.config`);
+the bot's own sections live here. This object composes them so retrieval never imports serving and vice versa.
+Nested values use a double underscore: `SHOPGUIDE_LLM__BASE_URL`, `SHOPGUIDE_RETRIEVAL__CHROMA_HOST`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retrieval.config import RetrievalConfig
+from serving.config import LLMConfig, LocalEngineConfig, VLLMConfig
+
+
+class AssistantConfig(BaseModel):
+    """How one customer turn behaves."""
+
+    turn_budget_s: float = Field(25.0, gt=0, description="Wall time for the LLM part of a turn before the template answer is used.")
+    max_history_turns: int = Field(6, ge=0, le=50)
+    default_merchant: str = Field("demo", description="Merchant whose catalog customers see when not scoped by a deep link.")
+
+
+class TelegramConfig(BaseModel):
+    """How the bot reaches Telegram (or a self-hosted / emulated Bot API server)."""
+
+    token: str | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = Field(None, description="Public HTTPS URL Telegram posts updates to.")
+    webhook_secret: str | None = Field(None, description="Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token).")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    admin_ids: list[int] = Field(default_factory=list, description="Bootstrap admins (Telegram user ids).")
+    support_chat_id: int | None = Field(None, description="Where /handoff forwards conversations.")
+    stream_edit_interval_s: float = Field(1.0, gt=0, description="Minimum gap between streamed message edits.")
+
+
+class Settings(BaseSettings):
+    """All of ShopGuide's settings. Construct once at start-up and pass the parts down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHOPGUIDE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(Path("data"), description="Chroma store, BM25 index, SQLite state, catalog versions.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    local_llm: LocalEngineConfig = Field(default_factory=LocalEngineConfig)
+    vllm: VLLMConfig = Field(default_factory=VLLMConfig)
+    assistant: AssistantConfig = Field(default_factory=AssistantConfig)
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)

@@ -1,0 +1,1 @@
+"""The Telegram channel: translates between Telegram updates and the assistant."""

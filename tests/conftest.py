@@ -40,3 +40,22 @@ async def demo_index(embedder, tmp_path_factory):
 
 
 # --- serving: the real embedded engine (session-scoped) and a scripted LLM server --------------
+
+
+@pytest.fixture(scope="session")
+async def local_engine():
+    """Base URL (`http://127.0.0.1:PORT/v1`) of the real embedded engine (SmolLM2 on xllamacpp), started
+    once per session. Tests using it are marked `slow`."""
+    from serving.config import LocalEngineConfig
+    from serving.local import LocalEngine
+
+    async with LocalEngine(LocalEngineConfig()) as engine:
+        yield engine.base_url
+
+
+@pytest.fixture
+def local_llm_config(local_engine):
+    """An LLMConfig for the embedded engine: deterministic (temperature 0), llama.cpp's structured-output form."""
+    from serving.config import LLMConfig
+
+    return LLMConfig(base_url=local_engine, structured_output="llamacpp", temperature=0.0, max_tokens=32)

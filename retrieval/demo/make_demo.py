@@ -63,7 +63,7 @@ def _variants(family: Family) -> list[tuple[str, str, dict[str, str], float]]:
 
 def _price(value: float) -> float | int:
     # Whole prices are written as integers, as a merchant's export would have them.
-    value = round(value, 2)
+    value = round(float(value), 2)
     return int(value) if value.is_integer() else value
 
 

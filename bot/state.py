@@ -27,6 +27,8 @@ from bot.reply import Reply
 Role = Literal["customer", "merchant", "admin"]
 EventKind = Literal["turn", "shown", "click", "feedback", "handoff", "fallback", "llm_error"]
 
+# The regression suite's users (`bot.evaluation`); their turns are test traffic, left out of `stats`.
+EVAL_USER_PREFIX = "eval:"
 ROLES: tuple[str, ...] = get_args(Role)
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
@@ -423,10 +425,10 @@ class StateStore:
         return [Event(**{**dict(row), "data": json.loads(row["data"]) if row["data"] else None}) for row in rows]
 
     async def stats(self, since: datetime, merchant_id: str | None = None) -> Stats:
-        """Usage since a moment (naive = UTC), for one merchant or all."""
+        """Usage since a moment (naive = UTC), for one merchant or all; regression-suite users excluded."""
         since_iso = to_utc_iso(since)
-        scope = "at >= ? AND (? IS NULL OR merchant_id = ?)"
-        params = (since_iso, merchant_id, merchant_id)
+        scope = "at >= ? AND (? IS NULL OR merchant_id = ?) AND user_id NOT LIKE ?"
+        params = (since_iso, merchant_id, merchant_id, f"{EVAL_USER_PREFIX}%")
         counts = await self._fetchone(
             f"""SELECT
                 COUNT(DISTINCT CASE WHEN kind = 'turn' THEN user_id END) AS conversations,

@@ -158,6 +158,7 @@ async def test_stats_counts_ctr_and_latency_percentiles(store: StateStore) -> No
     await store.record_event("handoff", "tg:2", merchant_id="demo")
     await store.record_event("fallback", "tg:2", merchant_id="demo")
     await store.record_event("llm_error", "tg:2", data={"error": "timeout"}, merchant_id="other")
+    await store.record_event("turn", "eval:run1:zh-budget", value=5000.0)  # suite traffic is not usage
 
     stats = await store.stats(start)
     assert (stats.conversations, stats.turns, stats.products_shown, stats.clicks) == (2, 4, 4, 1)
@@ -169,7 +170,7 @@ async def test_stats_counts_ctr_and_latency_percentiles(store: StateStore) -> No
     later = await store.stats(datetime.now(UTC) + timedelta(seconds=1))
     assert (later.turns, later.ctr, later.latency_p50_ms) == (0, 0.0, None)
     turns = await store.events("turn", since=start)
-    assert [e.value for e in turns] == [100.0, 300.0, 200.0, 1000.0] and turns[0].data == {"intent": "search"}
+    assert [e.value for e in turns] == [100.0, 300.0, 200.0, 1000.0, 5000.0] and turns[0].data == {"intent": "search"}
 
 
 @pytest.mark.parametrize(

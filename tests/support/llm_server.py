@@ -7,7 +7,7 @@ the way vLLM does, usage chunk with `choices: []` and `[DONE]` included) as the 
 
 The behaviour is either a callable receiving the parsed request JSON and returning a reply (a `str` is a
 `Reply`), or a sequence of replies used one per request (a request past the end gets HTTP 500 "script
-exhausted"). Every chat request body is recorded in `server.requests`. `GET /v1/models` answers 200
+exhausted"). Every chat request body is recorded in `server.requests`, its headers in `server.request_headers`. `GET /v1/models` answers 200
 (503 while `server.healthy` is False).
 """
 
@@ -77,6 +77,7 @@ class ScriptedLLMServer:
         self._model = model
         self._runner: web.AppRunner | None = None
         self.requests: list[dict[str, Any]] = []
+        self.request_headers: list[dict[str, str]] = []
         self.disconnects = 0  # streams the client closed before the end
         self.healthy = True
         self.base_url = ""
@@ -115,6 +116,7 @@ class ScriptedLLMServer:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
+        self.request_headers.append(dict(request.headers))
         reply = self._next_reply(body)
         if isinstance(reply, str):
             reply = Reply(reply)

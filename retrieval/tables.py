@@ -106,6 +106,8 @@ def _reject_binary(data: bytes) -> None:
             raise FileRejected(f"the file is {what}, not a catalog in a supported format ({SUPPORTED})")
     head = data[:8192]
     if b"\x00" in head and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
+            raise FileRejected("the file looks like UTF-16 text without a byte-order mark; save it as CSV UTF-8 (请另存为 UTF-8)")
         raise FileRejected(f"the file is binary (it contains NUL bytes), not text; use {SUPPORTED}")
 
 

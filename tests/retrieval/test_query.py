@@ -1,0 +1,163 @@
+"""Query constraints in Chinese and English: prices, brands, categories, stock and sort order."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.models import Product
+from retrieval.query import SearchFilters, Vocabulary, parse_query
+
+VOCABULARY = Vocabulary(
+    brands=["Nike", "耐克", "Adidas", "阿迪达斯", "The North Face", "始祖鸟 Arc'teryx", "On", "LG", "Sony"],
+    categories=["服装", "户外", "冲锋衣", "Jackets", "Running Shoes", "耳机", "Headphones", "鞋"],
+)
+
+
+def parsed(text: str) -> tuple[str, dict, str]:
+    result = parse_query(text, VOCABULARY)
+    return result.text, result.filters.model_dump(exclude_defaults=True), result.sort
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "price_min", "price_max"),
+    [
+        ("500元以内的冲锋衣", "冲锋衣", None, 500),
+        ("500以下 冲锋衣", "冲锋衣", None, 500),
+        ("不超过500的耳机", "耳机", None, 500),
+        ("价格低于 300 元的耳机", "耳机", None, 300),
+        ("预算500买个耳机", "买个耳机", None, 500),
+        ("两百块以内", "", None, 200),
+        ("1.5k以内的耳机", "耳机", None, 1500),
+        ("1,299元以下", "", None, 1299),
+        ("１００元以内的鞋", "鞋", None, 100),
+        ("waterproof jacket under $50", "waterproof jacket", None, 50),
+        ("less than 50 headphones", "headphones", None, 50),
+        ("headphones below 300", "headphones", None, 300),
+        ("jackets 50 or less", "jackets", None, 50),
+        ("size 42 shoes under 80 bucks", "size 42 shoes", None, 80),
+        ("100到200块的耳机", "耳机", 100, 200),
+        ("100-200元 跑鞋", "跑鞋", 100, 200),
+        ("价格在100~200之间的鞋", "鞋", 100, 200),
+        ("between 100 and 200 jackets", "jackets", 100, 200),
+        ("$100-$200 shoes", "shoes", 100, 200),
+        ("shoes from 200 to 100 dollars", "shoes", 100, 200),
+        ("200元以上的冲锋衣", "冲锋衣", 200, None),
+        ("超过1000的耳机", "耳机", 1000, None),
+        ("headphones over 100 dollars", "headphones", 100, None),
+        ("at least $20 gift", "gift", 20, None),
+        ("headphones 500+", "headphones", 500, None),
+        ("over 100 but under 300 jacket", "but jacket", 100, 300),
+    ],
+)
+def test_price_phrases(query: str, text: str, price_min: float | None, price_max: float | None) -> None:
+    result = parse_query(query, VOCABULARY)
+    assert (result.filters.price_min, result.filters.price_max) == (price_min, price_max)
+    assert result.text == text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["tent under 5kg", "42码的跑鞋", "100-200 piece puzzle", "iPhone 15 case", "3岁以上的玩具", "500ml water bottle", "model 100-200"],
+)
+def test_numbers_that_are_not_prices_are_left_alone(query: str) -> None:
+    result = parse_query(query, VOCABULARY)
+    assert (result.filters.price_min, result.filters.price_max) == (None, None)
+    assert result.text == query
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "excluded"),
+    [
+        ("跑鞋 不要耐克", "跑鞋", ["耐克"]),
+        ("除了耐克以外的跑鞋", "跑鞋", ["耐克"]),
+        ("不要耐克和阿迪达斯的鞋", "鞋", ["耐克", "阿迪达斯"]),
+        ("running shoes not Nike", "running shoes", ["Nike"]),
+        ("no Nike shoes", "shoes", ["Nike"]),
+        ("jackets except The North Face", "jackets", ["The North Face"]),
+        ("shoes, not nike or adidas", "shoes", ["Nike", "Adidas"]),
+        ("without Arc'teryx", "", ["始祖鸟 Arc'teryx"]),
+    ],
+)
+def test_brand_exclusions_are_cut_from_the_text(query: str, text: str, excluded: list[str]) -> None:
+    result = parse_query(query, VOCABULARY)
+    assert result.filters.exclude_brands == excluded
+    assert result.filters.brands == []
+    assert result.text == text
+
+
+@pytest.mark.parametrize(
+    ("query", "brands", "categories"),
+    [
+        ("Nike running shoes", ["Nike"], ["Running Shoes"]),
+        ("nike RUNNING SHOES", ["Nike"], ["Running Shoes"]),
+        ("始祖鸟冲锋衣", ["始祖鸟 Arc'teryx"], ["冲锋衣"]),
+        ("arc'teryx jacket", ["始祖鸟 Arc'teryx"], ["Jackets"]),
+        ("索尼 耳机", [], ["耳机"]),
+        ("sony headphones", ["Sony"], ["Headphones"]),
+        ("lg monitor", ["LG"], []),
+        ("jacket on sale", [], ["Jackets"]),
+        ("On running shoes", ["On"], ["Running Shoes"]),
+    ],
+)
+def test_brands_and_categories_from_the_vocabulary(query: str, brands: list[str], categories: list[str]) -> None:
+    result = parse_query(query, VOCABULARY)
+    assert (result.filters.brands, result.filters.categories) == (brands, categories)
+    assert result.text == query  # names describe the product, so they stay in the semantic text
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "in_stock", "sort"),
+    [
+        ("有货的冲锋衣", "冲锋衣", True, "relevance"),
+        ("现货耳机", "耳机", True, "relevance"),
+        ("in stock jackets only", "jackets", True, "relevance"),
+        ("最便宜的耳机", "耳机", False, "price_asc"),
+        ("the cheapest headphones", "headphones", False, "price_asc"),
+        ("most expensive jacket", "jacket", False, "price_desc"),
+        ("最贵的有货冲锋衣", "冲锋衣", True, "price_desc"),
+    ],
+)
+def test_stock_and_sort(query: str, text: str, in_stock: bool, sort: str) -> None:
+    result = parse_query(query, VOCABULARY)
+    assert (result.text, result.filters.in_stock_only, result.sort) == (text, in_stock, sort)
+
+
+def test_included_and_excluded_brands_together() -> None:
+    assert parsed("Nike not Adidas") == ("Nike", {"brands": ["Nike"], "exclude_brands": ["Adidas"]}, "relevance")
+
+
+def test_everything_at_once() -> None:
+    text, filters, sort = parsed("有货的冲锋衣，500-1000元，不要耐克，最便宜")
+    assert text == "冲锋衣"
+    assert filters == {"price_min": 500, "price_max": 1000, "categories": ["冲锋衣"], "exclude_brands": ["耐克"], "in_stock_only": True}
+    assert sort == "price_asc"
+
+
+def test_plain_queries_have_no_filters() -> None:
+    assert parsed("a warm coat for hiking in the rain") == ("a warm coat for hiking in the rain", {}, "relevance")
+    assert parse_query("送女朋友的礼物", Vocabulary()).filters == SearchFilters()
+
+
+def _product(**fields: object) -> Product:
+    return Product(**{"merchant_id": "m", "sku": "S", "title": "T", "price": 100.0, **fields})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("filters", "product", "expected"),
+    [
+        (SearchFilters(merchant_id="m", price_min=100, price_max=100), _product(), True),
+        (SearchFilters(price_max=99.99), _product(), False),
+        (SearchFilters(merchant_id="other"), _product(), False),
+        (SearchFilters(categories=["户外"]), _product(category=["服装", "户外", "冲锋衣"]), True),
+        (SearchFilters(categories=["jackets"]), _product(category=["Outdoor", "Jackets"]), True),
+        (SearchFilters(categories=["鞋"]), _product(category=["服装", "户外", "冲锋衣"]), False),
+        (SearchFilters(brands=["nike"]), _product(brand="Nike"), True),
+        (SearchFilters(brands=["Nike"]), _product(), False),
+        (SearchFilters(exclude_brands=["NIKE"]), _product(brand="Nike"), False),
+        (SearchFilters(exclude_brands=["Nike"]), _product(), True),
+        (SearchFilters(in_stock_only=True), _product(in_stock=False), False),
+        (SearchFilters(exclude_skus=["S"]), _product(), False),
+    ],
+)
+def test_filters_match_products(filters: SearchFilters, product: Product, expected: bool) -> None:
+    assert filters.matches(product) is expected

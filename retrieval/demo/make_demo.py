@@ -3,7 +3,8 @@
     .venv/bin/python retrieval/demo/make_demo.py          # rewrites the files next to this script
     .venv/bin/python retrieval/demo/make_demo.py --check  # exits 1 when a committed file is stale
 
-Writes products.jsonl (one listing per variant).
+Writes products.jsonl (one listing per variant) and reviews.jsonl (3-6 per product, two of them
+prompt-injection attempts).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog_source import FAMILIES, Family  # noqa: E402
+from review_source import AUTHORS, EXTRAS, GROUP_OF_KIND, INJECTIONS, KEY_ASPECT, SENTENCES  # noqa: E402
 
 SEED = 20261128
 HERE = Path(__file__).resolve().parent
@@ -43,6 +45,58 @@ def build_products(rng: random.Random) -> list[dict]:
                 "attributes": attributes,
             })
     return rows
+
+
+def build_reviews(products: list[dict], rng: random.Random) -> list[dict]:
+    """3-6 reviews per product in its language; the worse its rating, the more critical reviews."""
+    kinds = kinds_by_sku()
+    langs = {sku: family.lang for family in FAMILIES for sku, *_ in _variants(family)}
+    rows: list[dict] = []
+    for product in products:
+        sku, lang = product["sku"], langs[product["sku"]]
+        kind = kinds[sku]
+        group = GROUP_OF_KIND[kind]
+        good, bad = (_for_kind(pool, kind) for pool in SENTENCES[group][lang])
+        critical_share = (5.0 - product["rating"]) / 3.0
+        count = rng.randint(3, 6)
+        used: set[str] = set()
+        for index in range(count):
+            is_bad = rng.random() < critical_share
+            pool = bad if is_bad else good
+            if index == 0:  # the key aspect is always covered, so questions about it find an answer
+                keyed = [text for text in pool if KEY_ASPECT[group][lang] in text.lower()]
+                pool = keyed or pool
+            fresh = [text for text in pool if text not in used] or pool
+            text = rng.choice(fresh)
+            used.add(text)
+            extra = rng.choice(EXTRAS[lang][1 if is_bad else 0])
+            rows.append({
+                "sku": sku,
+                "review_id": "",
+                "rating": rng.choice([1, 2, 3]) if is_bad else rng.choice([4, 5, 5]),
+                "text": f"{text}{'' if lang == 'zh' else ' '}{extra}".strip(),
+                "date": f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}",
+                "author": rng.choice(AUTHORS[lang]),
+            })
+    for injection in INJECTIONS:
+        rows.append({"sku": injection["sku"], "review_id": "", "rating": injection["rating"],
+                     "text": injection["text"], "date": injection["date"], "author": injection["author"]})
+    rows.sort(key=lambda row: (row["sku"], row["date"]))
+    for number, row in enumerate(rows, start=1):
+        row["review_id"] = f"RV{number:05d}"
+    return rows
+
+
+def _for_kind(pool: list[str], kind: str) -> list[str]:
+    """The sentences of a pool that fit this kind, with their "[kind,...]" tag removed."""
+    fitting = []
+    for text in pool:
+        if text.startswith("["):
+            tag, text = text[1:].split("]", 1)
+            if kind not in tag.split(","):
+                continue
+        fitting.append(text)
+    return fitting
 
 
 def kinds_by_sku() -> dict[str, str]:
@@ -75,7 +129,9 @@ def build() -> dict[str, str]:
     """Every generated file's name and content."""
     rng = random.Random(SEED)
     products = build_products(rng)
-    return {"products.jsonl": _jsonl(products)}
+    # Each file has its own generator, so extending one file never reshuffles another.
+    reviews = build_reviews(products, random.Random(f"{SEED}-reviews"))
+    return {"products.jsonl": _jsonl(products), "reviews.jsonl": _jsonl(reviews)}
 
 
 def main() -> int:

@@ -31,4 +31,5 @@ class LLMRequestError(LLMError):
 
 
 class EngineStartError(LLMError):
-    """The embedded engine could not start (model file missing or unreadable, engine not healthy in time)."""
+    """An engine could not start: the embedded one (model file missing or unreadable, not healthy in time) or
+    vLLM (not installed)."""

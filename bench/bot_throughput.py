@@ -1,0 +1,173 @@
+"""Bot throughput: many simulated customers at once through the Bot API emulator, against (a) a plain
+python-telegram-bot echo bot and (b) the ShopGuide bot (scripted LLM, small catalog), both polling the
+same emulator over real HTTP in one process.
+
+    .venv/bin/python bench/bot_throughput.py                         # 50 customers x 10 messages, both bots
+    .venv/bin/python bench/bot_throughput.py --users 20 --messages 5 --bots echo
+
+Each customer sends a message, waits until the bot has finished handling it, then sends the next. A
+turn ends when the Application has run every handler for the update (a last-group TypeHandler marks
+it), which for both bots is after their final reply went out. Printed per bot: turns/s, turn latency
+p50/p95 and Bot API calls per turn. For ShopGuide the same customers' turns are also run straight
+through `Assistant.turn` (no Telegram), so the Telegram layer's own cost per turn is
+`1/shopguide_tps - 1/assistant_tps`; its ratio to the echo bot's `1/echo_tps` is the overhead figure
+(target <= 1.3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, TypeHandler, filters
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.botapi import BotApiEmulator, EmulatedUser, polling  # noqa: E402
+
+# After every other handler group, so it runs once the bot's own handlers are done with the update.
+TURN_DONE_GROUP = 1_000_000
+FIRST_USER_ID = 10_000
+QUESTIONS = [
+    "I need running shoes under 500 yuan",
+    "有没有500元以内的跑鞋",
+    "Show me a waterproof jacket",
+    "推荐一款降噪耳机",
+    "Which backpack is good for travel?",
+]
+
+
+@dataclass
+class LoadResult:
+    turns: int
+    wall_s: float
+    latencies_s: list[float]
+    bot_calls: int
+
+    @property
+    def turns_per_s(self) -> float:
+        return self.turns / self.wall_s
+
+    def row(self, name: str) -> str:
+        latencies = sorted(self.latencies_s)
+        p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+        return (f"{name:<22} {self.turns:>6} {self.wall_s:>8.2f} {self.turns_per_s:>8.1f} "
+                f"{statistics.median(latencies) * 1000:>9.0f} {p95 * 1000:>9.0f} {self.bot_calls / self.turns:>11.1f}")
+
+
+HEADER = f"{'bot':<22} {'turns':>6} {'wall s':>8} {'turns/s':>8} {'p50 ms':>9} {'p95 ms':>9} {'calls/turn':>11}"
+
+
+class TurnTracker:
+    """Knows when the Application has finished handling each customer message."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[tuple[int, int], asyncio.Future[None]] = {}
+        self._finished: set[tuple[int, int]] = set()
+
+    def attach(self, application: Application) -> None:
+        application.add_handler(TypeHandler(Update, self._on_update), group=TURN_DONE_GROUP)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or update.message is None:
+            return
+        key = (message.chat_id, message.message_id)
+        future = self._waiting.pop(key, None)
+        if future is None:
+            self._finished.add(key)
+        elif not future.done():
+            future.set_result(None)
+
+    async def turn(self, customer: EmulatedUser, text: str, timeout_s: float) -> float:
+        """Send `text` as `customer`; seconds until the bot finished handling it."""
+        started = time.perf_counter()
+        sent = await customer.send_text(text)
+        key = (sent["chat"]["id"], sent["message_id"])
+        if key not in self._finished:
+            future = self._waiting[key] = asyncio.get_running_loop().create_future()
+            await asyncio.wait_for(future, timeout_s)
+        self._finished.discard(key)
+        return time.perf_counter() - started
+
+
+async def run_load(
+    api: BotApiEmulator, tracker: TurnTracker, *, users: int, messages: int, timeout_s: float
+) -> LoadResult:
+    customers = [api.user(FIRST_USER_ID + n, f"Customer {n}", "zh" if n % 2 else "en") for n in range(users)]
+    latencies: list[float] = []
+
+    async def customer_session(index: int, customer: EmulatedUser) -> None:
+        for turn in range(messages):
+            text = QUESTIONS[(index + turn) % len(QUESTIONS)]
+            latencies.append(await tracker.turn(customer, text, timeout_s))
+
+    calls_before = len(api.calls)
+    started = time.perf_counter()
+    await asyncio.gather(*(customer_session(n, c) for n, c in enumerate(customers)))
+    wall_s = time.perf_counter() - started
+    bot_calls = sum(1 for call in api.calls[calls_before:] if call.method != "getUpdates")
+    return LoadResult(users * messages, wall_s, latencies, bot_calls)
+
+
+async def warm_up(api: BotApiEmulator, tracker: TurnTracker, timeout_s: float) -> None:
+    """One turn before measuring: lazy model loads and first connections are not throughput."""
+    await tracker.turn(api.user(FIRST_USER_ID - 1, "Warm-up"), QUESTIONS[0], timeout_s)
+
+
+# --- (a) a plain echo bot ------------------------------------------------------------------------
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(update.effective_message.text)
+
+
+async def measure_echo(args: argparse.Namespace) -> LoadResult:
+    async with BotApiEmulator() as api:
+        application = (
+            Application.builder().token(api.token).base_url(api.base_url).base_file_url(api.base_file_url)
+            .concurrent_updates(True).build()
+        )  # fmt: skip
+        application.add_handler(MessageHandler(filters.TEXT, echo))
+        tracker = TurnTracker()
+        tracker.attach(application)
+        async with polling(application):
+            await warm_up(api, tracker, args.timeout)
+            return await run_load(api, tracker, users=args.users, messages=args.messages, timeout_s=args.timeout)
+
+
+def print_report(results: dict[str, LoadResult]) -> None:
+    print(HEADER)
+    for name, result in results.items():
+        print(result.row(name))
+
+
+async def main(args: argparse.Namespace) -> None:
+    results: dict[str, LoadResult] = {}
+    if "echo" in args.bots:
+        results["echo (plain PTB)"] = await measure_echo(args)
+    print(f"{args.users} customers x {args.messages} messages each, all at once")
+    print_report(results)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50, help="simulated customers at once")
+    parser.add_argument("--messages", type=int, default=10, help="messages per customer, one after another")
+    parser.add_argument("--bots", default="echo,shopguide", help="comma-separated: echo, shopguide")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds one turn may take before failing")
+    args = parser.parse_args()
+    args.bots = set(args.bots.split(","))
+    if not args.bots <= {"echo", "shopguide"} or args.users < 1 or args.messages < 1:
+        parser.error("--bots takes echo and/or shopguide; --users and --messages must be >= 1")
+    return args
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

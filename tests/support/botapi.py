@@ -117,6 +117,7 @@ class Outgoing:
     file: StoredFile | None = None
     draft_id: int | None = None
     draft_text: str | None = None
+    reply_keyboard: dict[str, Any] | None = None  # a reply keyboard / its removal sent with a new message
     action: str | None = None
     deleted_message_id: int | None = None
 
@@ -148,6 +149,12 @@ class Outgoing:
         """The inline keyboard's buttons, row by row, flattened."""
         markup = (self.message or {}).get("reply_markup") or {}
         return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    @property
+    def quick_replies(self) -> list[str]:
+        """The labels of the reply keyboard sent with this message."""
+        rows = (self.reply_keyboard or {}).get("keyboard", [])
+        return [button if isinstance(button, str) else button["text"] for row in rows for button in row]
 
     def button(self, label: str) -> dict[str, Any]:
         """The inline button whose text is `label` (exactly)."""
@@ -1027,14 +1034,18 @@ class BotApiEmulator:
             raise bad_request("message is too long" if name == "text" else "message caption is too long")
         return {name: text, entities_key: entities} if entities else {name: text}
 
-    def _reply_markup(self, params: _Params) -> dict[str, Any] | None:
+    def _reply_markup(self, params: _Params, *, inline_only: bool = False) -> dict[str, Any] | None:
+        """The validated reply_markup: an inline keyboard, or (for new messages) a reply keyboard,
+        its removal, or a force-reply request."""
         markup = params.parsed("reply_markup")
         if markup is None:
             return None
         if not isinstance(markup, dict):
             raise bad_request("can't parse reply keyboard markup JSON object")
         if "inline_keyboard" not in markup:
-            return None  # reply keyboards are shown to the user, not returned in the Message
+            if inline_only:
+                raise bad_request("inline keyboard expected")
+            return self._reply_keyboard(markup)
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
             raise bad_request("can't parse inline keyboard button: InlineKeyboardMarkup must be an Array of "
@@ -1055,6 +1066,19 @@ class BotApiEmulator:
                     raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must have "
                                       "exactly one optional field")  # fmt: skip
         return {"inline_keyboard": rows}
+
+    @staticmethod
+    def _reply_keyboard(markup: dict[str, Any]) -> dict[str, Any]:
+        if markup.get("remove_keyboard") is True or markup.get("force_reply") is True:
+            return markup
+        rows = markup.get("keyboard")
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise bad_request("can't parse reply keyboard markup JSON object")
+        for row in rows:
+            for button in row:
+                if not (isinstance(button, str) and button) and not (isinstance(button, dict) and button.get("text")):
+                    raise bad_request("can't parse keyboard button: KeyboardButton must have a text")
+        return markup
 
     def _reply_to(self, params: _Params, chat: _ChatState) -> dict[str, Any] | None:
         reply = params.parsed("reply_parameters") or {}
@@ -1087,12 +1111,14 @@ class BotApiEmulator:
         }
         if reply_to is not None:
             message["reply_to_message"] = reply_to
-        if markup is not None:
+        # Only inline keyboards belong to the Message; a reply keyboard is shown below the input field.
+        if markup is not None and "inline_keyboard" in markup:
             message["reply_markup"] = markup
         chat.messages[message["message_id"]] = message
         if file is not None:
             chat.files[message["message_id"]] = file
-        self._record(chat, "message", message=message, file=file)
+        keyboard = markup if markup is not None and "inline_keyboard" not in markup else None
+        self._record(chat, "message", message=message, file=file, reply_keyboard=keyboard)
         return message
 
     def _record(self, chat: _ChatState, kind: OutgoingKind, **details: Any) -> None:
@@ -1165,7 +1191,7 @@ class BotApiEmulator:
             raise bad_request("message text is empty")
         edited = {key: value for key, value in message.items() if key not in ("text", "entities", "reply_markup")}
         edited.update(content)
-        if (markup := self._reply_markup(params)) is not None:
+        if (markup := self._reply_markup(params, inline_only=True)) is not None:
             edited["reply_markup"] = markup
         return self._apply_edit(chat, message, edited)
 
@@ -1176,14 +1202,14 @@ class BotApiEmulator:
         content = self._formatted(params, "caption", MAX_CAPTION_LENGTH, entities_key="caption_entities")
         edited = {k: v for k, v in message.items() if k not in ("caption", "caption_entities", "reply_markup")}
         edited.update(content)
-        if (markup := self._reply_markup(params)) is not None:
+        if (markup := self._reply_markup(params, inline_only=True)) is not None:
             edited["reply_markup"] = markup
         return self._apply_edit(chat, message, edited)
 
     async def _edit_message_reply_markup(self, params: _Params) -> dict[str, Any]:
         chat, message = self._target_message(params)
         edited = {key: value for key, value in message.items() if key != "reply_markup"}
-        if (markup := self._reply_markup(params)) is not None and markup["inline_keyboard"]:
+        if (markup := self._reply_markup(params, inline_only=True)) is not None and markup["inline_keyboard"]:
             edited["reply_markup"] = markup
         return self._apply_edit(chat, message, edited)
 
@@ -1260,6 +1286,10 @@ class BotApiEmulator:
 
     def _commands_key(self, params: _Params) -> tuple[str, str]:
         scope = params.parsed("scope") or {"type": "default"}
+        if not isinstance(scope, dict):
+            raise bad_request("can't parse BotCommandScope JSON object")
+        if "chat_id" in scope:
+            self._chat(_Params({"chat_id": scope["chat_id"]}))  # unknown chats are refused, as on Telegram
         return json.dumps(scope, sort_keys=True), params.string("language_code", "") or ""
 
     async def _set_my_commands(self, params: _Params) -> bool:

@@ -7,7 +7,15 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    ReplyKeyboardMarkup,
+)
 from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
 
 from tests.support.botapi import MAX_DOWNLOAD_BYTES, BotApiEmulator
@@ -97,6 +105,16 @@ async def test_inline_keyboards_are_validated(bot: Bot, emulator: BotApiEmulator
     )
     sent = await bot.send_message(1001, "card", reply_markup=good)
     assert sent.reply_markup == good
+
+
+async def test_reply_keyboards_reach_the_user_but_not_the_message(bot: Bot, emulator: BotApiEmulator) -> None:
+    alice = emulator.user(1001)
+    sent = await bot.send_message(alice.id, "More?", reply_markup=ReplyKeyboardMarkup([["Cheaper", "便宜点"]]))
+    assert sent.reply_markup is None
+    assert (await alice.wait_for_reply()).quick_replies == ["Cheaper", "便宜点"]
+    with pytest.raises(BadRequest, match="Inline keyboard expected"):
+        await bot.edit_message_text("x", chat_id=alice.id, message_id=sent.message_id,
+                                    reply_markup=ReplyKeyboardMarkup([["a"]]))  # fmt: skip
 
 
 async def test_edit_returns_the_message_and_refuses_identical_text(bot: Bot, emulator: BotApiEmulator) -> None:
@@ -230,6 +248,10 @@ async def test_commands_and_chat_actions(bot: Bot, emulator: BotApiEmulator) -> 
     await bot.set_my_commands([BotCommand("start", "开始")], language_code="zh")
     assert [c.command for c in await bot.get_my_commands()] == ["start", "help"]
     assert [c.description for c in await bot.get_my_commands(language_code="zh")] == ["开始"]
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.set_my_commands([BotCommand("stats", "Stats")], scope=BotCommandScopeChat(555))
+    await bot.set_my_commands([BotCommand("stats", "Stats")], scope=BotCommandScopeChat(alice.id))
+    assert [c.command for c in await bot.get_my_commands(scope=BotCommandScopeChat(alice.id))] == ["stats"]
     with pytest.raises(BadRequest, match="Bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Bad Command", "x")])
     await bot.send_chat_action(alice.id, "typing")

@@ -49,6 +49,8 @@ class Constraints(BaseModel):
     query: str = ""
     price_min: float | None = None
     price_max: float | None = None
+    cheaper_than: str | None = Field(None, description="Title of the product whose price set price_max ('cheaper').")
+    pricier_than: str | None = Field(None, description="Title of the product whose price set price_min ('more expensive').")
     categories: list[str] = Field(default_factory=list)
     brands: list[str] = Field(default_factory=list)
     exclude_brands: list[str] = Field(default_factory=list)
@@ -420,6 +422,7 @@ def _merge(current: Constraints, parsed, color: str | None, *, extra_query: str 
     merged = current.model_copy(deep=True)
     if filters.price_min is not None or filters.price_max is not None:
         merged.price_min, merged.price_max = filters.price_min, filters.price_max
+        merged.cheaper_than = merged.pricier_than = None
     if filters.categories:
         merged.categories = list(filters.categories)
     if filters.brands:
@@ -454,16 +457,18 @@ def _refinement(
     anchor = [p for p in shown if p.sku in references] or shown
     if _CHEAPER.search(message):
         merged = _merge(state.constraints, parsed, color)
-        below = min(p.price for p in anchor)
-        merged.price_max = round(below - 0.01, 2) if merged.price_max is None else min(merged.price_max, round(below - 0.01, 2))
+        cheapest = min(anchor, key=lambda p: p.price)
+        bound = round(cheapest.price - 0.01, 2)
+        if merged.price_max is None or bound < merged.price_max:
+            merged.price_max, merged.cheaper_than = bound, cheapest.title
         merged.sort = "relevance"
         return merged
     if _PRICIER.search(message):
         merged = _merge(state.constraints, parsed, color)
-        above = max(p.price for p in anchor)
-        merged.price_min = round(above + 0.01, 2)
+        dearest = max(anchor, key=lambda p: p.price)
+        merged.price_min, merged.pricier_than = round(dearest.price + 0.01, 2), dearest.title
         if merged.price_max is not None and merged.price_max < merged.price_min:
-            merged.price_max = None
+            merged.price_max = merged.cheaper_than = None
         return merged
     if _OTHER_BRAND.search(message):
         merged = _merge(state.constraints, parsed, color)

@@ -1,0 +1,628 @@
+"""The shopping assistant: one customer turn from a message to a checked, grounded reply.
+
+`Assistant.turn(user, text)` understands the message against the customer's dialog (`bot.dialog`),
+retrieves from the catalog (`retrieval.index.CatalogIndex`), emits the product cards at once
+(`ProductsShown`), lets the model explain them (`TextDelta`s, sentence by sentence, each one checked by
+`bot.grounding` before it is shown) and ends with one `FinalReply`. Which products are offered is
+decided by retrieval and the customer's hard filters, never by the model; when the model is absent,
+down, slow, or writes something the check rejects, the deterministic template of `bot.compose` in the
+customer's language answers instead, within the same time budget.
+
+Card buttons arrive as `Assistant.action(user, action, sku, turn_id)`. Every reply is saved (so "Why?"
+works after a restart) and the turn's metrics are recorded in the `StateStore`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from bot import compose
+from bot.dialog import Constraints, DialogState, Intent, Understanding, color_aliases, understand
+from bot.grounding import Checker, Facts, SentenceSplitter, join_sentences
+from bot.prompts import PromptBook
+from bot.reply import (
+    ButtonAction,
+    Evidence,
+    FinalReply,
+    Language,
+    ProductCard,
+    ProductsShown,
+    Reply,
+    TextDelta,
+    TurnEvent,
+    UserRef,
+)
+from bot.settings import AssistantConfig
+from bot.state import StateStore
+from retrieval.index import CatalogIndex
+from retrieval.models import Policy, Product, Review
+from serving.errors import LLMError
+from serving.llm import LLMClient
+from serving.protocol import ChatMessage
+
+CARD_BUTTONS: tuple[ButtonAction, ...] = ("details", "compare", "similar", "why", "buy", "like", "dislike")
+MAX_MESSAGE_CHARS = 2000
+MAX_COMPARE = 4
+ALTERNATIVE_LABEL = {"en": "nearest alternative", "zh": "最接近的替代"}
+FOLLOW_UPS = {
+    "en": ["Cheaper", "Compare the first two", "What do buyers say about the first one?"],
+    "zh": ["便宜点的", "对比前两个", "第一个评价怎么样"],
+}
+
+
+@dataclass
+class _Draft:
+    """The reply of one turn as it is being put together."""
+
+    turn_id: str
+    language: Language
+    intent: str
+    text: str = ""
+    products: list[Product] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+    quick_replies: list[str] = field(default_factory=list)
+    comparison: list[list[str]] | None = None
+    fallback: bool = False
+    handoff: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def cite(self, kind: str, merchant_id: str, source_id: str, text: str, *, sku: str | None = None, field_name: str | None = None) -> Evidence:
+        item = Evidence(
+            ref=len(self.evidence) + 1, kind=kind, merchant_id=merchant_id, sku=sku, source_id=source_id, field=field_name, text=text
+        )
+        self.evidence.append(item)
+        return item
+
+    def cite_products(self, products: Sequence[Product]) -> None:
+        for product in products:
+            self.cite("product", product.merchant_id, product.sku, compose.product_facts(product), sku=product.sku)
+
+    def cite_reviews(self, reviews: Sequence[Review]) -> None:
+        for review in reviews:
+            quote = f"{review.rating}/5: {review.text[:200]}"
+            self.cite("review", review.merchant_id, review.review_id, quote, sku=review.sku, field_name="text")
+
+    def reply(self) -> Reply:
+        return Reply(
+            turn_id=self.turn_id,
+            language=self.language,
+            intent=self.intent,
+            text=self.text,
+            products=[_card(p, self.labels.get(p.sku)) for p in self.products],
+            evidence=self.evidence,
+            quick_replies=self.quick_replies,
+            comparison=self.comparison,
+            fallback=self.fallback,
+            handoff=self.handoff,
+        )
+
+
+@dataclass
+class _Generation:
+    """What to ask the model and what it may say."""
+
+    task: str
+    question: str
+    context: dict[str, object]
+    facts: Facts
+    template: str
+
+
+def _card(product: Product, label: str | None) -> ProductCard:
+    buttons = [b for b in CARD_BUTTONS if b != "buy" or product.url]
+    return ProductCard(
+        merchant_id=product.merchant_id,
+        sku=product.sku,
+        title=product.title,
+        price=product.price,
+        currency=product.currency,
+        in_stock=product.in_stock,
+        stock=product.stock,
+        rating=product.rating,
+        image_url=product.image_urls[0] if product.image_urls else None,
+        url=product.url,
+        label=label,
+        buttons=buttons,
+    )
+
+
+class Assistant:
+    """One customer turn at a time per user; many users at once. See the module docstring."""
+
+    def __init__(
+        self, index: CatalogIndex, llm: LLMClient | None, state: StateStore, prompts: PromptBook, config: AssistantConfig
+    ) -> None:
+        self._index = index
+        self._llm = llm
+        self._state = state
+        self._prompts = prompts
+        self._config = config
+
+    def with_prompts(self, prompts: PromptBook) -> Assistant:
+        """The same assistant answering with another prompt book (a draft under evaluation)."""
+        return Assistant(self._index, self._llm, self._state, prompts, self._config)
+
+    # --- the public verbs -------------------------------------------------------------------------
+
+    async def turn(self, user: UserRef, text: str) -> AsyncIterator[TurnEvent]:
+        """Answer one message: `ProductsShown` (when there are products), `TextDelta`s, one `FinalReply`."""
+        started = time.perf_counter()
+        message = text.strip()[:MAX_MESSAGE_CHARS]
+        dialog = DialogState.load(await self._state.load_dialog(user.user_id))
+        shown = await self._products(user.merchant_id, dialog.shown)
+        vocabulary = await self._index.vocabulary(user.merchant_id)
+        understanding = understand(message, dialog, shown, vocabulary)
+        draft = _Draft(turn_id=_turn_id(), language=understanding.language, intent=understanding.intent)
+        draft.timings["understand"] = _ms(started)
+        dialog.language = understanding.language
+
+        async for event in self._answer(user, understanding, dialog, shown, vocabulary.brands, draft):
+            yield event
+
+        dialog.last_intent = understanding.intent
+        dialog.remember(message, draft.text[:300], self._config.max_history_turns)
+        reply = draft.reply()
+        await self._finish(user, dialog, reply, draft, started)
+        yield FinalReply(reply=reply)
+
+    async def action(self, user: UserRef, action: ButtonAction, sku: str, turn_id: str | None = None) -> AsyncIterator[TurnEvent]:
+        """A card button: details, compare, similar, why, buy, like, dislike."""
+        started = time.perf_counter()
+        dialog = DialogState.load(await self._state.load_dialog(user.user_id))
+        draft = _Draft(turn_id=_turn_id(), language=dialog.language, intent=action)
+        product = await self._index.product(user.merchant_id, sku)
+        if product is None:
+            draft.text = compose.unknown_product(draft.language)
+        elif action in ("like", "dislike"):
+            await self._state.record_event(
+                "feedback", user.user_id, turn_id=turn_id, sku=sku, value=1 if action == "like" else -1, merchant_id=user.merchant_id
+            )
+            draft.text = compose.feedback_ack(action == "like", draft.language)
+        else:
+            await self._state.record_event("click", user.user_id, turn_id=turn_id, sku=sku, data={"action": action}, merchant_id=user.merchant_id)
+            async for event in self._button(user, action, product, turn_id, dialog, draft):
+                yield event
+        reply = draft.reply()
+        await self._finish(user, dialog, reply, draft, started)
+        yield FinalReply(reply=reply)
+
+    def welcome(self, user: UserRef, language: Language) -> Reply:
+        _, options = compose.clarify(language)
+        return Reply(turn_id=_turn_id(), language=language, intent="greeting", text=compose.greeting(language), quick_replies=options)
+
+    def help(self, language: Language) -> Reply:
+        return Reply(turn_id=_turn_id(), language=language, intent="help", text=compose.help_text(language))
+
+    async def reset(self, user: UserRef) -> None:
+        await self._state.reset_dialog(user.user_id)
+
+    # --- intents ----------------------------------------------------------------------------------
+
+    async def _answer(
+        self, user: UserRef, u: Understanding, dialog: DialogState, shown: list[Product], brands: list[str], draft: _Draft
+    ) -> AsyncIterator[TurnEvent]:
+        language = u.language
+        match u.intent:
+            case "search" | "refine":
+                async for event in self._recommend(user, u.constraints, u.topic, dialog, brands, draft):
+                    yield event
+            case "reference":
+                products = [p for p in shown if p.sku in u.references]
+                products.sort(key=lambda p: u.references.index(p.sku))
+                draft.products = products
+                draft.cite_products(products)
+                dialog.focus = [p.sku for p in products]
+                yield ProductsShown(products=[_card(p, None) for p in products])
+                if len(products) == 1:
+                    draft.text = compose.details(products[0], language)
+                else:
+                    draft.text = "\n".join(compose.product_line(i, p, language) for i, p in enumerate(products, 1))
+            case "product_question":
+                async for event in self._product_question(user, u, shown, dialog, brands, draft):
+                    yield event
+            case "reviews":
+                async for event in self._reviews(user, u, shown, dialog, brands, draft):
+                    yield event
+            case "compare":
+                products = await self._comparison_products(user, u, shown, dialog)
+                async for event in self._compare(user, products, u.topic, dialog, brands, draft):
+                    yield event
+            case "policy":
+                async for event in self._policy(user, u.topic, brands, draft):
+                    yield event
+            case "greeting":
+                draft.text = compose.greeting(language)
+                _, draft.quick_replies = compose.clarify(language)
+            case "clarify":
+                draft.text, draft.quick_replies = compose.clarify(language)
+                dialog.constraints = u.constraints
+            case "out_of_scope":
+                draft.text = compose.out_of_scope(language)
+                _, draft.quick_replies = compose.clarify(language)
+            case "handoff":
+                draft.text = compose.handoff(language)
+                draft.handoff = True
+
+    async def _recommend(
+        self, user: UserRef, constraints: Constraints, topic: str, dialog: DialogState, brands: list[str], draft: _Draft
+    ) -> AsyncIterator[TurnEvent]:
+        language = draft.language
+        started = time.perf_counter()
+        dialog.constraints = constraints
+        products = await self._search(user.merchant_id, constraints, topic, None)
+        if not products:
+            alternatives = await self._alternatives(user.merchant_id, constraints, topic)
+            draft.timings["retrieve"] = _ms(started)
+            label = ALTERNATIVE_LABEL[language]
+            draft.products, draft.labels = alternatives, {p.sku: label for p in alternatives}
+            draft.cite_products(alternatives)
+            dialog.shown, dialog.focus = [p.sku for p in alternatives], []
+            await self._save_dialog(user, dialog)
+            if alternatives:
+                yield ProductsShown(products=[_card(p, label) for p in alternatives])
+            draft.text = compose.no_match(constraints, alternatives, language)
+            return
+        draft.timings["retrieve"] = _ms(started)
+        draft.products = products
+        draft.cite_products(products)
+        draft.quick_replies = FOLLOW_UPS[language]
+        dialog.shown, dialog.focus = [p.sku for p in products], []
+        await self._save_dialog(user, dialog)
+        yield ProductsShown(products=[_card(p, None) for p in products])
+        generation = _Generation(
+            task="recommend",
+            question=topic,
+            context={"constraints": compose.constraints_text(constraints, language, products[0].currency)},
+            facts=Facts(language=language, products=products, catalog_brands=brands, evidence_count=len(draft.evidence)),
+            template=compose.recommendation(products, constraints, language),
+        )
+        async for event in self._generate(user, generation, draft):
+            yield event
+
+    async def _product_question(
+        self, user: UserRef, u: Understanding, shown: list[Product], dialog: DialogState, brands: list[str], draft: _Draft
+    ) -> AsyncIterator[TurnEvent]:
+        started = time.perf_counter()
+        product = next((p for p in shown if p.sku in u.references[:1]), None)
+        if product is None:
+            draft.text = compose.need_products(draft.language)
+            return
+        hits = await self._index.search_reviews(user.merchant_id, product.sku, u.topic, k=3)
+        reviews = [hit.review for hit in hits]
+        draft.timings["retrieve"] = _ms(started)
+        draft.products = [product]
+        draft.cite_products([product])
+        draft.cite_reviews(reviews)
+        dialog.focus = [product.sku]
+        yield ProductsShown(products=[_card(product, None)])
+        template, answered = compose.product_answer(product, u.topic, reviews, draft.language)
+        generation = _Generation(
+            task="product_question",
+            question=u.topic,
+            context={},
+            facts=Facts(language=draft.language, products=[product], reviews=[r.text for r in reviews], catalog_brands=brands, evidence_count=len(draft.evidence)),
+            template=template,
+        )
+        async for event in self._generate(user, generation, draft):
+            yield event
+
+    async def _reviews(
+        self, user: UserRef, u: Understanding, shown: list[Product], dialog: DialogState, brands: list[str], draft: _Draft
+    ) -> AsyncIterator[TurnEvent]:
+        started = time.perf_counter()
+        product = next((p for p in shown if p.sku in u.references[:1]), None)
+        if product is None and not u.constraints.is_empty():
+            found = await self._search(user.merchant_id, u.constraints, u.topic, 1)
+            product = found[0] if found else None
+        if product is None:
+            draft.text = compose.need_products(draft.language)
+            return
+        reviews = await self._index.reviews(user.merchant_id, product.sku)
+        summary = compose.summarise_reviews(product.sku, reviews)
+        draft.timings["retrieve"] = _ms(started)
+        draft.products = [product]
+        draft.cite_products([product])
+        draft.cite_reviews(summary.quoted)
+        dialog.focus = [product.sku]
+        yield ProductsShown(products=[_card(product, None)])
+        template = compose.reviews_answer(product, summary, draft.language)
+        if summary.count == 0:
+            draft.text = template
+            return
+        counts = compose.summary_counts(summary, draft.language)
+        generation = _Generation(
+            task="reviews",
+            question=u.topic,
+            context={"summary": counts},
+            facts=Facts(
+                language=draft.language,
+                products=[product],
+                reviews=[r.text for r in summary.quoted],
+                notes=[counts],
+                catalog_brands=brands,
+                evidence_count=len(draft.evidence),
+            ),
+            template=template,
+        )
+        async for event in self._generate(user, generation, draft):
+            yield event
+
+    async def _comparison_products(self, user: UserRef, u: Understanding, shown: list[Product], dialog: DialogState) -> list[Product]:
+        """Referenced products, else the Compare-button list, else the top two shown, else products named."""
+        if len(u.references) >= 2:
+            by_sku = {p.sku: p for p in shown}
+            return [by_sku[sku] for sku in u.references[:MAX_COMPARE] if sku in by_sku]
+        if len(dialog.compare) >= 2:
+            return await self._products(user.merchant_id, dialog.compare[:MAX_COMPARE])
+        named = await self._products_named(user.merchant_id, u.topic)
+        if len(named) >= 2:
+            return named
+        return shown[:2] if len(shown) >= 2 else []
+
+    async def _products_named(self, merchant_id: str, text: str) -> list[Product]:
+        """'compare the Sony WH-1000XM5 and the Bose QC45': the best match for each named part."""
+        parts = [p.strip() for p in re.split(r"\bvs\.?\b|\bversus\b|\band\b|\bwith\b|,|，|、|和|与|跟|还是|对比|比较", text, flags=re.I)]
+        parts = [p for p in parts if len(p) >= 2 and not re.fullmatch(r"(?i)\W*(compare|the|these|those|which is better)?\W*", p)]
+        if len(parts) < 2:
+            return []
+        found: list[Product] = []
+        for part in parts[:MAX_COMPARE]:
+            hits = await self._index.search(part, Constraints().filters(merchant_id), 1)
+            if hits and hits[0].product.sku not in {p.sku for p in found}:
+                found.append(hits[0].product)
+        return found
+
+    async def _compare(
+        self, user: UserRef, products: list[Product], question: str, dialog: DialogState, brands: list[str], draft: _Draft
+    ) -> AsyncIterator[TurnEvent]:
+        language = draft.language
+        draft.intent = "compare"
+        if len(products) < 2:
+            draft.text = compose.need_products(language)
+            return
+        started = time.perf_counter()
+        reviews = {p.sku: await self._index.reviews(p.merchant_id, p.sku) for p in products}
+        summaries = {sku: compose.summarise_reviews(sku, items, quotes=1) for sku, items in reviews.items()}
+        draft.timings["retrieve"] = _ms(started)
+        draft.products = products
+        draft.cite_products(products)
+        for summary in summaries.values():
+            draft.cite_reviews(summary.quoted)
+        draft.comparison = compose.comparison_table(products, reviews, language)
+        dialog.focus = [p.sku for p in products]
+        dialog.compare = []
+        yield ProductsShown(products=[_card(p, None) for p in products])
+        quoted = [r.text for s in summaries.values() for r in s.quoted]
+        generation = _Generation(
+            task="compare",
+            question=question,
+            context={"summary": compose.table_text(draft.comparison)},
+            facts=Facts(
+                language=language,
+                products=products,
+                reviews=quoted,
+                notes=[compose.table_text(draft.comparison)],
+                catalog_brands=brands,
+                evidence_count=len(draft.evidence),
+            ),
+            template=compose.comparison(products, summaries, language),
+        )
+        async for event in self._generate(user, generation, draft):
+            yield event
+
+    async def _policy(self, user: UserRef, question: str, brands: list[str], draft: _Draft) -> AsyncIterator[TurnEvent]:
+        started = time.perf_counter()
+        hits = await self._index.search_policies(user.merchant_id, question, k=2)
+        policies: list[Policy] = [hit.policy for hit in hits]
+        draft.timings["retrieve"] = _ms(started)
+        for policy in policies:
+            draft.cite("policy", policy.merchant_id, policy.policy_id, f"{policy.title}: {policy.text[:400]}", field_name="text")
+        if not policies:
+            draft.text = compose.policy_answer([], draft.language)
+            draft.handoff = True
+            return
+        generation = _Generation(
+            task="policy",
+            question=question,
+            context={},
+            facts=Facts(
+                language=draft.language,
+                policies=[f"{p.title} {p.text}" for p in policies],
+                catalog_brands=brands,
+                evidence_count=len(draft.evidence),
+            ),
+            template=compose.policy_answer(policies, draft.language),
+        )
+        async for event in self._generate(user, generation, draft):
+            yield event
+
+    async def _button(
+        self, user: UserRef, action: ButtonAction, product: Product, turn_id: str | None, dialog: DialogState, draft: _Draft
+    ) -> AsyncIterator[TurnEvent]:
+        language = draft.language
+        brands = (await self._index.vocabulary(user.merchant_id)).brands
+        match action:
+            case "details":
+                draft.products = [product]
+                draft.cite_products([product])
+                dialog.focus = [product.sku]
+                draft.text = compose.details(product, language)
+            case "compare":
+                dialog.compare = [*[s for s in dialog.compare if s != product.sku], product.sku][-MAX_COMPARE:]
+                if len(dialog.compare) < 2:
+                    draft.text = compose.compare_added(len(dialog.compare), language)
+                    return
+                products = await self._products(user.merchant_id, dialog.compare)
+                question = compose.compare_request(language)
+                async for event in self._compare(user, products, question, dialog, brands, draft):
+                    yield event
+            case "similar":
+                hits = await self._index.similar(user.merchant_id, product.sku, 3)
+                similar = [hit.product for hit in hits]
+                draft.products = similar
+                draft.cite_products(similar)
+                dialog.shown, dialog.focus = [p.sku for p in similar], []
+                if similar:
+                    yield ProductsShown(products=[_card(p, None) for p in similar])
+                lines = [compose.product_line(i, p, language) for i, p in enumerate(similar, 1)]
+                draft.text = "\n".join([compose.similar_intro(product, language), *lines])
+            case "why":
+                earlier = await self._state.load_reply(turn_id) if turn_id else None
+                if earlier is None:
+                    draft.text = compose.expired(language)
+                    return
+                draft.evidence = [e for e in earlier.evidence if e.sku in (product.sku, None) or e.kind == "policy"]
+                draft.text = compose.evidence_text(draft.evidence, language)
+            case "buy":
+                draft.products = [product]
+                draft.text = compose.buy(product, language)
+
+    # --- generation and the grounding check -------------------------------------------------------
+
+    async def _generate(self, user: UserRef, generation: _Generation, draft: _Draft) -> AsyncIterator[TextDelta]:
+        """Stream the model's checked sentences; on any failure the template answers (`draft.fallback`)."""
+        started = time.perf_counter()
+        checking = 0.0
+        reason: str | None = None
+        checker = Checker(generation.facts)
+        kept: list[str] = []
+        removed = 0
+        if self._llm is None:
+            reason = "no LLM configured"
+        else:
+            try:
+                messages = await self._messages(user, generation, draft)
+                overrides = await self._state.get_overrides("llm")
+                deadline = asyncio.get_running_loop().time() + self._config.turn_budget_s
+                splitter = SentenceSplitter()
+                stream = self._llm.stream(messages, temperature=overrides.get("temperature"), max_tokens=overrides.get("max_tokens"))
+                async with contextlib.aclosing(stream):
+                    finished = False
+                    while not finished:
+                        remaining = deadline - asyncio.get_running_loop().time()
+                        if remaining <= 0:
+                            raise TimeoutError
+                        try:
+                            chunk = await asyncio.wait_for(anext(stream), remaining)
+                            sentences = splitter.feed(chunk.text)
+                        except StopAsyncIteration:
+                            finished = True
+                            rest = splitter.flush()
+                            sentences = [rest] if rest else []
+                        for sentence in sentences:
+                            tick = time.perf_counter()
+                            if not kept and not removed and not checker.language_ok(sentence):
+                                checking += time.perf_counter() - tick
+                                reason = "wrong language"
+                                break
+                            problems = checker.sentence(sentence)
+                            checking += time.perf_counter() - tick
+                            if problems:
+                                removed += 1
+                            else:
+                                kept.append(sentence)
+                                yield TextDelta(text=sentence)
+                        if reason:
+                            break
+            except TimeoutError:
+                reason = "turn budget exhausted"
+            except LLMError as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                await self._state.record_event(
+                    "llm_error", user.user_id, turn_id=draft.turn_id, data={"error": reason[:300]}, merchant_id=user.merchant_id
+                )
+        text = join_sentences(kept)
+        if reason is None and (not kept or removed > len(kept) or not checker.language_ok(text)):
+            reason = f"grounding: {removed} of {removed + len(kept)} sentences rejected"
+        if reason is None:
+            draft.text = text
+        else:
+            draft.text = generation.template
+            draft.fallback = True
+            await self._state.record_event(
+                "fallback", user.user_id, turn_id=draft.turn_id, data={"reason": reason[:300], "task": generation.task}, merchant_id=user.merchant_id
+            )
+        draft.timings["generate"] = _ms(started) - checking * 1000
+        draft.timings["check"] = round(checking * 1000, 2)
+
+    async def _messages(self, user: UserRef, generation: _Generation, draft: _Draft) -> list[ChatMessage]:
+        """The stable instructions and the evidence as the system message; the customer's words as the user's."""
+        evidence = [{"ref": e.ref, "kind": e.kind, "label": _evidence_label(e), "text": e.text} for e in draft.evidence]
+        system = await self._prompts.render(
+            f"{generation.task}.{draft.language}",
+            shop=user.merchant_id,
+            language=draft.language,
+            evidence=evidence,
+            constraints=generation.context.get("constraints", ""),
+            summary=generation.context.get("summary", ""),
+        )
+        # No chat history is sent: references were resolved before retrieval, and a short prompt is a fast one.
+        return [ChatMessage(role="system", content=system), ChatMessage(role="user", content=generation.question)]
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    async def _search(self, merchant_id: str, constraints: Constraints, topic: str, k: int | None) -> list[Product]:
+        query = constraints.search_text() or " ".join(constraints.categories) or topic
+        hits = await self._index.search(query, constraints.filters(merchant_id), k, sort=constraints.sort)
+        products = [hit.product for hit in hits]
+        if constraints.color:
+            aliases = color_aliases(constraints.color)
+            coloured = [p for p in products if _has_color(p, aliases)]
+            products = coloured or products
+        return products
+
+    async def _alternatives(self, merchant_id: str, constraints: Constraints, topic: str) -> list[Product]:
+        """The nearest products when nothing fits: the same kind of product with the other filters relaxed."""
+        relaxed = Constraints(query=constraints.query, categories=constraints.categories, color=constraints.color)
+        found = await self._search(merchant_id, relaxed, topic, 3)
+        if not found and constraints.categories:
+            found = await self._search(merchant_id, Constraints(query=constraints.query), topic, 3)
+        return found
+
+    async def _products(self, merchant_id: str, skus: Sequence[str]) -> list[Product]:
+        products = [await self._index.product(merchant_id, sku) for sku in skus]
+        return [p for p in products if p is not None]
+
+    async def _save_dialog(self, user: UserRef, dialog: DialogState) -> None:
+        await self._state.save_dialog(user.user_id, dialog.model_dump(mode="json"))
+
+    async def _finish(self, user: UserRef, dialog: DialogState, reply: Reply, draft: _Draft, started: float) -> None:
+        await self._save_dialog(user, dialog)
+        await self._state.save_reply(reply)
+        latency = _ms(started)
+        await self._state.record_event(
+            "turn",
+            user.user_id,
+            turn_id=reply.turn_id,
+            value=latency,
+            data={"intent": reply.intent, "language": reply.language, "fallback": reply.fallback, "timings": draft.timings},
+            merchant_id=user.merchant_id,
+        )
+        for card in reply.products:
+            await self._state.record_event("shown", user.user_id, turn_id=reply.turn_id, sku=card.sku, merchant_id=user.merchant_id)
+        if reply.handoff:
+            await self._state.record_event("handoff", user.user_id, turn_id=reply.turn_id, merchant_id=user.merchant_id)
+
+
+def _has_color(product: Product, aliases: tuple[str, ...]) -> bool:
+    text = " ".join([product.title, *product.attributes.values()]).casefold()
+    return any(alias.casefold() in text for alias in aliases)
+
+
+def _evidence_label(evidence: Evidence) -> str:
+    return {"product": "product", "review": "buyer review", "policy": "shop policy"}[evidence.kind]
+
+
+def _turn_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)

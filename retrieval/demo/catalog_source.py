@@ -429,7 +429,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("XM-67W", "charger", "zh", CHARGER, "Xiaomi/小米", "小米 Xiaomi 67W 快充充电器套装 含数据线", 129,
            "小米手机67W快充，兼容PD协议，附带6A数据线。",
            {"power": "67 W", "ports": "1x USB-A", "weight": "130 g"}),
-    Family("ANKER-CABLE", "charger", "en", CHARGER, "Anker/安克", "Anker USB-C to USB-C Braided Cable 240W, 1.8m (2-Pack)", 79,
+    Family("ANKER-CABLE", "cable", "en", CHARGER, "Anker/安克", "Anker USB-C to USB-C Braided Cable 240W, 1.8m (2-Pack)", 79,
            "Durable nylon braided cables rated for 240 W charging; tested for 25,000 bends.",
            {"power": "240 W", "length": "1.8 m", "ports": "USB-C to USB-C"}),
     # --- 手环手表 / wearables -------------------------------------------------------------------------

@@ -3,8 +3,9 @@
     .venv/bin/python retrieval/demo/make_demo.py          # rewrites the files next to this script
     .venv/bin/python retrieval/demo/make_demo.py --check  # exits 1 when a committed file is stale
 
-Writes products.jsonl (one listing per variant) and reviews.jsonl (3-6 per product, two of them
-prompt-injection attempts).
+Writes products.jsonl (one listing per variant), reviews.jsonl (3-6 per product, two of them
+prompt-injection attempts), and the retrieval evaluation set: queries.jsonl and qrels.tsv, graded from
+`query_source.py`'s rules against the generated catalog.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog_source import FAMILIES, Family  # noqa: E402
+from query_source import QUERIES, USD_TO_CNY, Query  # noqa: E402
 from review_source import AUTHORS, EXTRAS, GROUP_OF_KIND, INJECTIONS, KEY_ASPECT, SENTENCES  # noqa: E402
 
 SEED = 20261128
@@ -99,6 +101,45 @@ def _for_kind(pool: list[str], kind: str) -> list[str]:
     return fitting
 
 
+def build_qrels(products: list[dict]) -> tuple[list[dict], list[tuple[str, str, int]]]:
+    """The queries (ids q001...) and every (query, sku, grade >= 1) that the query's rules give."""
+    kinds = kinds_by_sku()
+    queries, qrels = [], []
+    for number, query in enumerate(QUERIES, start=1):
+        query_id = f"q{number:03d}"
+        queries.append({"id": query_id, "text": query.text, "lang": query.lang})
+        for product in products:
+            grade = grade_of(query, product, kinds[product["sku"]])
+            if grade:
+                qrels.append((query_id, product["sku"], grade))
+    return queries, qrels
+
+
+def grade_of(query: Query, product: dict, kind: str) -> int:
+    """0-3: how well `product` answers `query`; 0 whenever it breaks one of the query's hard constraints."""
+    if not meets_constraints(query, product):
+        return 0
+    if any(product["sku"].startswith(prefix) for prefix in query.skus):
+        return 3
+    grade = query.grades.get(kind, 0)
+    if grade == 3 and query.need is not None and not query.need(product):
+        grade = query.miss
+    return grade
+
+
+def meets_constraints(query: Query, product: dict) -> bool:
+    price = product["price"] * (USD_TO_CNY if product["currency"] == "USD" else 1.0)
+    if query.max_price is not None and price > query.max_price:
+        return False
+    if query.min_price is not None and price < query.min_price:
+        return False
+    if query.brands and product["brand"] not in query.brands:
+        return False
+    if product["brand"] in query.exclude:
+        return False
+    return not (query.in_stock and product["stock"] == 0)
+
+
 def kinds_by_sku() -> dict[str, str]:
     """The internal product type of every SKU (not written to the catalog)."""
     return {sku: family.kind for family in FAMILIES for sku, *_ in _variants(family)}
@@ -131,7 +172,13 @@ def build() -> dict[str, str]:
     products = build_products(rng)
     # Each file has its own generator, so extending one file never reshuffles another.
     reviews = build_reviews(products, random.Random(f"{SEED}-reviews"))
-    return {"products.jsonl": _jsonl(products), "reviews.jsonl": _jsonl(reviews)}
+    queries, qrels = build_qrels(products)
+    return {
+        "products.jsonl": _jsonl(products),
+        "reviews.jsonl": _jsonl(reviews),
+        "queries.jsonl": _jsonl(queries),
+        "qrels.tsv": "".join(f"{query_id}\t{sku}\t{grade}\n" for query_id, sku, grade in qrels),
+    }
 
 
 def main() -> int:

@@ -34,7 +34,7 @@ GROUP_OF_KIND: dict[str, str] = {
     "hiking_pack": "bag", "daypack": "bag",
     "tent": "camp", "sleeping_bag": "camp", "camp_gear": "camp",
     "earbuds": "audio", "headphones": "audio", "speaker": "audio",
-    "powerbank": "charge", "charger": "charge", "wearable": "wearable",
+    "powerbank": "charge", "charger": "charge", "cable": "charge", "wearable": "wearable",
     "rice_cooker": "kitchen", "air_fryer": "kitchen", "kettle": "kitchen", "blender": "kitchen",
     "coffee_machine": "kitchen",
     "toothbrush": "care", "shaver": "care", "hair_dryer": "care",

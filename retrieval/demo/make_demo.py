@@ -1,11 +1,13 @@
-"""Builds the demo shop's data files from `catalog_source.py`: deterministic, fixed seed.
+"""Builds the demo shop's data files from the hand-written sources beside it: deterministic, fixed seed.
 
-    .venv/bin/python retrieval/demo/make_demo.py          # rewrites the files next to this script
+    .venv/bin/python retrieval/demo/make_demo.py          # rewrites every generated file
     .venv/bin/python retrieval/demo/make_demo.py --check  # exits 1 when a committed file is stale
 
 Writes products.jsonl (one listing per variant), reviews.jsonl (3-6 per product, two of them
 prompt-injection attempts), and the retrieval evaluation set: queries.jsonl and qrels.tsv, graded from
-`query_source.py`'s rules against the generated catalog.
+`query_source.py`'s rules against the generated catalog. It also writes the conversation suite
+bot/data/conversations.jsonl from `conversation_source.py`, after checking its expectations against the
+catalog (a script whose expectations the catalog cannot meet stops the build with the reason).
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog_source import FAMILIES, Family  # noqa: E402
+from conversation_source import SCRIPTS, Script, Turn  # noqa: E402
 from query_source import QUERIES, USD_TO_CNY, Query  # noqa: E402
 from review_source import AUTHORS, EXTRAS, GROUP_OF_KIND, INJECTIONS, KEY_ASPECT, SENTENCES  # noqa: E402
 
 SEED = 20261128
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+DEMO_DIR = HERE.relative_to(REPO)
+SUITE = Path("bot/data/conversations.jsonl")
 SHOP_URL = "https://shop.example.com/p/"
 
 
@@ -51,12 +57,11 @@ def build_products(rng: random.Random) -> list[dict]:
 
 def build_reviews(products: list[dict], rng: random.Random) -> list[dict]:
     """3-6 reviews per product in its language; the worse its rating, the more critical reviews."""
-    kinds = kinds_by_sku()
-    langs = {sku: family.lang for family in FAMILIES for sku, *_ in _variants(family)}
+    family_of = families_by_sku()
     rows: list[dict] = []
     for product in products:
-        sku, lang = product["sku"], langs[product["sku"]]
-        kind = kinds[sku]
+        family = family_of[product["sku"]]
+        sku, lang, kind = product["sku"], family.lang, family.kind
         group = GROUP_OF_KIND[kind]
         good, bad = (_for_kind(pool, kind) for pool in SENTENCES[group][lang])
         critical_share = (5.0 - product["rating"]) / 3.0
@@ -103,13 +108,13 @@ def _for_kind(pool: list[str], kind: str) -> list[str]:
 
 def build_qrels(products: list[dict]) -> tuple[list[dict], list[tuple[str, str, int]]]:
     """The queries (ids q001...) and every (query, sku, grade >= 1) that the query's rules give."""
-    kinds = kinds_by_sku()
+    family_of = families_by_sku()
     queries, qrels = [], []
     for number, query in enumerate(QUERIES, start=1):
         query_id = f"q{number:03d}"
         queries.append({"id": query_id, "text": query.text, "lang": query.lang})
         for product in products:
-            grade = grade_of(query, product, kinds[product["sku"]])
+            grade = grade_of(query, product, family_of[product["sku"]].kind)
             if grade:
                 qrels.append((query_id, product["sku"], grade))
     return queries, qrels
@@ -140,9 +145,64 @@ def meets_constraints(query: Query, product: dict) -> bool:
     return not (query.in_stock and product["stock"] == 0)
 
 
-def kinds_by_sku() -> dict[str, str]:
-    """The internal product type of every SKU (not written to the catalog)."""
-    return {sku: family.kind for family in FAMILIES for sku, *_ in _variants(family)}
+def build_conversations(products: list[dict]) -> list[dict]:
+    """The suite's lines, each script checked against the catalog first."""
+    for script in SCRIPTS:
+        for number, turn in enumerate(script.turns, start=1):
+            problem = _impossible(turn, products)
+            if problem:
+                raise ValueError(f"conversation {script.id!r} turn {number} ({turn.user!r}): {problem}")
+    return [_suite_line(script) for script in SCRIPTS]
+
+
+def _suite_line(script: Script) -> dict:
+    return {"id": script.id, "lang": script.lang, "merchant": "demo",
+            "turns": [{"user": turn.user, "expect": turn.expect} for turn in script.turns]}
+
+
+def _impossible(turn: Turn, products: list[dict]) -> str | None:
+    """Why the catalog cannot satisfy this turn's expectations, or None when it can."""
+    by_sku = {product["sku"]: product for product in products}
+    expect = turn.expect
+    if unknown := [sku for sku in expect.get("skus_include", []) if sku not in by_sku]:
+        return f"unknown SKUs {unknown}"
+    if breaking := [sku for sku in expect.get("skus_include", []) if not _passes(by_sku[sku], expect)]:
+        return f"SKUs {breaking} break the turn's own filters"
+    if expect.get("no_match"):
+        if turn.nothing is None:
+            return "no_match needs a `nothing` spec saying what the catalog lacks"
+        fitting = [product["sku"] for product in products if _passes(product, turn.nothing)]
+        return f"the catalog has {fitting[:5]} for the 'nothing fits' request" if fitting else None
+    wanted = expect.get("min_products", 0)
+    family_of = families_by_sku()
+    families = {family_of[product["sku"]].code for product in products if _passes(product, expect)}
+    if len(families) < wanted:
+        return f"only {len(families)} product lines fit, the turn expects at least {wanted}"
+    return None
+
+
+def _passes(product: dict, spec: dict) -> bool:
+    """Whether a product meets the filter keys of an `expect` (or `nothing`) dict."""
+    if "category" in spec and spec["category"] not in product["category"].split(" > "):
+        return False
+    if "brand" in spec and product["brand"] != spec["brand"]:
+        return False
+    if product["brand"] in spec.get("brand_not", []):
+        return False
+    if "max_price" in spec and product["price"] > spec["max_price"]:
+        return False
+    if "min_price" in spec and product["price"] < spec["min_price"]:
+        return False
+    if spec.get("in_stock") and product["stock"] == 0:
+        return False
+    if "title" in spec and not any(word.lower() in product["title"].lower() for word in spec["title"]):
+        return False
+    return True
+
+
+def families_by_sku() -> dict[str, Family]:
+    """The family every SKU comes from (its kind and language are not written to the catalog)."""
+    return {sku: family for family in FAMILIES for sku, *_ in _variants(family)}
 
 
 def _variants(family: Family) -> list[tuple[str, str, dict[str, str], float]]:
@@ -166,18 +226,19 @@ def _jsonl(rows: list[dict]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
-def build() -> dict[str, str]:
-    """Every generated file's name and content."""
+def build() -> dict[Path, str]:
+    """Every generated file's path (relative to the repository root) and content."""
     rng = random.Random(SEED)
     products = build_products(rng)
     # Each file has its own generator, so extending one file never reshuffles another.
     reviews = build_reviews(products, random.Random(f"{SEED}-reviews"))
     queries, qrels = build_qrels(products)
     return {
-        "products.jsonl": _jsonl(products),
-        "reviews.jsonl": _jsonl(reviews),
-        "queries.jsonl": _jsonl(queries),
-        "qrels.tsv": "".join(f"{query_id}\t{sku}\t{grade}\n" for query_id, sku, grade in qrels),
+        DEMO_DIR / "products.jsonl": _jsonl(products),
+        DEMO_DIR / "reviews.jsonl": _jsonl(reviews),
+        DEMO_DIR / "queries.jsonl": _jsonl(queries),
+        DEMO_DIR / "qrels.tsv": "".join(f"{query_id}\t{sku}\t{grade}\n" for query_id, sku, grade in qrels),
+        SUITE: _jsonl(build_conversations(products)),
     }
 
 
@@ -187,11 +248,12 @@ def main() -> int:
     args = parser.parse_args()
     stale = []
     for name, content in build().items():
-        path = HERE / name
+        path = REPO / name
         if args.check:
             if not path.exists() or path.read_text(encoding="utf-8") != content:
-                stale.append(name)
+                stale.append(str(name))
         else:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
     if stale:
         print("stale:", ", ".join(stale), "- run retrieval/demo/make_demo.py", file=sys.stderr)

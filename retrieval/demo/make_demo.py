@@ -1,7 +1,7 @@
 """Builds the demo shop's data files from the hand-written sources beside it: deterministic, fixed seed.
 
-    .venv/bin/python retrieval/demo/make_demo.py          # rewrites every generated file
-    .venv/bin/python retrieval/demo/make_demo.py --check  # exits 1 when a committed file is stale
+    .venv/bin/python -m retrieval.demo.make_demo          # rewrites every generated file
+    .venv/bin/python -m retrieval.demo.make_demo --check  # exits 1 when a committed file is stale
 
 Writes products.jsonl (one listing per variant), reviews.jsonl (3-6 per product, two of them
 prompt-injection attempts), and the retrieval evaluation set: queries.jsonl and qrels.tsv, graded from
@@ -18,12 +18,10 @@ import random
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from catalog_source import FAMILIES, Family  # noqa: E402
-from conversation_source import SCRIPTS, Script, Turn  # noqa: E402
-from query_source import QUERIES, USD_TO_CNY, Query  # noqa: E402
-from review_source import AUTHORS, EXTRAS, GROUP_OF_KIND, INJECTIONS, KEY_ASPECT, SENTENCES  # noqa: E402
+from retrieval.demo.catalog_source import FAMILIES, Family
+from retrieval.demo.conversation_source import SCRIPTS, Script, Turn
+from retrieval.demo.query_source import QUERIES, USD_TO_CNY, Query
+from retrieval.demo.review_source import AUTHORS, EXTRAS, GROUP_OF_KIND, INJECTIONS, KEY_ASPECT, SENTENCES
 
 SEED = 20261128
 HERE = Path(__file__).resolve().parent
@@ -31,6 +29,10 @@ REPO = HERE.parents[1]
 DEMO_DIR = HERE.relative_to(REPO)
 SUITE = Path("bot/data/conversations.jsonl")
 SHOP_URL = "https://shop.example.com/p/"
+
+
+class DemoDataError(ValueError):
+    """A hand-written source contradicts the catalog (e.g. a conversation expects products it cannot have)."""
 
 
 def build_products(rng: random.Random) -> list[dict]:
@@ -133,6 +135,7 @@ def grade_of(query: Query, product: dict, kind: str) -> int:
 
 
 def meets_constraints(query: Query, product: dict) -> bool:
+    """Price (in yuan), brand, excluded brand and stock: what makes a product irrelevant outright."""
     price = product["price"] * (USD_TO_CNY if product["currency"] == "USD" else 1.0)
     if query.max_price is not None and price > query.max_price:
         return False
@@ -149,9 +152,9 @@ def build_conversations(products: list[dict]) -> list[dict]:
     """The suite's lines, each script checked against the catalog first."""
     for script in SCRIPTS:
         for number, turn in enumerate(script.turns, start=1):
-            problem = _impossible(turn, products)
+            problem = unmet_expectation(turn, products)
             if problem:
-                raise ValueError(f"conversation {script.id!r} turn {number} ({turn.user!r}): {problem}")
+                raise DemoDataError(f"conversation {script.id!r} turn {number} ({turn.user!r}): {problem}")
     return [_suite_line(script) for script in SCRIPTS]
 
 
@@ -160,7 +163,7 @@ def _suite_line(script: Script) -> dict:
             "turns": [{"user": turn.user, "expect": turn.expect} for turn in script.turns]}
 
 
-def _impossible(turn: Turn, products: list[dict]) -> str | None:
+def unmet_expectation(turn: Turn, products: list[dict]) -> str | None:
     """Why the catalog cannot satisfy this turn's expectations, or None when it can."""
     by_sku = {product["sku"]: product for product in products}
     expect = turn.expect
@@ -246,8 +249,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 if stale")
     args = parser.parse_args()
+    try:
+        files = build()
+    except DemoDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     stale = []
-    for name, content in build().items():
+    for name, content in files.items():
         path = REPO / name
         if args.check:
             if not path.exists() or path.read_text(encoding="utf-8") != content:
@@ -256,7 +264,7 @@ def main() -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
     if stale:
-        print("stale:", ", ".join(stale), "- run retrieval/demo/make_demo.py", file=sys.stderr)
+        print("stale:", ", ".join(stale), "- run python -m retrieval.demo.make_demo", file=sys.stderr)
         return 1
     return 0
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from bot import compose
 from bot.dialog import Constraints, DialogState, Intent, Understanding, color_aliases, understand
-from bot.grounding import Checker, Facts, SentenceSplitter, join_sentences
+from bot.grounding import Checker, Facts, SentenceSplitter, join_sentences, looks_like_instructions
+from bot.language import detect_language
 from bot.prompts import PromptBook
 from bot.reply import (
     ButtonAction,
@@ -211,7 +212,8 @@ class Assistant:
         language = u.language
         match u.intent:
             case "search" | "refine":
-                async for event in self._recommend(user, u.constraints, u.topic, dialog, brands, draft):
+                refining = u.intent == "refine"
+                async for event in self._recommend(user, u.constraints, u.topic, dialog, brands, draft, refining=refining, shown=shown):
                     yield event
             case "reference":
                 products = [p for p in shown if p.sku in u.references]
@@ -251,11 +253,22 @@ class Assistant:
                 draft.handoff = True
 
     async def _recommend(
-        self, user: UserRef, constraints: Constraints, topic: str, dialog: DialogState, brands: list[str], draft: _Draft
+        self,
+        user: UserRef,
+        constraints: Constraints,
+        topic: str,
+        dialog: DialogState,
+        brands: list[str],
+        draft: _Draft,
+        *,
+        refining: bool = False,
+        shown: Sequence[Product] = (),
     ) -> AsyncIterator[TurnEvent]:
         language = draft.language
         started = time.perf_counter()
-        dialog.constraints = constraints
+        if refining and not constraints.categories and shown:
+            # "cheaper" stays within the kind of product on screen.
+            constraints = constraints.model_copy(update={"categories": [_leaf_category(shown)]} if _leaf_category(shown) else {})
         products = await self._search(user.merchant_id, constraints, topic, None)
         if not products:
             alternatives = await self._alternatives(user.merchant_id, constraints, topic)
@@ -263,7 +276,10 @@ class Assistant:
             label = ALTERNATIVE_LABEL[language]
             draft.products, draft.labels = alternatives, {p.sku: label for p in alternatives}
             draft.cite_products(alternatives)
-            dialog.shown, dialog.focus = [p.sku for p in alternatives], []
+            if not refining:
+                # A refinement that finds nothing leaves the search in force, so the next one builds on it.
+                dialog.constraints = constraints
+                dialog.shown, dialog.focus = [p.sku for p in alternatives], []
             await self._save_dialog(user, dialog)
             if alternatives:
                 yield ProductsShown(products=[_card(p, label) for p in alternatives])
@@ -273,6 +289,7 @@ class Assistant:
         draft.products = products
         draft.cite_products(products)
         draft.quick_replies = FOLLOW_UPS[language]
+        dialog.constraints = constraints
         dialog.shown, dialog.focus = [p.sku for p in products], []
         await self._save_dialog(user, dialog)
         yield ProductsShown(products=[_card(p, None) for p in products])
@@ -295,7 +312,7 @@ class Assistant:
             draft.text = compose.need_products(draft.language)
             return
         hits = await self._index.search_reviews(user.merchant_id, product.sku, u.topic, k=3)
-        reviews = [hit.review for hit in hits]
+        reviews = [hit.review for hit in hits if not looks_like_instructions(hit.review.text)]
         draft.timings["retrieve"] = _ms(started)
         draft.products = [product]
         draft.cite_products([product])
@@ -419,8 +436,10 @@ class Assistant:
 
     async def _policy(self, user: UserRef, question: str, brands: list[str], draft: _Draft) -> AsyncIterator[TurnEvent]:
         started = time.perf_counter()
-        hits = await self._index.search_policies(user.merchant_id, question, k=2)
+        hits = await self._index.search_policies(user.merchant_id, question, k=6)
+        # Shops often write each policy in both languages: answer from the customer's own.
         policies: list[Policy] = [hit.policy for hit in hits]
+        policies = ([p for p in policies if detect_language(f"{p.title} {p.text}") == draft.language] or policies)[:2]
         draft.timings["retrieve"] = _ms(started)
         for policy in policies:
             draft.cite("policy", policy.merchant_id, policy.policy_id, f"{policy.title}: {policy.text[:400]}", field_name="text")
@@ -572,6 +591,10 @@ class Assistant:
         query = constraints.search_text() or " ".join(constraints.categories) or topic
         hits = await self._index.search(query, constraints.filters(merchant_id), k, sort=constraints.sort)
         products = [hit.product for hit in hits]
+        if products and not constraints.categories and not constraints.brands:
+            # Without a category or brand to go by, stay with the kind of product that matches best.
+            leaf = products[0].category[-1:]
+            products = [p for p in products if p.category[-1:] == leaf]
         if constraints.color:
             aliases = color_aliases(constraints.color)
             coloured = [p for p in products if _has_color(p, aliases)]
@@ -581,10 +604,15 @@ class Assistant:
     async def _alternatives(self, merchant_id: str, constraints: Constraints, topic: str) -> list[Product]:
         """The nearest products when nothing fits: the same kind of product with the other filters relaxed."""
         relaxed = Constraints(query=constraints.query, categories=constraints.categories, color=constraints.color)
-        found = await self._search(merchant_id, relaxed, topic, 3)
+        found = await self._search(merchant_id, relaxed, topic, None)
         if not found and constraints.categories:
-            found = await self._search(merchant_id, Constraints(query=constraints.query), topic, 3)
-        return found
+            found = await self._search(merchant_id, Constraints(query=constraints.query), topic, None)
+
+        def distance(product: Product) -> float:
+            low, high = constraints.price_min, constraints.price_max
+            return max(0.0, product.price - high if high is not None else 0.0) + max(0.0, low - product.price if low is not None else 0.0)
+
+        return sorted(found, key=distance)[:3]
 
     async def _products(self, merchant_id: str, skus: Sequence[str]) -> list[Product]:
         products = [await self._index.product(merchant_id, sku) for sku in skus]
@@ -609,6 +637,12 @@ class Assistant:
             await self._state.record_event("shown", user.user_id, turn_id=reply.turn_id, sku=card.sku, merchant_id=user.merchant_id)
         if reply.handoff:
             await self._state.record_event("handoff", user.user_id, turn_id=reply.turn_id, merchant_id=user.merchant_id)
+
+
+def _leaf_category(products: Sequence[Product]) -> str | None:
+    """The most common leaf category among `products`."""
+    leaves = [p.category[-1] for p in products if p.category]
+    return max(set(leaves), key=leaves.count) if leaves else None
 
 
 def _has_color(product: Product, aliases: tuple[str, ...]) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from bot.dialog import Constraints
+from bot.grounding import looks_like_instructions
 from bot.reply import Evidence, Language
 from retrieval.models import Policy, Product, Review
 
@@ -115,12 +116,12 @@ def constraints_text(constraints: Constraints, language: Language, currency: str
 
 
 def recommendation(products: Sequence[Product], constraints: Constraints, language: Language) -> str:
+    # The customer's own words are not echoed: a message is data, and may carry an injection attempt.
     wanted = constraints_text(constraints, language, products[0].currency if products else "CNY")
-    subject = constraints.query or _t(language, "your request", "您的需求")
     if wanted:
-        head = _t(language, f"Here is what fits “{subject}” ({wanted}):", f"为您找到符合“{subject}”（{wanted}）的商品：")
+        head = _t(language, f"Here is what I found for you ({wanted}):", f"为您找到以下商品（{wanted}）：")
     else:
-        head = _t(language, f"Here is what fits “{subject}”:", f"为您找到符合“{subject}”的商品：")
+        head = _t(language, "Here is what I found for you:", "为您找到以下商品：")
     lines = [product_line(i, p, language) for i, p in enumerate(products, 1)]
     tail = _t(language, "Tap a card for details, or tell me what to change (price, brand, colour).", "点商品卡片查看详情，或告诉我要调整什么（价格、品牌、颜色）。")
     return "\n".join([head, *lines, tail])
@@ -128,8 +129,10 @@ def recommendation(products: Sequence[Product], constraints: Constraints, langua
 
 def no_match(constraints: Constraints, alternatives: Sequence[Product], language: Language) -> str:
     wanted = constraints_text(constraints, language, alternatives[0].currency if alternatives else "CNY")
-    subject = " ".join(part for part in (constraints.query, f"({wanted})" if wanted else "") if part) or _t(language, "that", "这个要求")
-    head = _t(language, f"Sorry, nothing in the shop matches {subject}.", f"抱歉，店里没有符合{subject}的商品。")
+    if wanted:
+        head = _t(language, f"Sorry, nothing in the shop matches all of your requirements ({wanted}).", f"抱歉，店里没有完全符合您要求（{wanted}）的商品。")
+    else:
+        head = _t(language, "Sorry, nothing in the shop matches your request.", "抱歉，店里没有符合您要求的商品。")
     if not alternatives:
         return "\n".join([head, _t(language, "Try another budget or a different kind of product.", "可以换个预算或换一类商品试试。")])
     intro = _t(language, "The nearest alternatives (they do not meet all of your requirements):", "以下是最接近的替代选择（并不完全符合您的要求）：")
@@ -207,16 +210,18 @@ def summarise_reviews(sku: str, reviews: Sequence[Review], quotes: int = 2) -> R
         return ReviewSummary(sku=sku, count=0)
     good = sorted((r for r in reviews if r.rating >= 4), key=lambda r: (-r.rating, -len(r.text)))
     bad = sorted((r for r in reviews if r.rating <= 2), key=lambda r: (r.rating, -len(r.text)))
-    quoted = [*good[:quotes], *bad[:quotes]]
+    # A review that addresses the assistant still counts, but is never quoted.
+    good_quotes = [r for r in good if not looks_like_instructions(r.text)][:quotes]
+    bad_quotes = [r for r in bad if not looks_like_instructions(r.text)][:quotes]
     return ReviewSummary(
         sku=sku,
         count=len(reviews),
         average=round(sum(r.rating for r in reviews) / len(reviews), 1),
         positive=len(good),
         negative=len(bad),
-        pros=[_first_sentence(r.text) for r in good[:quotes]],
-        cons=[_first_sentence(r.text) for r in bad[:quotes]],
-        quoted=quoted,
+        pros=[_first_sentence(r.text) for r in good_quotes],
+        cons=[_first_sentence(r.text) for r in bad_quotes],
+        quoted=[*good_quotes, *bad_quotes],
     )
 
 

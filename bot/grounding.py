@@ -43,9 +43,20 @@ _UNITS_NOT_NAMES = re.compile(
     r"^\d+(?:\.\d+)?(?:kg|g|mg|cm|mm|m|km|ml|l|gb|tb|mb|mah|w|v|hz|khz|mhz|ghz|h|hr|hrs|min|s|k|x|p|d|nd|rd|st|th|in|ft|lb|lbs|oz|mp)$",
     re.I,
 )
+# Text that talks to the assistant instead of about the product: quoted to nobody, never used as evidence.
+_INSTRUCTIONS = re.compile(
+    r"\b(?:ignore|disregard|forget)\b.{0,30}\b(?:instructions?|rules|prompts?)\b|\bsystem prompt\b|\byou are now\b|"
+    r"\badmin mode\b|\btell (?:every|all)\w*\b|忽略.{0,12}(?:指令|规则|提示)|系统提示|告诉(?:大家|所有人|每个)|你现在是",
+    re.I,
+)
 _SMALL_NUMBER = 10  # counts like "2 options" or "3 reviews" need no evidence; prices and specs do
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
 _BRAND_PARTS = re.compile(r"[/|()（）·,，]+")
+
+
+def looks_like_instructions(text: str) -> bool:
+    """True for review or description text that addresses the assistant ("ignore your rules ...")."""
+    return _INSTRUCTIONS.search(text) is not None
 
 
 class Violation(BaseModel):

@@ -18,18 +18,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import re
 import statistics
 import sys
+import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, TypeHandler, filters
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.reply import UserRef  # noqa: E402
+from bot.services import DEMO_MERCHANT, Services, open_services  # noqa: E402
+from bot.settings import Settings, TelegramConfig  # noqa: E402
+from bot.telegram.app import build_application, serve  # noqa: E402
+from serving.config import LLMConfig  # noqa: E402
 from tests.support.botapi import BotApiEmulator, EmulatedUser, polling  # noqa: E402
+from tests.support.llm_server import ScriptedLLMServer  # noqa: E402
 
 # After every other handler group, so it runs once the bot's own handlers are done with the update.
 TURN_DONE_GROUP = 1_000_000
@@ -47,21 +59,32 @@ QUESTIONS = [
 class LoadResult:
     turns: int
     wall_s: float
+    cpu_s: float  # this process's CPU time (all threads): steadier than wall time on a shared machine
     latencies_s: list[float]
-    bot_calls: int
+    calls_by_method: Counter[str]
 
     @property
     def turns_per_s(self) -> float:
         return self.turns / self.wall_s
 
+    @property
+    def cpu_ms_per_turn(self) -> float:
+        return self.cpu_s * 1000 / self.turns
+
+    @property
+    def calls_per_turn(self) -> float:
+        return sum(self.calls_by_method.values()) / self.turns
+
     def row(self, name: str) -> str:
         latencies = sorted(self.latencies_s)
         p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
-        return (f"{name:<22} {self.turns:>6} {self.wall_s:>8.2f} {self.turns_per_s:>8.1f} "
-                f"{statistics.median(latencies) * 1000:>9.0f} {p95 * 1000:>9.0f} {self.bot_calls / self.turns:>11.1f}")
+        return (f"{name:<18} {self.turns:>6} {self.wall_s:>8.2f} {self.turns_per_s:>8.1f} "
+                f"{statistics.median(latencies) * 1000:>8.0f} {p95 * 1000:>8.0f} {self.cpu_ms_per_turn:>12.1f} "
+                f"{self.calls_per_turn:>11.1f}")
 
 
-HEADER = f"{'bot':<22} {'turns':>6} {'wall s':>8} {'turns/s':>8} {'p50 ms':>9} {'p95 ms':>9} {'calls/turn':>11}"
+HEADER = (f"{'run':<18} {'turns':>6} {'wall s':>8} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'CPU ms/turn':>12} {'calls/turn':>11}")
 
 
 class TurnTracker:
@@ -109,11 +132,11 @@ async def run_load(
             latencies.append(await tracker.turn(customer, text, timeout_s))
 
     calls_before = len(api.calls)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(customer_session(n, c) for n, c in enumerate(customers)))
-    wall_s = time.perf_counter() - started
-    bot_calls = sum(1 for call in api.calls[calls_before:] if call.method != "getUpdates")
-    return LoadResult(users * messages, wall_s, latencies, bot_calls)
+    wall_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
+    calls = Counter(call.method for call in api.calls[calls_before:] if call.method != "getUpdates")
+    return LoadResult(users * messages, wall_s, cpu_s, latencies, calls)
 
 
 async def warm_up(api: BotApiEmulator, tracker: TurnTracker, timeout_s: float) -> None:
@@ -142,6 +165,77 @@ async def measure_echo(args: argparse.Namespace) -> LoadResult:
             return await run_load(api, tracker, users=args.users, messages=args.messages, timeout_s=args.timeout)
 
 
+# --- (b) the ShopGuide bot -----------------------------------------------------------------------
+
+
+def scripted_answer(request: dict[str, Any]) -> str:
+    """A short, claim-free answer in the customer's language, streamed word by word by the server."""
+    question = str(request["messages"][-1].get("content", ""))
+    if re.search(r"[\u4e00-\u9fff]", question):
+        return "这几款都符合您的要求。 您可以点开详情看看。"
+    return "These options match what you asked for. Open the details to compare them."
+
+
+async def small_catalog(services: Services, products: int) -> None:
+    """The first `products` products of the packaged demo shop, as merchant "demo"."""
+    lines = (files("retrieval") / "demo" / "products.jsonl").read_text(encoding="utf-8").splitlines()
+    data = "\n".join(lines[:products]).encode()
+    report = await services.index.ingest(DEMO_MERCHANT, "products", "products.jsonl", data)
+    if not report.ok:
+        raise RuntimeError(f"the demo products did not ingest: {report}")
+
+
+async def run_assistant_only(services: Services, *, users: int, messages: int) -> LoadResult:
+    """The same customers and questions straight through `Assistant.turn`: the cost without Telegram."""
+    latencies: list[float] = []
+
+    async def customer_session(index: int) -> None:
+        user = UserRef(user_id=f"bench:{index}", merchant_id=DEMO_MERCHANT)
+        for turn in range(messages):
+            started = time.perf_counter()
+            async for _event in services.assistant.turn(user, QUESTIONS[(index + turn) % len(QUESTIONS)]):
+                pass
+            latencies.append(time.perf_counter() - started)
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(customer_session(n) for n in range(users)))
+    wall_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
+    return LoadResult(users * messages, wall_s, cpu_s, latencies, Counter())
+
+
+async def measure_shopguide(args: argparse.Namespace) -> tuple[LoadResult, LoadResult]:
+    with tempfile.TemporaryDirectory(prefix="shopguide-bench-") as data_dir:
+        async with ScriptedLLMServer(scripted_answer) as llm, BotApiEmulator() as api:
+            telegram = TelegramConfig(token=api.token, base_url=api.base_url, base_file_url=api.base_file_url)
+            settings = Settings(data_dir=Path(data_dir), llm=LLMConfig(base_url=llm.base_url), telegram=telegram)
+            async with open_services(settings) as services:
+                await small_catalog(services, args.products)
+                application = build_application(services, telegram)
+                tracker = TurnTracker()
+                tracker.attach(application)
+                stop = asyncio.Event()
+                serving = asyncio.create_task(serve(application, telegram, stop))
+                try:
+                    await api.wait_for(lambda: api.long_polling, timeout=args.timeout, waiting_for="polling")
+                    await warm_up(api, tracker, args.timeout)
+                    bot = await run_load(api, tracker, users=args.users, messages=args.messages, timeout_s=args.timeout)
+                finally:
+                    stop.set()
+                    await serving
+                alone = await run_assistant_only(services, users=args.users, messages=args.messages)
+    return bot, alone
+
+
+def print_overhead(echo: LoadResult, bot: LoadResult, alone: LoadResult) -> None:
+    """The Telegram layer's own cost per turn (bot minus assistant alone) beside the echo bot's."""
+    for measure, unit, of in (("CPU", "ms", lambda r: r.cpu_ms_per_turn), ("wall", "ms", lambda r: 1000 / r.turns_per_s)):
+        layer = of(bot) - of(alone)
+        per_call = layer / bot.calls_per_turn
+        print(f"{measure} per turn: echo bot {of(echo):.1f} {unit}; ShopGuide's Telegram layer {layer:.1f} {unit} "
+              f"= {layer / of(echo):.2f}x echo (target <= 1.3x); per Bot API call {per_call:.1f} {unit} "
+              f"= {per_call / of(echo):.2f}x echo")
+
+
 def print_report(results: dict[str, LoadResult]) -> None:
     print(HEADER)
     for name, result in results.items():
@@ -152,8 +246,15 @@ async def main(args: argparse.Namespace) -> None:
     results: dict[str, LoadResult] = {}
     if "echo" in args.bots:
         results["echo (plain PTB)"] = await measure_echo(args)
-    print(f"{args.users} customers x {args.messages} messages each, all at once")
+    if "shopguide" in args.bots:
+        results["shopguide bot"], results["assistant alone"] = await measure_shopguide(args)
+    print(f"{args.users} customers x {args.messages} messages each, all at once; {args.products} products")
     print_report(results)
+    if "shopguide" in args.bots:
+        calls = results["shopguide bot"].calls_by_method
+        print("ShopGuide Bot API calls:", ", ".join(f"{method} {count}" for method, count in calls.most_common()))
+    if {"echo", "shopguide"} <= args.bots:
+        print_overhead(results["echo (plain PTB)"], results["shopguide bot"], results["assistant alone"])
 
 
 def parse_args() -> argparse.Namespace:
@@ -161,6 +262,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50, help="simulated customers at once")
     parser.add_argument("--messages", type=int, default=10, help="messages per customer, one after another")
     parser.add_argument("--bots", default="echo,shopguide", help="comma-separated: echo, shopguide")
+    parser.add_argument("--products", type=int, default=40, help="demo products in the ShopGuide catalog")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds one turn may take before failing")
     args = parser.parse_args()
     args.bots = set(args.bots.split(","))
@@ -170,4 +272,5 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
     asyncio.run(main(parse_args()))

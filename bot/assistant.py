@@ -221,8 +221,11 @@ class Assistant:
                 draft.products = products
                 draft.cite_products(products)
                 dialog.focus = [p.sku for p in products]
-                yield ProductsShown(products=[_card(p, None) for p in products])
-                if len(products) == 1:
+                if products:
+                    yield ProductsShown(products=[_card(p, None) for p in products])
+                if not products:
+                    draft.text = compose.need_products(language)
+                elif len(products) == 1:
                     draft.text = compose.details(products[0], language)
                 else:
                     draft.text = "\n".join(compose.product_line(i, p, language) for i, p in enumerate(products, 1))

@@ -256,6 +256,9 @@ _REF_PAIR = re.compile(r"\b(?:both|those two|these two|the two|them both|both of
 _REF_ALL = re.compile(r"\b(?:them|these|those|all of them|all three)\b|(?:这|那)些|它们|它们俩|全部", re.I)
 _REF_ONE = re.compile(r"\b(?:it|this one|that one|the one)\b|(?:这|那)\s*" + _ZH_MEASURE + "|它", re.I)
 _WORD_NUMBERS = {"two": 2, "three": 3, "four": 4}
+_REF_WORDS = re.compile(
+    "|".join(p.pattern for p in (_REF_FIRST_N, _REF_ORDINAL_EN, _REF_NUMBER_EN, _REF_ORDINAL_ZH, _REF_PAIR)), re.I
+)
 
 
 def _references(text: str, shown: list[Product], focus: list[str]) -> list[str]:
@@ -357,8 +360,8 @@ def understand(text: str, state: DialogState, shown: list[Product], vocabulary: 
         return result("refine", constraints=refinement)
     if references and _QUESTION.search(_strip_references(message)):
         return result("product_question")
-    if references and not _meaningful(_strip_references(message)):
-        return result("reference")
+    if not _meaningful(_strip_references(message)) and (references or _REF_WORDS.search(message)):
+        return result("reference")  # with nothing shown, there is nothing to refer to: the assistant asks
     if references and not names_catalog and not has_filters:
         return result("product_question")
     if state.last_intent == "clarify" and (has_filters or names_catalog or _meaningful(message)):
@@ -453,8 +456,13 @@ def _refinement(
     shown: list[Product],
     references: list[str],
 ) -> Constraints | None:
-    """The new constraints when `message` narrows or shifts the current search; None when it does not."""
-    anchor = [p for p in shown if p.sku in references] or shown
+    """The new constraints when `message` narrows or shifts the current search; None when it does not.
+
+    "Cheaper" and "not this brand" are relative to the products referred to (in this message, else
+    the last one looked at), else to the whole list shown.
+    """
+    pointed = references or state.focus
+    anchor = [p for p in shown if p.sku in pointed] or shown
     if _CHEAPER.search(message):
         merged = _merge(state.constraints, parsed, color)
         cheapest = min(anchor, key=lambda p: p.price)
@@ -472,7 +480,7 @@ def _refinement(
         return merged
     if _OTHER_BRAND.search(message):
         merged = _merge(state.constraints, parsed, color)
-        for brand in _brands_to_drop(state.constraints, shown, references):
+        for brand in _brands_to_drop(state.constraints, shown, pointed):
             if brand not in merged.exclude_brands:
                 merged.exclude_brands.append(brand)
         merged.brands = [b for b in merged.brands if b not in merged.exclude_brands]

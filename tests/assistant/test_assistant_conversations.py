@@ -1,0 +1,133 @@
+"""Multi-turn conversations in retrieval-only mode (no LLM): refinements and references across turns,
+comparisons, clarifying questions, no-match answers, card buttons, and a dialog that survives a restart."""
+
+from __future__ import annotations
+
+from bot.assistant import Assistant
+from bot.prompts import PromptBook
+from bot.settings import AssistantConfig
+from bot.state import StateStore
+from tests.assistant.conftest import PROMPTS_DIR, press, say
+
+
+async def test_refinements_and_references_carry_across_turns(open_assistant, user):
+    async with open_assistant(None) as assistant:
+        first = await say(assistant, user, "waterproof jacket under 600")
+        assert first.reply.intent == "search" and len(first.skus) >= 2
+        assert all(card.price <= 600 for card in first.reply.products)
+
+        cheaper = await say(assistant, user, "cheaper")
+        cheapest = min(card.price for card in first.reply.products)
+        assert cheaper.reply.intent == "refine"
+        # Nothing is cheaper than the cheapest jacket shown: said plainly, alternatives labelled.
+        assert all(card.label for card in cheaper.reply.products)
+        assert cheaper.reply.text.startswith("Sorry, nothing in the shop matches")
+
+        second = await say(assistant, user, "the second one")
+        assert second.reply.intent == "reference" and second.skus == [first.skus[1]]
+
+        other_brand = await say(assistant, user, "not this brand")
+        excluded = second.reply.products[0].title.split()[0]
+        assert other_brand.reply.intent == "refine" and other_brand.skus
+        assert all(excluded not in card.title for card in other_brand.reply.products)
+        assert all(card.price <= 600 for card in other_brand.reply.products)
+
+        compared = await say(assistant, user, "compare the first two")
+        assert compared.reply.intent == "compare" and compared.skus == other_brand.skus[:2]
+        header, *rows = compared.reply.comparison
+        assert len(header) == 3 and rows[0][0] == "Price"
+    assert cheapest > 0
+
+
+async def test_chinese_conversation_cheaper_then_second_then_reviews(open_assistant, user):
+    async with open_assistant(None) as assistant:
+        first = await say(assistant, user, "降噪耳机")
+        assert first.reply.language == "zh" and "HP-100" in first.skus
+
+        cheaper = await say(assistant, user, "便宜点的")
+        top = min(first.reply.products, key=lambda card: card.price)
+        assert cheaper.reply.intent == "refine" and cheaper.reply.language == "zh"
+        assert cheaper.skus and all(card.price < top.price for card in cheaper.reply.products if card.label is None)
+
+        reviews = await say(assistant, user, "第一个评价怎么样")
+        assert reviews.reply.intent == "reviews" and reviews.skus == cheaper.skus[:1]
+
+
+async def test_vague_ask_gets_one_clarifying_question_then_searches(open_assistant, user):
+    async with open_assistant(None) as assistant:
+        vague = await say(assistant, user, "推荐一下")
+        assert vague.reply.intent == "clarify" and vague.reply.quick_replies and not vague.reply.products
+
+        answer = await say(assistant, user, "耳机，300元以内")
+        assert answer.reply.intent == "search" and answer.skus == ["HP-300"]
+
+
+async def test_nothing_fits_is_said_plainly_with_labelled_alternatives(open_assistant, user):
+    async with open_assistant(None) as assistant:
+        turn = await say(assistant, user, "headphones under 100")
+
+    reply = turn.reply
+    assert reply.text.startswith("Sorry, nothing in the shop matches")
+    assert reply.products and all(card.label == "nearest alternative" for card in reply.products)
+    assert reply.products[0].sku == "HP-300"  # the closest in price comes first
+
+
+async def test_greeting_handoff_and_out_of_scope(open_assistant, user, state):
+    async with open_assistant(None) as assistant:
+        hello = await say(assistant, user, "你好")
+        human = await say(assistant, user, "I want to talk to a human")
+        weather = await say(assistant, user, "what's the weather tomorrow?")
+
+    assert hello.reply.intent == "greeting" and hello.reply.language == "zh"
+    assert human.reply.handoff and human.reply.intent == "handoff"
+    assert len(await state.events("handoff")) == 1
+    assert weather.reply.intent == "out_of_scope" and not weather.reply.products
+
+
+async def test_card_buttons(open_assistant, user, state):
+    async with open_assistant(None) as assistant:
+        shown = await say(assistant, user, "noise cancelling headphones")
+        first, second = shown.skus[:2]
+
+        details = await press(assistant, user, "details", first)
+        assert details.skus == [first] and details.reply.products[0].title in details.reply.text
+
+        added = await press(assistant, user, "compare", first)
+        assert added.reply.comparison is None and "(1)" in added.reply.text
+        compared = await press(assistant, user, "compare", second)
+        assert compared.reply.comparison and set(compared.skus) == {first, second}
+
+        why = await press(assistant, user, "why", first, shown.reply.turn_id)
+        assert why.reply.evidence and {e.sku for e in why.reply.evidence} == {first}
+
+        similar = await press(assistant, user, "similar", first)
+        assert similar.skus and first not in similar.skus
+
+        bought = await press(assistant, user, "buy", first)
+        assert f"https://shop.example.com/p/{first}" in bought.reply.text
+
+        await press(assistant, user, "like", first, shown.reply.turn_id)
+
+    clicks = [(e.sku, e.data["action"]) for e in await state.events("click")]
+    assert (first, "buy") in clicks and (first, "why") in clicks
+    assert [e.value for e in await state.events("feedback")] == [1]
+
+
+async def test_dialog_survives_a_restart(shop_index, tmp_path, user):
+    path = tmp_path / "state.sqlite3"
+    state = await StateStore.open(path)
+    assistant = Assistant(shop_index, None, state, PromptBook(PROMPTS_DIR, state), AssistantConfig())
+    first = await say(assistant, user, "waterproof jacket under 600")
+    await state.close()
+
+    state = await StateStore.open(path)
+    try:
+        assistant = Assistant(shop_index, None, state, PromptBook(PROMPTS_DIR, state), AssistantConfig())
+        second = await say(assistant, user, "the second one")
+        assert second.skus == [first.skus[1]]
+        assert (await state.load_reply(first.reply.turn_id)) == first.reply
+        await assistant.reset(user)
+        again = await say(assistant, user, "the second one")
+        assert again.skus == [] and again.reply.intent == "reference"
+    finally:
+        await state.close()

@@ -1,5 +1,400 @@
-"""Commands: ingest, search, catalog (stats, list, rollback), eval retrieval."""
+"""Commands: ingest, search, catalog (stats, list, versions, rollback), eval retrieval.
+
+Each command opens the `CatalogIndex` under the data directory for its own run. Reports go to stdout
+(a rich table, or JSON with `--json`); errors go to stderr with exit code 1, and a file that does not
+validate cleanly changes nothing.
+"""
 
 from __future__ import annotations
 
-from bot.cli.app import app  # noqa: F401
+import asyncio
+import json
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, fail, load_settings
+from bot.settings import Settings
+from retrieval.catalog import RowError
+from retrieval.evaluation import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
+from retrieval.index import CatalogError, CatalogIndex, ProductHit, UploadReport
+from retrieval.models import DocumentKind
+from retrieval.query import ParsedQuery, SearchFilters, parse_query
+from retrieval.search import SearchMode
+
+DEMO_FILES: dict[DocumentKind, str] = {"products": "products.jsonl", "reviews": "reviews.jsonl", "policies": "policies.md"}
+EVAL_MERCHANT = "eval"
+SHOWN_REJECTIONS = 50
+
+MerchantOption = Annotated[
+    str | None, typer.Option("--merchant", help="Whose catalog (default: SHOPGUIDE_ASSISTANT__DEFAULT_MERCHANT, 'demo').")
+]
+
+catalog_app = typer.Typer(no_args_is_help=True, help="Inspect a merchant's catalog and roll it back.")
+app.add_typer(catalog_app, name="catalog")
+
+
+def _eval_group() -> typer.Typer:
+    """The `eval` group, shared with `eval conversations` (bot/cli/chat.py): whichever module loads first creates it."""
+    for group in app.registered_groups:
+        if group.name == "eval" and group.typer_instance is not None:
+            return group.typer_instance
+    group = typer.Typer(no_args_is_help=True, help="Quality checks: retrieval metrics and the conversation suite.")
+    app.add_typer(group, name="eval")
+    return group
+
+
+eval_app = _eval_group()
+
+
+@asynccontextmanager
+async def _open_index(settings: Settings, data_dir: Path | None = None) -> AsyncIterator[CatalogIndex]:
+    index = await CatalogIndex.open(data_dir or settings.data_dir, settings.retrieval)
+    try:
+        yield index
+    finally:
+        await index.close()
+
+
+@contextmanager
+def _progress(description: str, enabled: bool) -> Any:
+    """A progress bar on stderr (stdout stays clean for --json); yields the index's callback, or None."""
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _run(coroutine: Any) -> Any:
+    """Run a command's coroutine; catalog and dataset errors become a clean stderr message."""
+    try:
+        return asyncio.run(coroutine)
+    except (CatalogError, DatasetError) as exc:
+        fail(str(exc))
+
+
+# --- ingest ----------------------------------------------------------------------------------------
+
+
+def guess_kind(path: Path) -> DocumentKind:
+    """Markdown/text and names with 'polic'/'faq' are policies, names with 'review' reviews, else products."""
+    name = path.name.lower()
+    if path.suffix.lower() in (".md", ".markdown", ".txt") or "polic" in name or "faq" in name:
+        return "policies"
+    return "reviews" if "review" in name else "products"
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path | None, typer.Argument(help="Catalog file: CSV, TSV, JSON, JSONL, XLSX; policies also .md/.txt.")] = None,
+    kind: Annotated[
+        DocumentKind | None, typer.Option("--kind", help="What the file holds (default: guessed from the name, else products).")
+    ] = None,
+    merchant: MerchantOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Ingest the bundled demo shop (products, reviews, policies).")] = False,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Validate a catalog file and apply it only if every row is valid; the report lists rejected rows."""
+    settings = load_settings(data_dir)
+    merchant_id = merchant or settings.assistant.default_merchant
+    if demo == (file is not None):
+        fail("give either a FILE or --demo")
+    if demo:
+        demo_dir = files("retrieval") / "demo"
+        uploads = [(kind_, name, (demo_dir / name).read_bytes()) for kind_, name in DEMO_FILES.items()]
+    else:
+        assert file is not None
+        try:
+            uploads = [(kind or guess_kind(file), file.name, file.read_bytes())]
+        except OSError as exc:
+            fail(f"cannot read {file}: {exc.strerror or exc}")
+    reports = _run(_ingest(settings, merchant_id, uploads, progress=not as_json))
+    if as_json:
+        console.print_json(json.dumps([report_json(r) for r in reports], ensure_ascii=False))
+    else:
+        for report in reports:
+            print_report(report)
+    failed = [r.filename for r in reports if not r.ok]
+    if failed:
+        fail(f"{', '.join(failed)} did not validate; nothing was applied (fix the rows listed and upload again)")
+
+
+async def _ingest(
+    settings: Settings, merchant_id: str, uploads: list[tuple[DocumentKind, str, bytes]], *, progress: bool
+) -> list[UploadReport]:
+    """Validate every file first; apply them in order only when all are clean."""
+    async with _open_index(settings) as index:
+        reports = [await index.validate(merchant_id, kind, name, data) for kind, name, data in uploads]
+        if all(report.ok for report in reports):
+            for report in reports:
+                with _progress(f"embedding {report.filename}", progress) as update:
+                    await index.apply(report, update)
+        return reports
+
+
+def report_json(report: UploadReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "merchant_id": report.merchant_id,
+        "kind": report.kind,
+        "filename": report.filename,
+        "rows_total": report.parsed.rows_total,
+        "accepted": report.accepted,
+        "errors": report.parsed.errors,
+        "rejected": [r.model_dump() for r in report.rejected],
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "removed": report.removed,
+        "version": report.version,
+    }
+
+
+def print_report(report: UploadReport) -> None:
+    status = f"[green]applied as version {report.version}[/]" if report.version is not None else "[red]not applied[/]"
+    console.print(
+        f"[bold]{escape(report.filename)}[/] ({report.kind}, merchant {escape(report.merchant_id)}): {status}\n"
+        f"  {report.parsed.rows_total} rows: {report.accepted} accepted, {len(report.rejected)} rejected; "
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {report.removed} removed"
+    )
+    for error in report.parsed.errors:
+        err_console.print(f"  [red]file error:[/] {escape(error)}", highlight=False)
+    if report.rejected:
+        console.print(rejections_table(report.rejected))
+
+
+def rejections_table(rejected: list[RowError]) -> Table:
+    table = Table(title="Rejected rows", title_justify="left", header_style="bold")
+    table.add_column("row", justify="right")
+    table.add_column("field")
+    table.add_column("reason", overflow="fold")
+    for error in rejected[:SHOWN_REJECTIONS]:
+        table.add_row(str(error.row), escape(error.field or "-"), escape(error.reason))
+    if len(rejected) > SHOWN_REJECTIONS:
+        table.caption = f"... and {len(rejected) - SHOWN_REJECTIONS} more (use --json for all)"
+    return table
+
+
+# --- search ----------------------------------------------------------------------------------------
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What a customer would type, e.g. '500元以内的冲锋衣' or 'rain jacket under $100'.")],
+    merchant: MerchantOption = None,
+    k: Annotated[int | None, typer.Option("-k", "--k", min=1, max=50, help="Results (default: SHOPGUIDE_RETRIEVAL__SEARCH_TOP_K).")] = None,
+    mode: Annotated[SearchMode, typer.Option("--mode", help="hybrid (default), lexical (BM25 only) or dense (embeddings only).")] = "hybrid",
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search a merchant's products the way the assistant does: parsed constraints, then hybrid retrieval."""
+    settings = load_settings(data_dir)
+    merchant_id = merchant or settings.assistant.default_merchant
+    parsed, hits = _run(_search(settings, merchant_id, query, k, mode))
+    if as_json:
+        console.print_json(
+            json.dumps(
+                {"parsed": parsed.model_dump(mode="json"), "hits": [h.model_dump(mode="json") for h in hits]}, ensure_ascii=False
+            )
+        )
+        return
+    console.print(f"[bold]query:[/] {escape(parsed.text or '(constraints only)')}   [bold]filters:[/] {escape(describe_filters(parsed))}")
+    if not hits:
+        console.print("no product matches")
+        return
+    console.print(hits_table(hits))
+
+
+async def _search(settings: Settings, merchant_id: str, query: str, k: int | None, mode: SearchMode) -> tuple[ParsedQuery, list[ProductHit]]:
+    async with _open_index(settings) as index:
+        if (await index.stats(merchant_id)).version == 0:
+            raise CatalogError(f"merchant {merchant_id!r} has no catalog yet; run `shopguide ingest FILE` or `shopguide ingest --demo`")
+        parsed = parse_query(query, await index.vocabulary(merchant_id))
+        parsed.filters.merchant_id = merchant_id
+        return parsed, await index.search(parsed.text, parsed.filters, k, sort=parsed.sort, mode=mode)
+
+
+def describe_filters(parsed: ParsedQuery) -> str:
+    filters: SearchFilters = parsed.filters
+    parts = []
+    if filters.price_min is not None or filters.price_max is not None:
+        low = "" if filters.price_min is None else f"{filters.price_min:g}"
+        high = "" if filters.price_max is None else f"{filters.price_max:g}"
+        parts.append(f"price {low}..{high}")
+    for label, values in (("category", filters.categories), ("brand", filters.brands), ("not brand", filters.exclude_brands)):
+        if values:
+            parts.append(f"{label} {' | '.join(values)}")
+    if filters.in_stock_only:
+        parts.append("in stock")
+    if parsed.sort != "relevance":
+        parts.append(f"sort {parsed.sort}")
+    return ", ".join(parts) or "none"
+
+
+def hits_table(hits: list[ProductHit]) -> Table:
+    table = Table(header_style="bold")
+    for column in ("#", "sku", "title", "price", "brand", "category", "stock", "score", "variants"):
+        table.add_column(column, justify="right" if column in ("#", "price", "score") else "left", overflow="fold")
+    for rank, hit in enumerate(hits, start=1):
+        product = hit.product
+        stock = ("in stock" if product.in_stock else "out") if product.stock is None else str(product.stock)
+        table.add_row(
+            str(rank),
+            escape(product.sku),
+            escape(product.title),
+            f"{product.price:,.2f} {product.currency}",
+            escape(product.brand or ""),
+            escape(" > ".join(product.category)),
+            stock,
+            f"{hit.score:.3f}",
+            escape(", ".join(hit.variants)),
+        )
+    return table
+
+
+# --- catalog stats | list | versions | rollback ------------------------------------------------------
+
+
+@catalog_app.command("stats")
+def catalog_stats(merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """Counts of products, reviews, policies, categories and brands in the current version."""
+    settings = load_settings(data_dir)
+    stats = _run(_with_index(settings, lambda index: index.stats(merchant or settings.assistant.default_merchant)))
+    if as_json:
+        console.print_json(stats.model_dump_json())
+        return
+    table = Table(show_header=False)
+    for name, value in stats.model_dump().items():
+        table.add_row(name, escape(str(value)))
+    console.print(table)
+
+
+@catalog_app.command("list")
+def catalog_list(
+    merchant: MerchantOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most products shown in the table (--json lists all).")] = 50,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The current products."""
+    settings = load_settings(data_dir)
+    products = _run(_with_index(settings, lambda index: index.products(merchant or settings.assistant.default_merchant)))
+    if as_json:
+        console.print_json(json.dumps([p.model_dump(mode="json") for p in products], ensure_ascii=False))
+        return
+    table = Table(header_style="bold", caption=f"{min(limit, len(products))} of {len(products)} products")
+    for column in ("sku", "title", "price", "brand", "category", "stock"):
+        table.add_column(column, justify="right" if column == "price" else "left", overflow="fold")
+    for product in products[:limit]:
+        stock = ("in stock" if product.in_stock else "out") if product.stock is None else str(product.stock)
+        table.add_row(
+            escape(product.sku),
+            escape(product.title),
+            f"{product.price:,.2f} {product.currency}",
+            escape(product.brand or ""),
+            escape(" > ".join(product.category)),
+            stock,
+        )
+    console.print(table)
+
+
+@catalog_app.command("versions")
+def catalog_versions(merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """The kept catalog versions, oldest first."""
+    settings = load_settings(data_dir)
+    versions = _run(_with_index(settings, lambda index: index.versions(merchant or settings.assistant.default_merchant)))
+    if as_json:
+        console.print_json(json.dumps([v.model_dump(mode="json") for v in versions], ensure_ascii=False))
+        return
+    table = Table(header_style="bold")
+    for column in ("version", "created", "action", "kind", "note", "counts"):
+        table.add_column(column)
+    for version in versions:
+        counts = ", ".join(f"{kind} {count}" for kind, count in version.counts.items())
+        table.add_row(str(version.version), f"{version.created_at:%Y-%m-%d %H:%M:%S}", version.action, version.kind or "", escape(version.note), counts)
+    console.print(table)
+
+
+@catalog_app.command("rollback")
+def catalog_rollback(merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """Restore the version before the current one (recorded as a new version)."""
+    settings = load_settings(data_dir)
+    version = _run(_with_index(settings, lambda index: index.rollback(merchant or settings.assistant.default_merchant)))
+    if as_json:
+        console.print_json(version.model_dump_json())
+        return
+    console.print(f"restored version {version.previous} as version {version.version}: {escape(version.note)}")
+
+
+async def _with_index(settings: Settings, call: Callable[[CatalogIndex], Any]) -> Any:
+    async with _open_index(settings) as index:
+        return await call(index)
+
+
+# --- eval retrieval --------------------------------------------------------------------------------
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: Annotated[
+        Path,
+        typer.Option(
+            "--dataset",
+            help="Directory with products.jsonl, queries.jsonl ({id, text, lang}) and qrels.tsv (query_id, sku, grade 0-3); "
+            "see docs/EVALUATION.md. The demo set: retrieval/demo.",
+        ),
+    ],
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """NDCG@10, MRR@10, Recall@50, filter violations and no-answer handling for hybrid, BM25-only and dense-only search.
+
+    The dataset's catalog is ingested into a temporary data directory, so nothing stored is touched.
+    """
+    settings = load_settings(data_dir)
+    result: RetrievalEvaluation = _run(_eval_retrieval(settings, dataset, progress=not as_json))
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(
+        title=f"Retrieval quality: {result.queries} queries, {result.products} products", title_justify="left", header_style="bold"
+    )
+    for column in ("mode", "lang", "answerable", "NDCG@10", "MRR@10", "Recall@50", "filter violations", "no-answer -> empty"):
+        table.add_column(column, justify="left" if column in ("mode", "lang") else "right")
+    for row in result.results:
+        empty = "-" if row.no_answer_empty_rate is None else f"{row.no_answer_empty_rate:.0%} of {row.no_answer_queries}"
+        table.add_row(
+            row.mode, row.lang, str(row.queries), f"{row.ndcg_at_10:.3f}", f"{row.mrr_at_10:.3f}", f"{row.recall_at_50:.3f}",
+            f"{row.filter_violation_rate:.1%}", empty,
+        )  # fmt: skip
+    console.print(table)
+
+
+async def _eval_retrieval(settings: Settings, directory: Path, *, progress: bool) -> RetrievalEvaluation:
+    data = load_dataset(directory)
+    with tempfile.TemporaryDirectory(prefix="shopguide-eval-") as scratch:
+        async with _open_index(settings, Path(scratch)) as index:
+            with _progress("embedding the dataset catalog", progress) as update:
+                report = await index.ingest(EVAL_MERCHANT, "products", "products.jsonl", data.products, update)
+            if not report.ok:
+                problems = report.parsed.errors or [str(r) for r in report.rejected[:5]]
+                raise DatasetError(f"{directory / 'products.jsonl'} does not ingest cleanly: {'; '.join(problems)}")
+            with _progress(f"searching ({', '.join(MODES)})", progress) as update:
+                return await evaluate(index, EVAL_MERCHANT, data, progress=update)

@@ -1,0 +1,127 @@
+"""open_services: the wiring against a scripted LLM, sampling overrides, and retrieval-only fallbacks."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.reply import FinalReply, ProductsShown, Reply, UserRef
+from bot.services import LLM_OVERRIDE_SECTION, Services, ingest_demo_catalog, open_services
+from bot.settings import Settings
+from bot.state import StateStore
+from retrieval.config import RetrievalConfig
+from retrieval.index import CatalogIndex
+from serving.config import LLMConfig, LocalEngineConfig
+from tests.support.llm_server import ScriptedLLMServer
+
+TINY_SHOP = Path(__file__).parent / "tiny_shop"
+SHOPPER = UserRef(user_id="cli:tester", merchant_id="demo")
+
+
+@pytest.fixture(scope="module")
+async def shop_dir(embedder, tmp_path_factory) -> Path:
+    """A data dir whose merchant "demo" is the five-product tiny shop, ingested the way a first run does."""
+    data_dir = tmp_path_factory.mktemp("services")
+    index = await CatalogIndex.open(data_dir, RetrievalConfig(), embedder=embedder)
+    try:
+        assert await ingest_demo_catalog(index, TINY_SHOP)
+        assert not await ingest_demo_catalog(index, TINY_SHOP)  # already there: nothing happens
+        assert (await index.stats("demo")).products == 5
+    finally:
+        await index.close()
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+async def llm_server():
+    async with ScriptedLLMServer(lambda request: "The Peak Trail Rain Jacket keeps you dry.") as server:
+        yield server
+
+
+@pytest.fixture
+def start(embedder):
+    """open_services with the session's embedder (loading one per test would cost seconds each)."""
+    return lambda settings, **options: open_services(settings, embedder=embedder, **options)
+
+
+def settings_for(data_dir: Path, **changes) -> Settings:
+    return Settings(data_dir=data_dir, **changes)
+
+
+async def final_reply(services: Services, text: str, user: UserRef = SHOPPER) -> tuple[list, Reply]:
+    events = [event async for event in services.assistant.turn(user, text)]
+    assert isinstance(events[-1], FinalReply)
+    return events, events[-1].reply
+
+
+async def test_configured_endpoint_is_used(start, shop_dir: Path, llm_server: ScriptedLLMServer) -> None:
+    before = len(llm_server.requests)
+    async with start(settings_for(shop_dir, llm=LLMConfig(base_url=llm_server.base_url))) as services:
+        assert services.llm is not None and services.llm_config.base_url == llm_server.base_url
+        events, reply = await final_reply(services, "rain jacket under 500")
+    assert isinstance(events[0], ProductsShown)
+    assert reply.products and all(card.price <= 500 for card in reply.products)
+    assert len(llm_server.requests) > before
+
+
+async def test_sampling_overrides_apply_at_start_and_when_changed(start, shop_dir: Path, llm_server: ScriptedLLMServer) -> None:
+    state = await StateStore.open(shop_dir / "state.sqlite3")
+    await state.set_override(LLM_OVERRIDE_SECTION, "temperature", 0.9, by="tg:1")
+    await state.close()
+    settings = settings_for(shop_dir, llm=LLMConfig(base_url=llm_server.base_url, top_p=0.9))
+    try:
+        async with start(settings) as services:
+            assert services.llm_config.temperature == 0.9
+            old_client = services.llm
+            applied = await services.set_llm_override("top_p", 0.5, by="tg:1")
+            assert applied.top_p == 0.5 and services.llm is not old_client
+            await final_reply(services, "rain jacket")
+            assert llm_server.requests[-1]["top_p"] == 0.5
+
+            with pytest.raises(ValueError, match="top_p"):
+                await services.set_llm_override("top_p", 7, by="tg:1")
+            with pytest.raises(ValueError, match="cannot be changed at run time"):
+                await services.set_llm_override("base_url", "http://elsewhere", by="tg:1")
+            assert await services.state.get_overrides(LLM_OVERRIDE_SECTION) == {"temperature": 0.9, "top_p": 0.5}
+            assert services.llm_config.top_p == 0.5
+
+            restored = await services.set_llm_override("top_p", None, by="tg:1")
+            assert restored.top_p == 0.9
+    finally:
+        async with start(settings_for(shop_dir, llm=LLMConfig(base_url=llm_server.base_url))) as services:
+            for key in await services.state.get_overrides(LLM_OVERRIDE_SECTION):
+                await services.set_llm_override(key, None, by="test")
+
+
+async def test_engine_that_cannot_start_means_retrieval_only(start, shop_dir: Path, tmp_path: Path, caplog) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"not a model")
+    settings = settings_for(shop_dir, local_llm=LocalEngineConfig(model_path=broken))
+    with caplog.at_level(logging.WARNING, logger="bot.services"):
+        async with start(settings) as services:
+            assert services.llm is None
+            _, reply = await final_reply(services, "rain jacket under 500")
+    assert "not a GGUF model file" in caplog.text
+    assert reply.fallback and reply.products and all(card.price <= 500 for card in reply.products)
+
+
+async def test_no_llm_starts_nothing(start, shop_dir: Path) -> None:
+    async with start(settings_for(shop_dir), use_llm=False) as services:
+        assert services.llm is None and services.llm_config is None
+        assert await services.apply_llm_overrides() is None
+        _, reply = await final_reply(services, "跑鞋")
+    assert reply.language == "zh" and {card.sku for card in reply.products} <= {"SHOE-ROAD", "SHOE-TRAIL"}
+
+
+async def test_draft_prompts_do_not_touch_the_active_assistant(start, shop_dir: Path, llm_server: ScriptedLLMServer) -> None:
+    async with start(settings_for(shop_dir, llm=LLMConfig(base_url=llm_server.base_url))) as services:
+        name = "recommend.en"
+        draft = services.assistant_with_prompts({name: "DRAFT MARKER for {{ shop }}"})
+        await final_reply(services, "rain jacket", UserRef(user_id="cli:draft", merchant_id="demo"))
+        active_request = llm_server.requests[-1]
+        [_ async for _ in draft.turn(UserRef(user_id="cli:draft2", merchant_id="demo"), "rain jacket")]
+        draft_request = llm_server.requests[-1]
+    assert "DRAFT MARKER" not in str(active_request["messages"])
+    assert "DRAFT MARKER" in str(draft_request["messages"])

@@ -71,12 +71,14 @@ def build_reviews(products: list[dict], rng: random.Random) -> list[dict]:
         used: set[str] = set()
         for index in range(count):
             is_bad = rng.random() < critical_share
-            pool = bad if is_bad else good
+            if not [text for text in (bad if is_bad else good) if text not in used]:
+                is_bad = not is_bad  # one side is used up: no product repeats a review sentence
+            pool = [text for text in (bad if is_bad else good) if text not in used]
+            if not pool:
+                break
             if index == 0:  # the key aspect is always covered, so questions about it find an answer
-                keyed = [text for text in pool if KEY_ASPECT[group][lang] in text.lower()]
-                pool = keyed or pool
-            fresh = [text for text in pool if text not in used] or pool
-            text = rng.choice(fresh)
+                pool = [text for text in pool if KEY_ASPECT[group][lang] in text.lower()] or pool
+            text = rng.choice(pool)
             used.add(text)
             extra = rng.choice(EXTRAS[lang][1 if is_bad else 0])
             rows.append({

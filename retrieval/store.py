@@ -82,6 +82,10 @@ class VectorStore:
                 return stored
             offset += MAX_BATCH
 
+    async def count(self, kind: DocumentKind, merchant_id: str) -> int:
+        collection = await self._collection(kind, merchant_id)
+        return await asyncio.to_thread(collection.count)
+
     async def query(self, kind: DocumentKind, merchant_id: str, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """The `n` nearest ids with their cosine similarity, best first."""
         collection = await self._collection(kind, merchant_id)

@@ -1,0 +1,324 @@
+"""Hybrid search over one merchant's documents: dense (embeddings) + BM25, fused by reciprocal rank.
+
+Hard filters are evaluated in process on a columnar copy of the merchant's products (numpy arrays), never
+with Chroma's `where` (slow at scale, STACK.md). The dense side then scores the allowed documents exactly
+in memory when they are few (`exact_search_max`), or asks Chroma's ANN index for an over-fetched list and
+keeps only allowed documents, falling back to the exact path when too few survive. Either way a result
+never breaks a filter. Variants of one item (same brand, same title once colour/size words are removed)
+collapse into one hit that lists the other SKUs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from retrieval.config import RetrievalConfig
+from retrieval.embed import Embedder
+from retrieval.lexical import LexicalIndex, Tokenizer
+from retrieval.models import DocumentKind, Policy, Product, Review
+from retrieval.query import SearchFilters, SortOrder
+from retrieval.store import VectorStore
+
+SearchMode = Literal["hybrid", "dense", "lexical"]
+
+
+class ProductHit(BaseModel):
+    """A product found by a search; `variants` are the other SKUs of the same item that pass the filters."""
+
+    product: Product
+    score: float
+    variants: list[str] = Field(default_factory=list)
+
+
+class ReviewHit(BaseModel):
+    review: Review
+    score: float
+
+
+class PolicyHit(BaseModel):
+    policy: Policy
+    score: float
+
+
+@dataclass
+class Documents:
+    """One kind of one merchant's documents as searched: row i of every field is document i."""
+
+    kind: DocumentKind
+    merchant_id: str
+    keys: list[str]
+    hashes: list[str]
+    vectors: np.ndarray
+    lexical: LexicalIndex
+    row_of: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.row_of = {key: row for row, key in enumerate(self.keys)}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class ProductColumns:
+    """The filterable fields of a merchant's products as arrays, plus variant groups."""
+
+    def __init__(self, products: Sequence[Product]) -> None:
+        self.prices = np.array([p.price for p in products], dtype=np.float64)
+        self.in_stock = np.array([p.in_stock for p in products], dtype=bool)
+        self.brands = np.array([(p.brand or "").casefold() for p in products], dtype=object)
+        self._category_rows: dict[str, list[int]] = defaultdict(list)
+        for row, product in enumerate(products):
+            for level in {c.casefold() for c in product.category}:
+                self._category_rows[level].append(row)
+        self._row_of_sku = {p.sku: row for row, p in enumerate(products)}
+        group_of: dict[tuple[str, str], int] = {}
+        self.groups = np.array(
+            [group_of.setdefault((p.brand or "", variant_key(p)), len(group_of)) for p in products], dtype=np.int64
+        )
+        self.members: dict[int, list[int]] = defaultdict(list)
+        for row, group in enumerate(self.groups):
+            self.members[int(group)].append(row)
+
+    def mask(self, filters: SearchFilters) -> np.ndarray | None:
+        """Rows that satisfy every filter (the merchant is implied), or None when nothing is filtered."""
+        allowed = np.ones(len(self.prices), dtype=bool)
+        filtered = False
+        if filters.price_min is not None:
+            allowed &= self.prices >= filters.price_min
+            filtered = True
+        if filters.price_max is not None:
+            allowed &= self.prices <= filters.price_max
+            filtered = True
+        if filters.categories:
+            in_category = np.zeros_like(allowed)
+            for category in filters.categories:
+                in_category[self._category_rows.get(category.casefold(), [])] = True
+            allowed &= in_category
+            filtered = True
+        if filters.brands:
+            allowed &= np.isin(self.brands, [b.casefold() for b in filters.brands])
+            filtered = True
+        if filters.exclude_brands:
+            allowed &= ~np.isin(self.brands, [b.casefold() for b in filters.exclude_brands if b])
+            filtered = True
+        if filters.in_stock_only:
+            allowed &= self.in_stock
+            filtered = True
+        if filters.exclude_skus:
+            allowed[[self._row_of_sku[s] for s in filters.exclude_skus if s in self._row_of_sku]] = False
+            filtered = True
+        return allowed if filtered else None
+
+
+class HybridSearcher:
+    """Ranks a merchant's documents for a query: dense, lexical, or both fused."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder, tokenizer: Tokenizer, config: RetrievalConfig) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._tokenizer = tokenizer
+        self._config = config
+
+    async def rank(
+        self,
+        docs: Documents,
+        query: str,
+        mask: np.ndarray | None,
+        n: int,
+        mode: SearchMode = "hybrid",
+        groups: np.ndarray | None = None,
+    ) -> list[tuple[int, float]]:
+        """Up to `n` (row, score) pairs, best first, only rows where `mask` is True (all rows when None).
+
+        With `groups`, fusion counts each variant group once per ranking (see `fuse`).
+        """
+        if len(docs) == 0 or (mask is not None and not mask.any()):
+            return []
+        if not query.strip():
+            return [(int(row), 0.0) for row in _allowed_rows(len(docs), mask)[:n]]
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        if mode == "dense":
+            dense = await self.dense(docs, (await self._embedder.embed([query]))[0], mask, n)
+        elif mode == "lexical":
+            lexical = await asyncio.to_thread(self._lexical, docs, query, mask, n)
+        else:
+            vector = (await self._embedder.embed([query]))[0]
+            dense, lexical = await asyncio.gather(
+                self.dense(docs, vector, mask, n), asyncio.to_thread(self._lexical, docs, query, mask, n)
+            )
+        if mode != "hybrid":
+            return dense or lexical
+        return fuse([dense, lexical], self._config.rrf_k, groups)[:n]
+
+    async def dense(self, docs: Documents, vector: np.ndarray, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
+        allowed = len(docs) if mask is None else int(mask.sum())
+        if allowed <= self._config.exact_search_max:
+            return await asyncio.to_thread(_exact, docs.vectors, vector, mask, n)
+        # Enough documents pass that an over-fetch from the ANN index should hold n of them.
+        fetch = min(len(docs), math.ceil(n * 1.5 * len(docs) / allowed))
+        hits = await self._store.query(docs.kind, docs.merchant_id, vector, fetch)
+        ranked = [
+            (row, score)
+            for row, score in ((docs.row_of.get(key), score) for key, score in hits)
+            if row is not None and (mask is None or mask[row])
+        ]
+        if len(ranked) >= min(n, allowed) // 2:
+            return ranked[:n]
+        return await asyncio.to_thread(_exact, docs.vectors, vector, mask, n)
+
+    def _lexical(self, docs: Documents, query: str, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
+        scores = docs.lexical.scores(self._tokenizer.tokens(query))
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        return _top(scores, n, positive_only=True)
+
+    async def products(
+        self,
+        docs: Documents,
+        columns: ProductColumns,
+        products: Sequence[Product],
+        query: str,
+        filters: SearchFilters,
+        k: int,
+        sort: SortOrder = "relevance",
+        mode: SearchMode = "hybrid",
+    ) -> list[ProductHit]:
+        """The best `k` items (variants collapsed) that satisfy `filters`, by relevance or by price."""
+        mask = columns.mask(filters)
+        if sort != "relevance" and not query.strip():
+            # Browsing by price: every allowed product is a candidate, cheapest (or dearest) first.
+            rows = _allowed_rows(len(docs), mask)
+            prices = columns.prices[rows] if sort == "price_asc" else -columns.prices[rows]
+            ranked = [(int(row), 0.0) for row in rows[np.argsort(prices, kind="stable")]]
+        else:
+            n = max(self._config.search_candidates, 4 * k)
+            ranked = await self.rank(docs, query, mask, n, mode, columns.groups)
+        # Sorting by price picks among the most relevant few, so "cheapest jacket" stays about jackets.
+        hits = collapse_variants(ranked, columns, products, mask, k if sort == "relevance" else 3 * k)
+        if sort != "relevance":
+            hits.sort(key=lambda hit: hit.product.price, reverse=sort == "price_desc")
+        return hits[:k]
+
+    async def similar(
+        self,
+        docs: Documents,
+        columns: ProductColumns,
+        products: Sequence[Product],
+        sku: str,
+        filters: SearchFilters,
+        k: int,
+    ) -> list[ProductHit]:
+        """Items nearest to `sku` in meaning, excluding `sku` and its own variants."""
+        row = docs.row_of[sku]
+        mask = columns.mask(filters)
+        mask = np.ones(len(docs), dtype=bool) if mask is None else mask.copy()
+        mask[columns.members[int(columns.groups[row])]] = False
+        ranked = await self.dense(docs, docs.vectors[row], mask, max(self._config.search_candidates, 4 * k))
+        return collapse_variants(ranked, columns, products, mask, k)
+
+
+def fuse(
+    rankings: Sequence[Sequence[tuple[int, float]]], rrf_k: int, groups: np.ndarray | None = None
+) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion: each list adds 1 / (rrf_k + rank) to a document's score.
+
+    With `groups`, ranks count variant groups, not rows: two colours of one jacket, each first in one list,
+    are one item first in both, rather than two items splitting the vote. The group is represented by
+    its best row.
+    """
+    scores: dict[int, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, (row, _) in enumerate(ranking, start=1):
+            scores[row] += 1.0 / (rrf_k + rank)
+    by_row = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    if groups is None:
+        return by_row
+    group_scores: dict[int, float] = defaultdict(float)
+    for ranking in rankings:
+        seen: set[int] = set()
+        for row, _ in ranking:
+            group = int(groups[row])
+            if group not in seen:
+                seen.add(group)
+                group_scores[group] += 1.0 / (rrf_k + len(seen))
+    best_row: dict[int, int] = {}
+    for row, _ in by_row:
+        best_row.setdefault(int(groups[row]), row)
+    return sorted(((best_row[g], score) for g, score in group_scores.items()), key=lambda item: item[1], reverse=True)
+
+
+def collapse_variants(
+    ranked: Sequence[tuple[int, float]],
+    columns: ProductColumns,
+    products: Sequence[Product],
+    mask: np.ndarray | None,
+    k: int,
+) -> list[ProductHit]:
+    """One hit per variant group (its best-ranked member), listing the group's other allowed SKUs."""
+    seen: set[int] = set()
+    hits: list[ProductHit] = []
+    for row, score in ranked:
+        group = int(columns.groups[row])
+        if group in seen:
+            continue
+        seen.add(group)
+        variants = [
+            products[other].sku for other in columns.members[group] if other != row and (mask is None or mask[other])
+        ]
+        hits.append(ProductHit(product=products[row], score=score, variants=variants))
+        if len(hits) == k:
+            break
+    return hits
+
+
+_COLOUR_WORDS = (
+    "black white red blue green yellow pink purple grey gray brown orange navy beige silver gold khaki "
+    "xxxl xxl xl xs s m l 2xl 3xl small medium large"
+).split()
+_VARIANT_WORD = re.compile(
+    r"\b(?:" + "|".join(_COLOUR_WORDS) + r")\b"
+    r"|[黑白红蓝绿黄粉紫灰棕橙银金]色|藏青|米色|卡其色?|[大中小]号|均码|\d{2,3}\s*[码号]|\b(?:eu|us|uk)\s*\d+(?:\.\d)?\b"
+)
+_VARIANT_ATTRIBUTES = {"color", "colour", "size", "颜色", "尺码", "尺寸"}
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def variant_key(product: Product) -> str:
+    """The title with colour and size words removed: variants of one item share it."""
+    title = unicodedata.normalize("NFKC", product.title).casefold()
+    for name, value in product.attributes.items():
+        if name.casefold() in _VARIANT_ATTRIBUTES and value.strip():
+            title = title.replace(unicodedata.normalize("NFKC", value).casefold(), " ")
+    key = _NON_WORD.sub("", _VARIANT_WORD.sub(" ", title))
+    # A title that is nothing but colour/size words is its own item.
+    return key or product.sku
+
+
+def _allowed_rows(size: int, mask: np.ndarray | None) -> np.ndarray:
+    return np.arange(size) if mask is None else np.flatnonzero(mask)
+
+
+def _exact(vectors: np.ndarray, query: np.ndarray, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
+    if mask is None:
+        return _top(vectors @ query, n)
+    rows = np.flatnonzero(mask)
+    return [(int(rows[i]), score) for i, score in _top(vectors[rows] @ query, n)]
+
+
+def _top(scores: np.ndarray, n: int, positive_only: bool = False) -> list[tuple[int, float]]:
+    rows = np.flatnonzero(scores > 0) if positive_only else np.arange(len(scores))
+    if len(rows) > n:
+        rows = rows[np.argpartition(-scores[rows], n)[:n]]
+    order = rows[np.argsort(-scores[rows], kind="stable")]
+    return [(int(row), float(scores[row])) for row in order]

@@ -273,4 +273,5 @@ def parse_args() -> argparse.Namespace:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs index building at DEBUG by itself
     asyncio.run(main(parse_args()))

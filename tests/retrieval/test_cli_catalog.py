@@ -1,0 +1,95 @@
+"""The catalog commands end to end through typer: ingest, search, catalog stats/list/versions/rollback, eval.
+
+They run the real embedder (the session's, so it loads once) and real Chroma under a temporary data dir.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import retrieval.index
+from bot.cli.app import app
+from tests.retrieval.evalset import write_dataset
+
+GOOD = "sku,title,price,brand,category,stock\nJ1,Rain jacket,299,Peak,户外 > 冲锋衣,5\nJ2,Down jacket,899,Nordic,户外 > 羽绒服,0\nP1,炒锅,199,苏泊尔,厨房 > 锅具,3\n"
+BAD = "sku,title,price\nJ1,Rain jacket,299\nJ3,Shell,abc\nJ1,Again,5\n"
+
+
+@pytest.fixture
+def shopguide(embedder, monkeypatch, tmp_path: Path):
+    """Run `shopguide ARGS` on a fresh data dir with the session's embedder; returns the click Result."""
+
+    async def session_embedder(config):
+        return embedder
+
+    monkeypatch.setattr(retrieval.index, "open_embedder", session_embedder)
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(app, [*args, "--data-dir", str(tmp_path / "data")])
+
+    return run
+
+
+def as_json(result) -> object:
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return json.loads(result.stdout)
+
+
+@pytest.mark.slow
+def test_ingest_search_and_rollback(shopguide, tmp_path: Path) -> None:
+    good, bad = tmp_path / "products.csv", tmp_path / "broken.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    bad.write_text(BAD, encoding="utf-8")
+
+    [report] = as_json(shopguide("ingest", str(good), "--merchant", "m1", "--json"))
+    assert (report["ok"], report["accepted"], report["added"], report["version"]) == (True, 3, 3, 1)
+
+    rejected = shopguide("ingest", str(bad), "--merchant", "m1")
+    assert rejected.exit_code == 1
+    assert "Rejected rows" in rejected.stdout and "is not a price" in rejected.stdout
+    assert "nothing was applied" in rejected.stderr
+    stats = as_json(shopguide("catalog", "stats", "--merchant", "m1", "--json"))
+    assert (stats["version"], stats["products"], stats["in_stock"]) == (1, 3, 2)
+
+    found = as_json(shopguide("search", "有货的冲锋衣 500元以内", "--merchant", "m1", "--json"))
+    assert found["parsed"]["filters"]["price_max"] == 500 and found["parsed"]["filters"]["in_stock_only"]
+    assert [hit["product"]["sku"] for hit in found["hits"]] == ["J1"]
+    table = shopguide("search", "jacket", "--merchant", "m1", "-k", "2")
+    assert table.exit_code == 0 and "filters: none" in table.stdout
+
+    good.write_text(GOOD.replace("299", "259"), encoding="utf-8")
+    [update] = as_json(shopguide("ingest", str(good), "--merchant", "m1", "--json"))
+    assert (update["updated"], update["unchanged"], update["version"]) == (1, 2, 2)
+    rollback = as_json(shopguide("catalog", "rollback", "--merchant", "m1", "--json"))
+    assert (rollback["version"], rollback["action"]) == (3, "rollback")
+    products = as_json(shopguide("catalog", "list", "--merchant", "m1", "--json"))
+    assert {p["sku"]: p["price"] for p in products} == {"J1": 299, "J2": 899, "P1": 199}
+    versions = as_json(shopguide("catalog", "versions", "--merchant", "m1", "--json"))
+    assert [v["action"] for v in versions] == ["upload", "upload", "rollback"]
+
+
+@pytest.mark.slow
+def test_search_needs_a_catalog(shopguide) -> None:
+    result = shopguide("search", "jacket", "--merchant", "nobody")
+    assert result.exit_code == 1 and "has no catalog yet" in result.stderr
+
+
+@pytest.mark.slow
+def test_eval_retrieval_prints_every_mode(shopguide, tmp_path: Path) -> None:
+    result = as_json(shopguide("eval", "retrieval", "--dataset", str(write_dataset(tmp_path / "set")), "--json"))
+    assert {(row["mode"], row["lang"]) for row in result["results"]} >= {("hybrid", "all"), ("lexical", "all"), ("dense", "all")}
+    broken = shopguide("eval", "retrieval", "--dataset", str(tmp_path / "nowhere"))
+    assert broken.exit_code == 1 and "missing products.jsonl" in broken.stderr
+
+
+def test_ingest_needs_exactly_one_source(tmp_path: Path) -> None:
+    runner = CliRunner()
+    neither = runner.invoke(app, ["ingest", "--data-dir", str(tmp_path)])
+    assert neither.exit_code == 1 and "give either a FILE or --demo" in neither.stderr
+    missing = runner.invoke(app, ["ingest", str(tmp_path / "absent.csv"), "--data-dir", str(tmp_path)])
+    assert missing.exit_code == 1 and "cannot read" in missing.stderr

@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import pytest
 
+from bot.evaluation import load_conversations, run_suite
 from bot.reply import FinalReply, ProductsShown, Reply, UserRef
-from bot.services import LLM_OVERRIDE_SECTION, Services, ingest_demo_catalog, open_services
+from bot.services import LLM_OVERRIDE_SECTION, Services, open_services
 from bot.settings import Settings
 from bot.state import StateStore
-from retrieval.config import RetrievalConfig
-from retrieval.index import CatalogIndex
 from serving.config import LLMConfig, LocalEngineConfig
+from tests.assistant.shop_data import tiny_shop_data_dir
 from tests.support.llm_server import ScriptedLLMServer
 
-TINY_SHOP = Path(__file__).parent / "tiny_shop"
 SHOPPER = UserRef(user_id="cli:tester", merchant_id="demo")
 
 
 @pytest.fixture(scope="module")
 async def shop_dir(embedder, tmp_path_factory) -> Path:
-    """A data dir whose merchant "demo" is the five-product tiny shop, ingested the way a first run does."""
-    data_dir = tmp_path_factory.mktemp("services")
-    index = await CatalogIndex.open(data_dir, RetrievalConfig(), embedder=embedder)
-    try:
-        assert await ingest_demo_catalog(index, TINY_SHOP)
-        assert not await ingest_demo_catalog(index, TINY_SHOP)  # already there: nothing happens
-        assert (await index.stats("demo")).products == 5
-    finally:
-        await index.close()
-    return data_dir
+    return await tiny_shop_data_dir(embedder, tmp_path_factory.mktemp("services"))
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +116,31 @@ async def test_draft_prompts_do_not_touch_the_active_assistant(start, shop_dir: 
         draft_request = llm_server.requests[-1]
     assert "DRAFT MARKER" not in str(active_request["messages"])
     assert "DRAFT MARKER" in str(draft_request["messages"])
+
+
+SUITE = [
+    {"id": "en-budget", "lang": "en", "turns": [
+        {"user": "rain jacket under 500", "expect": {"max_price": 500, "min_products": 1, "intent": "search", "text_not_contains": ["99"]}}]},
+    {"id": "en-broken-expectation", "lang": "en", "turns": [{"user": "rain jacket under 500", "expect": {"max_products": 0}}]},
+    {"id": "zh-two-turns", "lang": "zh", "turns": [
+        {"user": "防水夹克 500元以内", "expect": {"max_price": 500, "brand_not": ["Nike"]}},
+        {"user": "第二个", "expect": {"intent": "reference", "max_products": 1}}]},
+]  # fmt: skip
+
+
+async def test_suite_runner_against_scripted_llm(start, shop_dir: Path, tmp_path: Path) -> None:
+    """The model invents a price (the assistant must cut it), and one expectation is broken on purpose."""
+    suite_file = tmp_path / "suite.jsonl"
+    suite_file.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in SUITE), encoding="utf-8")
+    conversations = load_conversations(suite_file)
+    lying_model = "The Peak Trail Rain Jacket keeps you dry [1]. Today it costs only ¥99!"
+    async with ScriptedLLMServer(lambda request: lying_model) as server:
+        async with start(settings_for(shop_dir, llm=LLMConfig(base_url=server.base_url, max_retries=0))) as services:
+            result = await run_suite(services.assistant, conversations, index=services.index, state=services.state)
+            assert server.requests, "the runner never reached the model"
+
+    assert [(f.conversation, f.turn, f.check) for f in result.failures] == [("en-broken-expectation", 1, "max_products")]
+    assert (result.conversations, result.conversations_passed, result.turns, result.turns_passed) == (3, 2, 4, 3)
+    assert result.checks["max_products"].passed == 1 and result.checks["max_products"].total == 2
+    assert result.checks["grounded"].rate == 1.0 and result.checks["language"].rate == 1.0
+    assert {"total", "first_products", "understand", "retrieve", "generate", "check"} <= set(result.latency)

@@ -54,6 +54,17 @@ async def test_unknown_method_is_not_found_and_names_are_case_insensitive(emulat
     assert status == 200 and body["result"]["is_bot"] is True
 
 
+async def test_query_strings_and_broken_json_bodies(emulator: BotApiEmulator) -> None:
+    emulator.user(1001)
+    async with aiohttp.ClientSession() as session:
+        url = f"{emulator.base_url}{emulator.token}/sendMessage"
+        async with session.get(url, params={"chat_id": "1001", "text": "via GET"}) as response:
+            assert (await response.json())["result"]["text"] == "via GET"
+        async with session.post(url, data=b"{not json", headers={"Content-Type": "application/json"}) as response:
+            assert response.status == 400
+            assert (await response.json())["description"] == "Bad Request: can't parse request JSON object"
+
+
 async def test_messages_have_dates_in_seconds_and_their_chat(bot: Bot, emulator: BotApiEmulator) -> None:
     alice = emulator.user(1001, "Alice")
     sent = await bot.send_message(alice.id, "hi")

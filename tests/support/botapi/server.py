@@ -246,7 +246,10 @@ class BotApiEmulator:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return web.json_response(BotApiError(401, "Unauthorized").payload(), status=401)
-        params = RequestParams(await self._read_params(request))
+        try:
+            params = RequestParams(await self._read_params(request))
+        except ValueError:  # a body that is not the JSON it claims to be
+            return web.json_response(bad_request("can't parse request JSON object").payload(), status=400)
         # Method names are case-insensitive on the real server.
         method = next((name for name in self._methods if name.lower() == method.lower()), method)
         handler = self._methods.get(method)

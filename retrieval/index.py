@@ -68,7 +68,10 @@ class CatalogError(ValueError):
 
 
 class CatalogVersion(BaseModel):
-    """One state of a merchant's catalog. `previous` is what `rollback` returns to (0 = empty catalog)."""
+    """One state of a merchant's catalog.
+
+    `previous` is what `rollback` returns to: 0 = the empty catalog before the first upload, None = nothing.
+    """
 
     merchant_id: str
     version: int
@@ -77,7 +80,7 @@ class CatalogVersion(BaseModel):
     kind: DocumentKind | None = None
     note: str = ""
     counts: dict[DocumentKind, int]
-    previous: int
+    previous: int | None
 
 
 class CatalogStats(BaseModel):
@@ -254,6 +257,8 @@ class CatalogIndex:
             current = state.current
             if current is None:
                 raise CatalogError(f"merchant {merchant_id!r} has no catalog to roll back.")
+            if current.previous is None:
+                raise CatalogError(f"version {current.version} has no earlier version; nothing to roll back to.")
             target = state.manifest.entry(current.previous) if current.previous else None
             if current.previous and target is None:
                 raise CatalogError(f"version {current.previous} is no longer kept; nothing to roll back to.")
@@ -269,8 +274,8 @@ class CatalogIndex:
                 None,
                 f"restored version {current.previous}",
                 None,
-                previous=target.previous if target else 0,
-                snapshots=dict(target.snapshots) if target else {},
+                previous=target.previous if target else None,
+                snapshots={kind: target.snapshots.get(kind) if target else None for kind in KINDS},
             )
         return _public(entry)
 
@@ -467,7 +472,7 @@ class CatalogIndex:
         note: str,
         progress: Progress | None,
         *,
-        previous: int | None = None,
+        previous: int | None | Literal["current"] = "current",
         snapshots: dict[DocumentKind, str | None] | None = None,
     ) -> _ManifestEntry:
         """Write the snapshots of `changes`, rebuild what derives from them and switch versions, all or nothing."""
@@ -506,7 +511,7 @@ class CatalogIndex:
                 kind=kind,
                 note=note,
                 counts={k: len(changes[k]) if k in changes else len(state.records[k]) for k in KINDS},
-                previous=state.manifest.current if previous is None else previous,
+                previous=state.manifest.current if previous == "current" else previous,
                 snapshots=new_snapshots,
             )
             manifest = state.manifest.model_copy(
@@ -596,7 +601,11 @@ class CatalogIndex:
                 path.unlink()
         current = state.current
         fast = {f"{kind}-empty" for kind in KINDS} | {
-            Path(s).stem for e in (current, state.manifest.entry(current.previous)) if e for s in e.snapshots.values() if s
+            Path(s).stem
+            for e in (current, state.manifest.entry(current.previous or 0))
+            if e
+            for s in e.snapshots.values()
+            if s
         }
         for path in (directory / "derived").glob("*"):
             if path.name.split(".", 1)[0] not in fast:

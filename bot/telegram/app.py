@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.evaluation import default_suite_path
 from bot.services import Services
@@ -86,6 +86,7 @@ def build_application(services: Services, config: TelegramConfig, *, suite_path:
     MerchantHandlers(services, access).register(application)
     CustomerHandlers(services, config, access).register(application)
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(CallbackQueryHandler(unknown_button))
     application.add_error_handler(on_error)
     return application
 
@@ -95,6 +96,11 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     commands = ", ".join(f"/{name}" for name, _ in CUSTOMER_COMMANDS[language])
     text = f"不认识这个命令。可用命令：{commands}" if language == "zh" else f"Unknown command. Try {commands}."
     await update.effective_message.reply_text(text, do_quote=False)
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button this version does not know (an old message, a changed layout): a polite note, no exception."""
+    await update.callback_query.answer(phrase("expired_button", language_of(update.effective_user)))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

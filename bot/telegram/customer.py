@@ -8,6 +8,8 @@ bot answers only messages that mention it or reply to it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -93,11 +95,11 @@ class CustomerHandlers:
                 data.merchant_id = match.group(1)
                 await self._access.save_channel_data(user, data)
         language = language_of(user)
-        reply = await self._services.assistant.welcome(await self.user_ref(user), language)
+        reply = self._services.assistant.welcome(await self.user_ref(user), language)
         await self._send_reply(message, reply)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        reply = await self._services.assistant.help(language_of(update.effective_user))
+        reply = self._services.assistant.help(language_of(update.effective_user))
         await self._send_reply(update.effective_message, reply)
 
     async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -124,7 +126,9 @@ class CustomerHandlers:
     async def _answer(self, message: Message, user: User, text: str) -> None:
         user_ref = await self.user_ref(user)
         events = self._services.assistant.turn(user_ref, text)
-        await self._turns.run(user_ref.user_id, self._render_turn(message, user, events, language_of(user, text)))
+        language = language_of(user, text)
+        await self._turns.run(user_ref.user_id,
+                              lambda superseded: self._render_turn(message, user, events, language, superseded))
 
     # --- card buttons --------------------------------------------------------------------------
 
@@ -141,14 +145,14 @@ class CustomerHandlers:
             await self._feedback(query, user_ref, payload)
             return
         await query.answer()
-        events = self._services.assistant.action(user_ref, payload.action, payload.sku)
-        message = query.message
-        await self._turns.run(user_ref.user_id, self._render_turn(message, user, events, language, reply_to=False))
+        events = self._services.assistant.action(user_ref, payload.action, payload.sku, payload.turn_id)
+        await self._turns.run(user_ref.user_id, lambda superseded: self._render_turn(
+            query.message, user, events, language, superseded, reply_to=False))
 
     async def _feedback(self, query: CallbackQuery, user_ref: UserRef, payload: CardPress) -> None:
         """👍/👎 answer with a short toast instead of a new message."""
         acknowledgement = ""
-        async for event in self._services.assistant.action(user_ref, payload.action, payload.sku):
+        async for event in self._services.assistant.action(user_ref, payload.action, payload.sku, payload.turn_id):
             if isinstance(event, FinalReply):
                 acknowledgement = event.reply.text
         await query.answer(acknowledgement[:200])
@@ -156,7 +160,7 @@ class CustomerHandlers:
     # --- rendering a turn ----------------------------------------------------------------------
 
     async def _render_turn(self, message: Message, user: User, events: AsyncIterator[TurnEvent],
-                           language: Language, *, reply_to: bool = True) -> None:
+                           language: Language, superseded: asyncio.Event, *, reply_to: bool = True) -> None:
         chat = message.chat
         writer = StreamWriter(
             message.get_bot(),
@@ -166,32 +170,56 @@ class CustomerHandlers:
             interval_s=self._config.stream_edit_interval_s,
             reply_to_message_id=message.message_id if reply_to and chat.type != ChatType.PRIVATE else None,
         )
-        async for event in events:
-            if isinstance(event, ProductsShown):
-                await self._send_cards(message, event.products, language)
-            elif isinstance(event, TextDelta):
-                await writer.add(event.text)
-            elif isinstance(event, FinalReply):
-                reply = event.reply
-                keyboard = quick_replies_keyboard(reply) if chat.type == ChatType.PRIVATE else None
-                await writer.finish(reply_chunks(reply), keyboard)
-                if reply.handoff:
-                    await self._forward_to_support(message, user, message.text or "", last_reply=reply)
+        cards: list[tuple[Message, ProductCard]] = []
+        async with contextlib.aclosing(events):
+            async for event in events:
+                if superseded.is_set():
+                    return  # a newer message is being answered; closing `events` stops the LLM stream
+                await self._render_event(event, message, user, writer, cards, language)
 
-    async def _send_cards(self, message: Message, cards: list[ProductCard], language: Language) -> None:
+    async def _render_event(self, event: TurnEvent, message: Message, user: User, writer: StreamWriter,
+                            cards: list[tuple[Message, ProductCard]], language: Language) -> None:
+        chat = message.chat
+        if isinstance(event, ProductsShown):
+            cards.extend(await self._send_cards(message, event.products, language))
+        elif isinstance(event, TextDelta):
+            await writer.add(event.text)
+        elif isinstance(event, FinalReply):
+            reply = event.reply
+            keyboard = quick_replies_keyboard(reply) if chat.type == ChatType.PRIVATE else None
+            await self._attach_turn(cards, reply.turn_id, language)
+            await writer.finish(reply_chunks(reply), keyboard)
+            if reply.handoff:
+                await self._forward_to_support(message, user, message.text or "", last_reply=reply)
+
+    async def _send_cards(self, message: Message, cards: list[ProductCard],
+                          language: Language) -> list[tuple[Message, ProductCard]]:
         bot = message.get_bot()
+        sent = []
         for card in cards:
             caption = card_caption(card, language)
             keyboard = card_keyboard(card, language)
             if card.image_url:
                 try:
-                    await bot.send_photo(message.chat_id, card.image_url, caption=caption,
-                                         parse_mode=ParseMode.HTML, reply_markup=keyboard)
+                    photo = await bot.send_photo(message.chat_id, card.image_url, caption=caption,
+                                                 parse_mode=ParseMode.HTML, reply_markup=keyboard)
+                    sent.append((photo, card))
                     continue
                 except BadRequest as exc:
                     # A dead image link must not cost the customer the card.
                     logger.info("image of %s not accepted (%s); sending the card as text", card.sku, exc)
-            await bot.send_message(message.chat_id, caption, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            text = await bot.send_message(message.chat_id, caption, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            sent.append((text, card))
+        return sent
+
+    @staticmethod
+    async def _attach_turn(cards: list[tuple[Message, ProductCard]], turn_id: str, language: Language) -> None:
+        """Cards go out before the turn has an id; once it has, their buttons learn it (so "Why?" can
+        show that turn's evidence, even after a restart)."""
+        for card_message, card in cards:
+            keyboard = card_keyboard(card, language, turn_id)
+            if keyboard is not None and keyboard != card_message.reply_markup:
+                await card_message.edit_reply_markup(keyboard)
 
     async def _send_reply(self, message: Message, reply: Reply) -> None:
         chunks = reply_chunks(reply)

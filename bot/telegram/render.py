@@ -4,7 +4,8 @@ and the callback_data of every inline button.
 Callback data is at most 64 bytes and must still mean something after a restart, so it carries
 everything a button needs and nothing that lives only in memory:
 
-    a:<code>:<sku>        a card button (details, compare, similar, why, like, dislike)
+    a:<code>:<turn>:<sku>   a card button (details, compare, similar, why, like, dislike); <turn> is the
+                            turn that showed the card, empty until that turn's reply is final
     u:<ok|no>:<upload>    confirm / cancel a merchant's pending upload (kept on disk)
     d:<ok|no>:<sku>       confirm / cancel deleting a product
 """
@@ -80,11 +81,12 @@ def phrase(key: str, language: Language) -> str:
 
 
 class CardPress(BaseModel):
-    """A card button: what to do with which product."""
+    """A card button: what to do with which product, shown by which turn (None when not known)."""
 
     kind: Literal["card"] = "card"
     action: ButtonAction
     sku: str
+    turn_id: str | None = None
 
 
 class UploadDecision(BaseModel):
@@ -106,9 +108,11 @@ def _checked(data: str) -> str | None:
     return data if len(data.encode()) <= CALLBACK_DATA_LIMIT else None
 
 
-def card_callback(action: ButtonAction, sku: str) -> str | None:
-    """The callback data of a card button, or None when the SKU is too long to fit in 64 bytes."""
-    return _checked(f"a:{_ACTION_CODES[action]}:{sku}")
+def card_callback(action: ButtonAction, sku: str, turn_id: str | None = None) -> str | None:
+    """The callback data of a card button; without the turn when both do not fit in 64 bytes, None when
+    even the SKU alone does not."""
+    code = _ACTION_CODES[action]
+    return _checked(f"a:{code}:{turn_id or ''}:{sku}") or _checked(f"a:{code}::{sku}")
 
 
 def upload_callback(confirmed: bool, upload_id: str) -> str:
@@ -128,7 +132,8 @@ def decode_callback(data: str | None) -> CallbackPayload | None:
     if not value:
         return None
     if prefix == "a" and code in _ACTIONS_BY_CODE:
-        return CardPress(action=_ACTIONS_BY_CODE[code], sku=value)
+        turn_id, _, sku = value.partition(":")
+        return CardPress(action=_ACTIONS_BY_CODE[code], sku=sku, turn_id=turn_id or None) if sku else None
     if prefix in ("u", "d") and code in ("ok", "no"):
         if prefix == "u":
             return UploadDecision(confirmed=code == "ok", upload_id=value)
@@ -163,7 +168,7 @@ def card_caption(card: ProductCard, language: Language) -> str:
     return "\n".join(lines)
 
 
-def card_keyboard(card: ProductCard, language: Language) -> InlineKeyboardMarkup | None:
+def card_keyboard(card: ProductCard, language: Language, turn_id: str | None = None) -> InlineKeyboardMarkup | None:
     """The card's inline buttons: only those the assistant asked for, Buy only with a product URL."""
     labels = _BUTTON_LABELS[language]
     rows: list[list[InlineKeyboardButton]] = []
@@ -176,7 +181,7 @@ def card_keyboard(card: ProductCard, language: Language) -> InlineKeyboardMarkup
                 if card.url and card.url.startswith(("http://", "https://")):
                     row.append(InlineKeyboardButton(labels["buy"], url=card.url))
                 continue
-            data = card_callback(action, card.sku)
+            data = card_callback(action, card.sku, turn_id)
             if data is not None:
                 row.append(InlineKeyboardButton(labels[action], callback_data=data))
         if row:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message, ReplyKeyboardMarkup
 from telegram.constants import MessageLimit, ParseMode
@@ -20,35 +20,37 @@ logger = logging.getLogger(__name__)
 
 
 class ActiveTurns:
-    """At most one answer per customer: starting a new one cancels the one still running."""
+    """At most one answer per customer: a newer message supersedes the answer still being written.
+
+    The superseded answer stops at its next event and closes the assistant's stream (which closes the
+    LLM stream); it is not cancelled mid-await, so no store write is ever cut in half. The newer answer
+    starts once the older one has stopped, so each turn sees the dialog the previous one saved.
+    """
 
     def __init__(self) -> None:
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._latest: dict[str, _Answer] = {}
 
-    async def run(self, user_id: str, answer: Awaitable[None]) -> None:
-        """Run `answer` for `user_id` after cancelling (and waiting out) the previous one.
-
-        Returns quietly when a newer message cancels this answer; re-raises the answer's own errors.
-        """
-        previous = self._tasks.get(user_id)
-        task = asyncio.ensure_future(self._after(previous, answer))
-        self._tasks[user_id] = task
-        if previous is not None:
-            previous.cancel()
+    async def run(self, user_id: str, answer: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Run `answer(superseded)` for `user_id` after the previous answer stopped; `superseded` is set
+        when a newer one arrives, and `answer` should then stop at its next step."""
+        previous = self._latest.get(user_id)
+        mine = self._latest[user_id] = _Answer()
         try:
-            await asyncio.wait([task])
+            if previous is not None:
+                previous.superseded.set()
+                await previous.done.wait()
+            if not mine.superseded.is_set():
+                await answer(mine.superseded)
         finally:
-            if self._tasks.get(user_id) is task:
-                del self._tasks[user_id]
-        if not task.cancelled():
-            task.result()
+            mine.done.set()
+            if self._latest.get(user_id) is mine:
+                del self._latest[user_id]
 
-    @staticmethod
-    async def _after(previous: asyncio.Task[None] | None, answer: Awaitable[None]) -> None:
-        if previous is not None:
-            # The cancelled turn closes its LLM stream and saves nothing half-done before we start.
-            await asyncio.wait([previous])
-        await answer
+
+class _Answer:
+    def __init__(self) -> None:
+        self.superseded = asyncio.Event()
+        self.done = asyncio.Event()
 
 
 class StreamWriter:

@@ -19,3 +19,16 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 
 # --- end of the emulator section ---------------------------------------------------------------
+
+
+# --- telegram: the bot under test (real PTB, real Services) on a small catalog -----------------
+# One emulator, one scripted LLM and one running bot per test module (tests/telegram/world.py).
+
+
+@pytest.fixture(scope="module")
+async def telegram_world(tmp_path_factory):
+    """A running bot with shops A and B ingested, an admin, and one merchant per shop."""
+    from tests.telegram.world import open_world
+
+    async with open_world(tmp_path_factory.mktemp("telegram")) as world:
+        yield world

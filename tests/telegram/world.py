@@ -1,0 +1,130 @@
+"""The Telegram tests' world: the Bot API emulator, a scripted LLM, real Services on a small
+catalog of two shops, and the real python-telegram-bot application serving them — restartable.
+
+`TelegramWorld.restart` stops the bot and closes every service, then reopens them from the same
+data_dir, which is exactly what a process restart leaves behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.services import Services, open_services
+from bot.settings import AssistantConfig, Settings, TelegramConfig
+from bot.telegram.app import build_application, serve
+from serving.config import LLMConfig
+from tests.support.botapi import BotApiEmulator, EmulatedChat, EmulatedUser
+from tests.support.llm_server import Reply, ScriptedLLMServer
+
+SHOP_A, SHOP_B = "shopa", "shopb"
+ADMIN_ID, MERCHANT_A_ID, MERCHANT_B_ID = 9001, 9002, 9003
+
+PRODUCTS_HEADER = "sku,title,price,currency,category,brand,stock,rating,image,url,description\n"
+SHOP_A_PRODUCTS = PRODUCTS_HEADER + (
+    "RUN-1,Trail Runner Shoe,499,CNY,Shoes > Running,Swift,12,4.6,https://img.example.com/run1.jpg,"
+    "https://shop.example.com/RUN-1,Light trail running shoe with a grippy sole\n"
+    "RUN-2,Road Runner Shoe,399,CNY,Shoes > Running,Swift,3,4.2,,https://shop.example.com/RUN-2,"
+    "Cushioned road running shoe for daily miles\n"
+    "JKT-1,Rain Jacket <Pro>,899,CNY,Clothing > Jackets,Peak,0,4.8,,https://shop.example.com/JKT-1,"
+    "Waterproof breathable rain jacket\n"
+    "BAG-1,Day Pack 20L,259,CNY,Bags > Backpacks,Peak,7,4.4,,,Small hiking backpack\n"
+)
+SHOP_B_PRODUCTS = PRODUCTS_HEADER + "B-1,Tea Cup,39,CNY,Home > Kitchen,Cera,50,4.1,,,A porcelain tea cup\n"
+SUITE = {"id": "shoes", "lang": "en", "merchant": SHOP_A, "turns": [{"user": "running shoes", "expect": {"min_products": 1}}]}
+
+
+ANSWER = "Here are good options for you. The first one fits best [1]. Tap a card for more."
+SLOW_WORD = "slowly"  # a customer message with this word gets a slow answer (for cancellation tests)
+
+
+def scripted_answer(request: dict[str, Any]) -> Reply:
+    """The scripted model: a short English answer, streamed token by token."""
+    said = " ".join(str(message.get("content", "")) for message in request.get("messages", []))
+    return Reply(ANSWER, token_delay_s=0.5 if SLOW_WORD in said else 0.0)
+
+
+@dataclass
+class TelegramWorld:
+    api: BotApiEmulator
+    llm: ScriptedLLMServer
+    data_dir: Path
+    suite_path: Path
+    config: TelegramConfig
+    support_chat: EmulatedChat
+    services: Services | None = None
+    _stack: AsyncExitStack | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+
+    @property
+    def admin(self) -> EmulatedUser:
+        return self.api.user(ADMIN_ID, "Ada", "en")
+
+    @property
+    def merchant_a(self) -> EmulatedUser:
+        return self.api.user(MERCHANT_A_ID, "Mia", "en")
+
+    @property
+    def merchant_b(self) -> EmulatedUser:
+        return self.api.user(MERCHANT_B_ID, "Bo", "zh")
+
+    def settings(self) -> Settings:
+        return Settings(
+            _env_file=None,
+            data_dir=self.data_dir,
+            llm=LLMConfig(base_url=self.llm.base_url, temperature=0.0),
+            assistant=AssistantConfig(default_merchant=SHOP_A, turn_budget_s=10.0),
+            telegram=self.config,
+        )
+
+    async def start(self) -> None:
+        self._stack = AsyncExitStack()
+        self.services = await self._stack.enter_async_context(open_services(self.settings()))
+        application = build_application(self.services, self.config, suite_path=self.suite_path)
+        self._stop = asyncio.Event()
+        polls = len(self.api.calls_of("getUpdates"))
+        self._task = asyncio.create_task(serve(application, self.config, self._stop))
+        await self.api.wait_for(lambda: len(self.api.calls_of("getUpdates")) > polls, timeout=30,
+                                waiting_for="the bot to poll")  # fmt: skip
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await self._task
+        await self._stack.aclose()
+        self.services = None
+
+    async def restart(self, **config_changes: Any) -> None:
+        await self.stop()
+        self.config = self.config.model_copy(update=config_changes)
+        await self.start()
+
+
+@asynccontextmanager
+async def open_world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
+    suite_path = data_dir / "suite.jsonl"
+    suite_path.write_text(json.dumps(SUITE) + "\n", encoding="utf-8")
+    async with BotApiEmulator() as api, ScriptedLLMServer(scripted_answer) as llm:
+        support = api.group("Support desk")
+        config = TelegramConfig(
+            token=api.token, base_url=api.base_url, base_file_url=api.base_file_url,
+            admin_ids=[ADMIN_ID], support_chat_id=support.id, stream_edit_interval_s=0.05,
+        )  # fmt: skip
+        world = TelegramWorld(api=api, llm=llm, data_dir=data_dir, suite_path=suite_path, config=config,
+                              support_chat=support)  # fmt: skip
+        await world.start()
+        try:
+            index, state = world.services.index, world.services.state
+            for shop, products in ((SHOP_A, SHOP_A_PRODUCTS), (SHOP_B, SHOP_B_PRODUCTS)):
+                report = await index.ingest(shop, "products", "products.csv", products.encode())
+                assert report.ok, report.rejected
+            await state.grant(f"tg:{MERCHANT_A_ID}", "merchant", SHOP_A, by="test")
+            await state.grant(f"tg:{MERCHANT_B_ID}", "merchant", SHOP_B, by="test")
+            yield world
+        finally:
+            await world.stop()

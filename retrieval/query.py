@@ -157,8 +157,8 @@ _LATIN = re.compile(r"[A-Za-z0-9]")
 
 # Leftovers at the edges once constraint phrases are cut out.
 _EDGE_FILLER = re.compile(
-    r"^(?:[\s,，。.;；:：!！?？、]|的|and\b|with\b|for\b|the\b|please\b)+"
-    r"|(?:[\s,，。.;；:：!！?？、]|的|and\b|with\b|for\b|please\b|only\b)+$",
+    r"^(?:[\s,，。.;；:：!！?？、]|的|\band\b|\bwith\b|\bfor\b|\bplease\b)+"
+    r"|(?:[\s,，。.;；:：!！?？、]|的|\band\b|\bwith\b|\bfor\b|\bplease\b|\bonly\b)+$",
     re.I,
 )
 

@@ -376,10 +376,11 @@ def eval_retrieval(
     table = Table(
         title=f"Retrieval quality: {result.queries} queries, {result.products} products", title_justify="left", header_style="bold"
     )
-    for column in ("mode", "lang", "answerable", "NDCG@10", "MRR@10", "Recall@50", "filter violations", "no-answer -> empty"):
+    table.caption = "queries: with an answer; violations: results breaking parsed filters; empty: no-answer queries answered with nothing"
+    for column in ("mode", "lang", "queries", "NDCG@10", "MRR@10", "Recall@50", "violations", "empty"):
         table.add_column(column, justify="left" if column in ("mode", "lang") else "right")
     for row in result.results:
-        empty = "-" if row.no_answer_empty_rate is None else f"{row.no_answer_empty_rate:.0%} of {row.no_answer_queries}"
+        empty = "-" if row.no_answer_empty_rate is None else f"{round(row.no_answer_empty_rate * row.no_answer_queries)}/{row.no_answer_queries}"
         table.add_row(
             row.mode, row.lang, str(row.queries), f"{row.ndcg_at_10:.3f}", f"{row.mrr_at_10:.3f}", f"{row.recall_at_50:.3f}",
             f"{row.filter_violation_rate:.1%}", empty,

@@ -111,6 +111,8 @@ def test_brands_and_categories_from_the_vocabulary(query: str, brands: list[str]
         ("有货的冲锋衣", "冲锋衣", True, "relevance"),
         ("现货耳机", "耳机", True, "relevance"),
         ("in stock jackets only", "jackets", True, "relevance"),
+        ("fitness tracker band, in stock", "fitness tracker band", True, "relevance"),
+        ("The North Face jacket in stock", "The North Face jacket", True, "relevance"),
         ("最便宜的耳机", "耳机", False, "price_asc"),
         ("the cheapest headphones", "headphones", False, "price_asc"),
         ("most expensive jacket", "jacket", False, "price_desc"),

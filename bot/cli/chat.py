@@ -1,5 +1,307 @@
-"""Commands: chat, ask, eval conversations."""
+"""Commands: chat (the terminal chat), ask (one turn for scripts), eval conversations (the regression suite).
+
+All three open the same stack as the bot (`bot.services.open_services`) and load the demo shop on a
+fresh data dir, so `shopguide chat` answers on a fresh clone with nothing configured.
+"""
 
 from __future__ import annotations
 
-from bot.cli.app import app  # noqa: F401
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, fail, load_settings
+from bot.evaluation import Conversation, Failure, SuiteFileError, SuiteResult, default_suite_path, load_conversations, run_suite
+from bot.reply import ButtonAction, FinalReply, Language, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
+from bot.services import DEMO_MERCHANT, Services, open_services
+from bot.settings import Settings
+
+UserOption = Annotated[str, typer.Option("--user", help="Who is talking; the dialog is kept per user as 'cli:<name>'.")]
+MerchantOption = Annotated[str | None, typer.Option("--merchant", help="Whose catalog to shop (default: SHOPGUIDE_ASSISTANT__DEFAULT_MERCHANT).")]
+NoLLMOption = Annotated[bool, typer.Option("--no-llm", help="Answer from retrieval only (template text, no model).")]
+
+CARD_ACTIONS: tuple[ButtonAction, ...] = ("details", "compare", "similar", "why", "buy", "like", "dislike")
+CHAT_HELP = (
+    "Type a message to shop. Commands: /why N (evidence for card N), /details N, /compare N, /similar N, "
+    "/buy N, /like N, /dislike N, /reset (forget this conversation), /help, /quit. Ctrl-D also ends."
+)
+
+
+def _eval_group() -> typer.Typer:
+    """The `eval` command group, shared with `eval retrieval` (bot/cli/catalog.py): reuse it if already registered."""
+    for group in app.registered_groups:
+        if group.name == "eval" and group.typer_instance is not None:
+            return group.typer_instance
+    group = typer.Typer(no_args_is_help=True, help="Quality checks: retrieval metrics and the conversation suite.")
+    app.add_typer(group, name="eval")
+    return group
+
+
+eval_app = _eval_group()
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def cards_table(cards: list[ProductCard]) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("#", "product", "price", "stock", "rating", "sku", "note"):
+        table.add_column(column, justify="right" if column in ("#", "price", "rating") else "left")
+    for number, card in enumerate(cards, start=1):
+        if card.in_stock:
+            stock = "in stock" if card.stock is None else f"in stock ({card.stock})"
+        else:
+            stock = "[red]out of stock[/]"
+        table.add_row(
+            str(number),
+            escape(card.title),
+            f"{card.price:,.2f} {card.currency}",
+            stock,
+            f"{card.rating:.1f}" if card.rating is not None else "-",
+            escape(card.sku),
+            f"[yellow]{escape(card.label)}[/]" if card.label else "",
+        )
+    return table
+
+
+def comparison_table(rows: list[list[str]]) -> Table:
+    header, *body = rows
+    table = Table(*[escape(cell) for cell in header], header_style="bold", show_lines=True)
+    for row in body:
+        table.add_row(*[escape(cell) for cell in row])
+    return table
+
+
+def render_reply(out: Console, reply: Reply, *, cards_already_shown: list[ProductCard]) -> None:
+    """Everything of a final reply except what was already on screen."""
+    out.print(Text(reply.text))
+    if reply.products and [c.sku for c in reply.products] != [c.sku for c in cards_already_shown]:
+        out.print(cards_table(reply.products))
+    if reply.comparison and len(reply.comparison) >= 2:
+        out.print(comparison_table(reply.comparison))
+    if reply.handoff:
+        out.print("[bold magenta]→ handed to a human colleague[/]")
+    if reply.quick_replies:
+        out.print("[dim]try:[/] " + "  |  ".join(escape(q) for q in reply.quick_replies))
+
+
+async def show_turn(out: Console, events: AsyncIterator[TurnEvent]) -> Reply | None:
+    """Render a turn as it happens: cards at once, the model's text streaming, then the checked reply.
+
+    The streamed draft is transient: the final reply replaces it, because the grounding check may have
+    repaired it or swapped in the template.
+    """
+    shown: list[ProductCard] = []
+    reply: Reply | None = None
+    draft = ""
+    with Live(Text(""), console=out, auto_refresh=False, transient=True) as live:
+        async for event in events:
+            if isinstance(event, ProductsShown):
+                shown = event.products
+                out.print(cards_table(shown))
+            elif isinstance(event, TextDelta):
+                draft += event.text
+                live.update(Text(draft, style="dim"), refresh=True)
+            elif isinstance(event, FinalReply):
+                reply = event.reply
+    if reply is not None:
+        render_reply(out, reply, cards_already_shown=shown)
+    return reply
+
+
+# --- chat -----------------------------------------------------------------------------------------
+
+
+def _user_ref(settings: Settings, name: str, merchant: str | None) -> UserRef:
+    if not name.strip():
+        fail("--user needs a name, e.g. --user alice")
+    return UserRef(user_id=f"cli:{name}", merchant_id=merchant or settings.assistant.default_merchant, display_name=name)
+
+
+def _read_line(prompt: str) -> str | None:
+    """One line from stdin, or None at end of input; prompts only when a person is typing."""
+    if sys.stdin.isatty():
+        console.print(prompt, end="")
+    line = sys.stdin.readline()
+    return None if line == "" else line.rstrip("\n")
+
+
+@app.command()
+def chat(
+    user: UserOption = "me",
+    merchant: MerchantOption = None,
+    no_llm: NoLLMOption = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the welcome message: zh or en.")] = "zh",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Chat with the assistant in the terminal. Reads lines from stdin, so it can be scripted."""
+    if lang not in ("zh", "en"):
+        fail(f"--lang must be zh or en, not {lang!r}")
+    settings = load_settings(data_dir)
+    asyncio.run(_chat(settings, _user_ref(settings, user, merchant), use_llm=not no_llm, language=lang))
+
+
+async def _chat(settings: Settings, user: UserRef, *, use_llm: bool, language: Language) -> None:
+    err_console.print("[dim]starting (the first run ingests the demo catalog)...[/]")
+    async with open_services(settings, ingest_demo=user.merchant_id == DEMO_MERCHANT, use_llm=use_llm) as services:
+        if services.llm is None:
+            err_console.print("[yellow]no LLM: answers come from retrieval templates[/]")
+        render_reply(console, services.assistant.welcome(user, language), cards_already_shown=[])
+        console.print(f"[dim]{CHAT_HELP}[/]")
+        last: Reply | None = None  # the reply whose cards `/why N` and friends refer to
+        while (line := await asyncio.to_thread(_read_line, "[bold cyan]you>[/] ")) is not None:
+            line = line.strip()
+            if line.lower() in ("/quit", "/exit", "/q"):
+                break
+            if line.startswith("/"):
+                reply = await _chat_command(services, user, line, last)
+            elif line:
+                reply = await show_turn(console, services.assistant.turn(user, line))
+            else:
+                continue
+            if reply is not None and reply.products:
+                last = reply
+
+
+async def _chat_command(services: Services, user: UserRef, line: str, last: Reply | None) -> Reply | None:
+    """Run one /command; returns the reply it produced, if any."""
+    command, _, argument = line[1:].partition(" ")
+    command = command.lower()
+    if command == "help":
+        console.print(CHAT_HELP)
+    elif command == "reset":
+        await services.assistant.reset(user)
+        console.print("[dim]conversation forgotten[/]")
+    elif command in CARD_ACTIONS:
+        card = _card(last, argument)
+        if card is not None:
+            return await show_turn(console, services.assistant.action(user, command, card.sku, last.turn_id if last else None))
+    else:
+        console.print(f"[red]unknown command /{escape(command)}[/]; {CHAT_HELP}")
+    return None
+
+
+def _card(last: Reply | None, argument: str) -> ProductCard | None:
+    """Card N (1-based) of the last reply, or None after telling the user what is wrong."""
+    if last is None or not last.products:
+        console.print("[red]no products on screen yet[/]: ask for something first")
+        return None
+    if not argument.strip().isdigit() or not 1 <= int(argument) <= len(last.products):
+        console.print(f"[red]give a card number from 1 to {len(last.products)}[/], e.g. /why 1")
+        return None
+    return last.products[int(argument) - 1]
+
+
+# --- ask ------------------------------------------------------------------------------------------
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="The customer's message.")],
+    user: Annotated[str, typer.Option("--user", help="Dialog owner; state is kept per user between calls.")],
+    merchant: MerchantOption = None,
+    as_json: JsonOption = False,
+    no_llm: NoLLMOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """One turn for scripts: prints the reply (or, with --json, the final Reply with products and evidence)."""
+    if not text.strip():
+        fail("the message is empty")
+    settings = load_settings(data_dir)
+    asyncio.run(_ask(settings, _user_ref(settings, user, merchant), text, as_json=as_json, use_llm=not no_llm))
+
+
+async def _ask(settings: Settings, user: UserRef, text: str, *, as_json: bool, use_llm: bool) -> None:
+    async with open_services(settings, ingest_demo=user.merchant_id == DEMO_MERCHANT, use_llm=use_llm) as services:
+        if not as_json:
+            await show_turn(console, services.assistant.turn(user, text))
+            return
+        reply = None
+        async for event in services.assistant.turn(user, text):
+            if isinstance(event, FinalReply):
+                reply = event.reply
+        if reply is None:
+            fail("the assistant ended the turn without a reply")
+        sys.stdout.write(reply.model_dump_json(indent=2) + "\n")
+
+
+# --- eval conversations ---------------------------------------------------------------------------
+
+
+@eval_app.command("conversations")
+def eval_conversations(
+    suite: Annotated[Path | None, typer.Option("--suite", help="A conversations .jsonl file (default: the packaged suite).")] = None,
+    no_llm: NoLLMOption = False,
+    llm_url: Annotated[str | None, typer.Option("--llm-url", help="OpenAI-compatible endpoint to test instead of the configured one.")] = None,
+    prompts_dir: Annotated[Path | None, typer.Option("--prompts-dir", help="Prompt templates to evaluate (default: prompts/).")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this conversation id (repeatable).")] = None,
+    as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run the conversation regression suite and print a pass rate per check."""
+    suite_path = suite or default_suite_path()
+    try:
+        conversations = load_conversations(suite_path)
+    except SuiteFileError as exc:
+        fail(str(exc))
+    if only:
+        unknown = sorted(set(only) - {c.id for c in conversations})
+        if unknown:
+            fail(f"no conversation with id {', '.join(unknown)} in {suite_path}")
+        conversations = [c for c in conversations if c.id in only]
+    if prompts_dir is not None and not prompts_dir.is_dir():
+        fail(f"--prompts-dir {prompts_dir} is not a directory")
+    settings = load_settings(data_dir)
+    if llm_url:
+        settings = settings.model_copy(update={"llm": settings.llm.model_copy(update={"base_url": llm_url})})
+    result = asyncio.run(_eval(settings, conversations, use_llm=not no_llm, prompts_dir=prompts_dir))
+    if as_json:
+        sys.stdout.write(json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_suite(result)
+
+
+async def _eval(settings: Settings, conversations: list[Conversation], *, use_llm: bool, prompts_dir: Path | None) -> SuiteResult:
+    merchants = {c.merchant for c in conversations}
+
+    def progress(conversation: Conversation, failures: list[Failure]) -> None:
+        mark = "[green]pass[/]" if not failures else f"[red]fail[/] ({', '.join(sorted({f.check for f in failures}))})"
+        err_console.print(f"{escape(conversation.id)}: {mark}", highlight=False)
+
+    async with open_services(settings, ingest_demo=DEMO_MERCHANT in merchants, use_llm=use_llm, prompts_dir=prompts_dir) as services:
+        if use_llm and services.llm is None:
+            err_console.print("[yellow]the LLM did not start: evaluating retrieval-only answers[/]")
+        return await run_suite(services.assistant, conversations, index=services.index, state=services.state, on_conversation=progress)
+
+
+def _print_suite(result: SuiteResult) -> None:
+    checks = Table("check", "passed", "total", "rate", title="Checks", header_style="bold")
+    for name, rate in result.checks.items():
+        style = "" if rate.rate == 1 else "red"
+        checks.add_row(name, str(rate.passed), str(rate.total), f"{rate.rate:.1%}", style=style)
+    console.print(checks)
+    console.print(
+        f"conversations passed: [bold]{result.conversations_passed}/{result.conversations} ({result.pass_rate:.1%})[/]"
+        f"   turns passed: {result.turns_passed}/{result.turns} ({result.turn_pass_rate:.1%})"
+        f"   template fallbacks: {result.fallbacks}"
+    )
+    if result.latency:
+        latency = Table("stage", "n", "p50 ms", "p95 ms", "mean ms", title="Turn latency", header_style="bold")
+        for stage, summary in result.latency.items():
+            latency.add_row(stage, str(summary.count), f"{summary.p50_ms:,.0f}", f"{summary.p95_ms:,.0f}", f"{summary.mean_ms:,.0f}")
+        console.print(latency)
+    if result.failures:
+        failures = Table("conversation", "turn", "check", "detail", title="Failures", header_style="bold", show_lines=True)
+        for failure in result.failures:
+            failures.add_row(escape(failure.conversation), str(failure.turn), failure.check, escape(failure.detail))
+        console.print(failures)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.botapi import BotApiEmulator
 
-# --- emulator: a fresh Bot API emulator per test (tests/support/botapi.py) ----------------------
+# --- emulator: a fresh Bot API emulator per test (tests/support/botapi/) ------------------------
 
 
 @pytest.fixture

@@ -177,6 +177,10 @@ async def test_photo_by_url_with_caption_limit(bot: Bot, emulator: BotApiEmulato
         await bot.send_photo(alice.id, "https://img.example/p/1.jpg", caption="x" * 1025)
     with pytest.raises(BadRequest, match="Wrong file identifier"):
         await bot.send_photo(alice.id, "no-such-file-id")
+    uploaded = await bot.send_photo(alice.id, b"\x89PNG-bytes", filename="chart.png")
+    assert (await alice.wait_for_reply()).file.data == b"\x89PNG-bytes"
+    resent = await bot.send_photo(alice.id, uploaded.photo[-1].file_id)
+    assert resent.photo[-1].file_unique_id == uploaded.photo[-1].file_unique_id
 
 
 async def test_media_group_mixes_urls_and_uploads(bot: Bot, emulator: BotApiEmulator) -> None:
@@ -283,6 +287,17 @@ async def test_get_updates_confirms_by_offset_and_long_polls(bot: Bot, emulator:
     assert not waiting.done()
     await alice.send_text("three")
     assert [u.message.text for u in await waiting] == ["three"]
+
+
+async def test_allowed_updates_filter_what_is_queued_from_then_on(bot: Bot, emulator: BotApiEmulator) -> None:
+    alice = emulator.user(1001)
+    card = await bot.send_message(
+        alice.id, "card", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data="like")]])
+    )
+    assert await bot.get_updates(allowed_updates=["callback_query"]) == ()
+    await alice.send_text("not for the bot any more")
+    await alice.press(card.to_dict(), "like")
+    assert [u.callback_query.data for u in await bot.get_updates()] == ["like"]
 
 
 async def test_commands_and_mentions_carry_entities(bot: Bot, emulator: BotApiEmulator) -> None:

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from bot import compose
-from bot.dialog import Constraints, DialogState, Intent, Understanding, color_aliases, understand
+from bot.dialog import Constraints, DialogState, Understanding, color_aliases, review_aspect, understand
 from bot.grounding import Checker, Facts, SentenceSplitter, join_sentences, looks_like_instructions
 from bot.language import detect_language
 from bot.prompts import PromptBook
@@ -43,6 +43,7 @@ from bot.settings import AssistantConfig
 from bot.state import StateStore
 from retrieval.index import CatalogIndex
 from retrieval.models import Policy, Product, Review
+from retrieval.query import SearchFilters
 from serving.errors import LLMError
 from serving.llm import LLMClient
 from serving.protocol import ChatMessage
@@ -50,6 +51,10 @@ from serving.protocol import ChatMessage
 CARD_BUTTONS: tuple[ButtonAction, ...] = ("details", "compare", "similar", "why", "buy", "like", "dislike")
 MAX_MESSAGE_CHARS = 2000
 MAX_COMPARE = 4
+# Cosine similarity (the packaged multilingual encoder) below which the best product in the shop is not
+# the kind of thing asked for ("dog food" in an outdoor shop scores ~0.13, "tent" ~0.34).
+MIN_RELEVANCE = 0.28
+POLICY_RRF_K = 60
 ALTERNATIVE_LABEL = {"en": "nearest alternative", "zh": "最接近的替代"}
 FOLLOW_UPS = {
     "en": ["Cheaper", "Compare the first two", "What do buyers say about the first one?"],
@@ -272,6 +277,12 @@ class Assistant:
         if refining and not constraints.categories and shown:
             # "cheaper" stays within the kind of product on screen.
             constraints = constraints.model_copy(update={"categories": [_leaf_category(shown)]} if _leaf_category(shown) else {})
+        elif not refining:
+            sold, constraints = await self._intended(user.merchant_id, constraints, topic)
+            if not sold:
+                draft.timings["retrieve"] = _ms(started)
+                draft.text = compose.not_sold(language)
+                return
         products = await self._search(user.merchant_id, constraints, topic, None)
         if not products:
             alternatives = await self._alternatives(user.merchant_id, constraints, topic)
@@ -312,7 +323,9 @@ class Assistant:
         started = time.perf_counter()
         product = next((p for p in shown if p.sku in u.references[:1]), None)
         if product is None:
-            draft.text = compose.need_products(draft.language)
+            product = await self._named_product(user.merchant_id, u)
+        if product is None:
+            draft.text = compose.not_sold(draft.language) if not u.constraints.is_empty() else compose.need_products(draft.language)
             return
         hits = await self._index.search_reviews(user.merchant_id, product.sku, u.topic, k=3)
         reviews = [hit.review for hit in hits if not looks_like_instructions(hit.review.text)]
@@ -338,18 +351,22 @@ class Assistant:
     ) -> AsyncIterator[TurnEvent]:
         started = time.perf_counter()
         product = next((p for p in shown if p.sku in u.references[:1]), None)
-        if product is None and not u.constraints.is_empty():
-            found = await self._search(user.merchant_id, u.constraints, u.topic, 1)
-            product = found[0] if found else None
         if product is None:
-            draft.text = compose.need_products(draft.language)
+            product = await self._named_product(user.merchant_id, u)
+        if product is None:
+            draft.text = compose.not_sold(draft.language) if not u.constraints.is_empty() else compose.need_products(draft.language)
             return
         reviews = await self._index.reviews(user.merchant_id, product.sku)
         summary = compose.summarise_reviews(product.sku, reviews)
+        aspect = review_aspect(u.topic)
+        if aspect:
+            hits = await self._index.search_reviews(user.merchant_id, product.sku, aspect, k=3)
+            summary.on_aspect = [h.review for h in hits if not looks_like_instructions(h.review.text)]
+            summary.aspect = aspect
         draft.timings["retrieve"] = _ms(started)
         draft.products = [product]
         draft.cite_products([product])
-        draft.cite_reviews(summary.quoted)
+        draft.cite_reviews([*summary.quoted, *(r for r in summary.on_aspect if r not in summary.quoted)])
         dialog.focus = [product.sku]
         yield ProductsShown(products=[_card(product, None)])
         template = compose.reviews_answer(product, summary, draft.language)
@@ -364,7 +381,7 @@ class Assistant:
             facts=Facts(
                 language=draft.language,
                 products=[product],
-                reviews=[r.text for r in summary.quoted],
+                reviews=[r.text for r in [*summary.quoted, *summary.on_aspect]],
                 notes=[counts],
                 catalog_brands=brands,
                 evidence_count=len(draft.evidence),
@@ -439,10 +456,7 @@ class Assistant:
 
     async def _policy(self, user: UserRef, question: str, brands: list[str], draft: _Draft) -> AsyncIterator[TurnEvent]:
         started = time.perf_counter()
-        hits = await self._index.search_policies(user.merchant_id, question, k=6)
-        # Shops often write each policy in both languages: answer from the customer's own.
-        policies: list[Policy] = [hit.policy for hit in hits]
-        policies = ([p for p in policies if detect_language(f"{p.title} {p.text}") == draft.language] or policies)[:2]
+        policies = await self._policies(user.merchant_id, question, draft.language)
         draft.timings["retrieve"] = _ms(started)
         for policy in policies:
             draft.cite("policy", policy.merchant_id, policy.policy_id, f"{policy.title}: {policy.text[:400]}", field_name="text")
@@ -590,19 +604,46 @@ class Assistant:
 
     # --- helpers ----------------------------------------------------------------------------------
 
+    async def _intended(self, merchant_id: str, constraints: Constraints, topic: str) -> tuple[bool, Constraints]:
+        """Whether the shop sells anything like the request, and the constraints with the kind of product it
+        means: without a category of its own, "waterproof jacket" keeps to the category of the closest product."""
+        query = constraints.search_text() or topic
+        if not query.strip():
+            return True, constraints
+        hits = await self._index.search(query, SearchFilters(merchant_id=merchant_id), 1, mode="dense")
+        if not hits or hits[0].score < MIN_RELEVANCE:
+            return False, constraints
+        best = hits[0].product
+        if constraints.categories or not best.category or not _names_more_than_brands(query, constraints.brands):
+            return True, constraints
+        return True, constraints.model_copy(update={"categories": [best.category[-1]]})
+
+    async def _named_product(self, merchant_id: str, u: Understanding) -> Product | None:
+        """The product a question names ('Does the Salomon X Ultra 4 have GORE-TEX?'), if the shop sells it."""
+        if u.constraints.is_empty():
+            return None
+        # Asking "is it in stock?" must find the item even when it is not.
+        wanted = u.constraints.model_copy(update={"in_stock_only": False})
+        sold, constraints = await self._intended(merchant_id, wanted, u.topic)
+        found = await self._search(merchant_id, constraints, u.topic, 1) if sold else []
+        return found[0] if found else None
+
     async def _search(self, merchant_id: str, constraints: Constraints, topic: str, k: int | None) -> list[Product]:
         query = constraints.search_text() or " ".join(constraints.categories) or topic
         hits = await self._index.search(query, constraints.filters(merchant_id), k, sort=constraints.sort)
-        products = [hit.product for hit in hits]
-        if products and not constraints.categories and not constraints.brands:
-            # Without a category or brand to go by, stay with the kind of product that matches best.
-            leaf = products[0].category[-1:]
-            products = [p for p in products if p.category[-1:] == leaf]
-        if constraints.color:
-            aliases = color_aliases(constraints.color)
-            coloured = [p for p in products if _has_color(p, aliases)]
-            products = coloured or products
-        return products
+        if not constraints.color:
+            return [hit.product for hit in hits]
+        # A colour is a preference: the variant in that colour stands in for its item, coloured items first.
+        aliases = color_aliases(constraints.color)
+        products = []
+        for hit in hits:
+            product = hit.product
+            if not _has_color(product, aliases):
+                variants = await self._products(merchant_id, hit.variants)
+                product = next((v for v in variants if _has_color(v, aliases)), product)
+            products.append(product)
+        coloured = [p for p in products if _has_color(p, aliases)]
+        return coloured or products
 
     async def _alternatives(self, merchant_id: str, constraints: Constraints, topic: str) -> list[Product]:
         """The nearest products when nothing fits: the same kind of product with the other filters relaxed."""
@@ -616,6 +657,28 @@ class Assistant:
             return max(0.0, product.price - high if high is not None else 0.0) + max(0.0, low - product.price if low is not None else 0.0)
 
         return sorted(found, key=distance)[:3]
+
+    async def _policies(self, merchant_id: str, question: str, language: Language, k: int = 2) -> list[Policy]:
+        """The passages that answer `question`, in the customer's language when the shop writes both.
+
+        The other language's passages are set aside first. The best passage of each ranking (dense, BM25)
+        leads, then the rest by reciprocal-rank fusion: a shop has few passages, and a question worded
+        unlike its answer ("service hours" / "live chat 9:00-22:00") is found by one ranking only.
+        """
+        rankings = []
+        for mode in ("dense", "lexical"):
+            hits = await self._index.search_policies(merchant_id, question, k=8, mode=mode)
+            own = [h.policy for h in hits if detect_language(f"{h.policy.title} {h.policy.text}") == language]
+            rankings.append(own or [h.policy for h in hits])
+        scores: dict[str, float] = {}
+        by_id: dict[str, Policy] = {}
+        for ranking in rankings:
+            for rank, policy in enumerate(ranking, start=1):
+                scores[policy.policy_id] = scores.get(policy.policy_id, 0.0) + 1.0 / (POLICY_RRF_K + rank)
+                by_id[policy.policy_id] = policy
+        leaders = [ranking[0].policy_id for ranking in rankings if ranking]
+        fused = sorted(scores, key=lambda policy_id: scores[policy_id], reverse=True)
+        return [by_id[policy_id] for policy_id in dict.fromkeys([*leaders, *fused])][:k]
 
     async def _products(self, merchant_id: str, skus: Sequence[str]) -> list[Product]:
         products = [await self._index.product(merchant_id, sku) for sku in skus]
@@ -640,6 +703,16 @@ class Assistant:
             await self._state.record_event("shown", user.user_id, turn_id=reply.turn_id, sku=card.sku, merchant_id=user.merchant_id)
         if reply.handoff:
             await self._state.record_event("handoff", user.user_id, turn_id=reply.turn_id, merchant_id=user.merchant_id)
+
+
+def _names_more_than_brands(query: str, brands: Sequence[str]) -> bool:
+    """False when the query is only a brand ("Nike"): then every kind of product of that brand is wanted."""
+    rest = query.casefold()
+    for brand in brands:
+        for name in re.split(r"[/|()（）]+", brand.casefold()):
+            if name.strip():
+                rest = rest.replace(name.strip(), " ")
+    return bool(re.search(r"[a-z]{3,}|[\u4e00-\u9fff]", rest))
 
 
 def _leaf_category(products: Sequence[Product]) -> str | None:

@@ -21,6 +21,18 @@ from retrieval.models import Policy, Product, Review
 
 _CURRENCY_SIGNS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 _SHORT_QUOTE = 70
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# Chinese ways of asking about an attribute, mapped to the attribute names catalogs use.
+_ASPECTS = {
+    "续航": "battery", "电池": "battery", "电量": "battery", "重量": "weight", "多重": "weight", "多沉": "weight",
+    "防水": "waterproof", "材质": "material", "面料": "material", "尺码": "size", "尺寸": "size", "多大": "size",
+    "颜色": "color", "容量": "capacity", "功率": "power", "降噪": "anc", "保暖": "warmth",
+}
+_ASPECT_LABELS = {aspect: word for word, aspect in reversed(_ASPECTS.items())}
+_QUESTION_WORDS = {
+    "does", "the", "have", "has", "what", "how", "which", "this", "that", "with", "is", "are", "can", "will", "its",
+    "it's", "long", "much", "many", "about", "there", "and", "for", "you", "your", "one",
+}
 _MAX_ATTRIBUTES = 5
 
 
@@ -56,13 +68,26 @@ def stock_text(product: Product, language: Language) -> str:
     return _t(language, "in stock", "有货")
 
 
+def local_name(name: str, language: Language) -> str:
+    """A bilingual name ('Li-Ning/李宁', '小米手环9 Xiaomi Smart Band 9') in the customer's language when
+    it has a part in it: English replies keep the Latin part, Chinese replies the whole name."""
+    if language == "zh":
+        return name
+    parts = [p.strip() for p in re.split(r"[/|]", name)]
+    latin = [p for p in parts if p and not _HAN.search(p)]
+    if latin:
+        return latin[0]
+    stripped = re.sub(r"\s+", " ", _HAN.sub(" ", name)).strip(" -·,，")
+    return stripped if len(re.findall(r"[A-Za-z]", stripped)) >= 3 else name
+
+
 def product_line(position: int, product: Product, language: Language) -> str:
     """'1. Title — ¥899 · 4.9★ · in stock'"""
     parts = [money(product.price, product.currency)]
     if product.rating is not None:
         parts.append(f"{product.rating:g}★")
     parts.append(stock_text(product, language))
-    return f"{position}. {product.title} — {' · '.join(parts)}"
+    return f"{position}. {local_name(product.title, language)} — {' · '.join(parts)}"
 
 
 def product_facts(product: Product) -> str:
@@ -99,12 +124,15 @@ def constraints_text(constraints: Constraints, language: Language, currency: str
         parts.append(_t(language, f"at most {money(high, currency)}", f"{high:g}元以内"))
     elif low is not None:
         parts.append(_t(language, f"at least {money(low, currency)}", f"{low:g}元以上"))
-    if constraints.brands:
-        parts.append(_t(language, "brand " + " or ".join(constraints.brands), "品牌：" + "或".join(constraints.brands)))
-    if constraints.exclude_brands:
-        parts.append(_t(language, "not " + ", ".join(constraints.exclude_brands), "不要" + "、".join(constraints.exclude_brands)))
-    if constraints.categories:
-        parts.append(" / ".join(constraints.categories))
+    brands = [local_name(b, language) for b in constraints.brands]
+    excluded = [local_name(b, language) for b in constraints.exclude_brands]
+    if brands:
+        parts.append(_t(language, "brand " + " or ".join(brands), "品牌：" + "或".join(brands)))
+    if excluded:
+        parts.append(_t(language, "not " + ", ".join(excluded), "不要" + "、".join(excluded)))
+    categories = [c for c in constraints.categories if bool(_HAN.search(c)) == (language == "zh")]
+    if categories:
+        parts.append(" / ".join(categories))
     if constraints.in_stock_only:
         parts.append(_t(language, "in stock", "有货"))
     if constraints.color:
@@ -180,11 +208,11 @@ def comparison(products: Sequence[Product], summaries: dict[str, ReviewSummary],
             line += _t(language, f"; complaints: “{summary.cons[0]}”", f"；差评：“{summary.cons[0]}”")
         lines.append(line)
     cheapest = min(products, key=lambda p: p.price)
-    lines.append(_t(language, f"Cheapest: {cheapest.title}.", f"最便宜的是：{cheapest.title}。"))
+    lines.append(_t(language, f"Cheapest: {local_name(cheapest.title, language)}.", f"最便宜的是：{cheapest.title}。"))
     rated = [p for p in products if p.rating is not None]
     if rated:
         best = max(rated, key=lambda p: p.rating or 0)
-        lines.append(_t(language, f"Best rated: {best.title} ({best.rating:g}/5).", f"评分最高的是：{best.title}（{best.rating:g}/5）。"))
+        lines.append(_t(language, f"Best rated: {local_name(best.title, language)} ({best.rating:g}/5).", f"评分最高的是：{best.title}（{best.rating:g}/5）。"))
     return "\n".join(lines)
 
 
@@ -202,6 +230,8 @@ class ReviewSummary(BaseModel):
     pros: list[str] = Field(default_factory=list)
     cons: list[str] = Field(default_factory=list)
     quoted: list[Review] = Field(default_factory=list, description="The reviews the quotes come from.")
+    aspect: str = Field("", description="What the customer asked about, e.g. 'zipper'.")
+    on_aspect: list[Review] = Field(default_factory=list, description="Reviews that speak to the aspect.")
 
 
 def summarise_reviews(sku: str, reviews: Sequence[Review], quotes: int = 2) -> ReviewSummary:
@@ -245,15 +275,23 @@ def summary_counts(summary: ReviewSummary, language: Language) -> str:
 
 
 def reviews_answer(product: Product, summary: ReviewSummary, language: Language) -> str:
+    title = local_name(product.title, language)
     if summary.count == 0:
-        return _t(language, f"{product.title} has no reviews yet.", f"{product.title} 暂时还没有评价。")
-    lines = [_t(language, f"What buyers say about {product.title} ({summary_counts(summary, language)}):", f"{product.title} 的买家评价（{summary_counts(summary, language)}）：")]
+        return _t(language, f"{title} has no reviews yet.", f"{title} 暂时还没有评价。")
+    lines = [_t(language, f"What buyers say about {title} ({summary_counts(summary, language)}):", f"{title} 的买家评价（{summary_counts(summary, language)}）：")]
     if summary.pros:
         lines.append(_t(language, "Pros: ", "优点：") + " / ".join(f"“{q}”" for q in summary.pros))
     if summary.cons:
         lines.append(_t(language, "Cons: ", "缺点：") + " / ".join(f"“{q}”" for q in summary.cons))
     elif summary.pros:
         lines.append(_t(language, "No negative reviews so far.", "目前没有差评。"))
+    if summary.aspect:
+        mentions = [r for r in summary.on_aspect if summary.aspect.casefold() in r.text.casefold()] or summary.on_aspect
+        if mentions:
+            quotes = " / ".join(f"“{_first_sentence(r.text, 90)}” ({r.rating}/5)" for r in mentions[:2])
+            lines.append(_t(language, f"On “{summary.aspect}”: {quotes}", f"关于“{summary.aspect}”：{quotes}"))
+        else:
+            lines.append(_t(language, f"No review mentions “{summary.aspect}”.", f"没有评价提到“{summary.aspect}”。"))
     return "\n".join(lines)
 
 
@@ -262,20 +300,41 @@ def reviews_answer(product: Product, summary: ReviewSummary, language: Language)
 
 def product_answer(product: Product, question: str, reviews: Sequence[Review], language: Language) -> tuple[str, bool]:
     """Catalog facts that bear on `question`; the flag is False when nothing in the catalog does."""
-    words = {w.casefold() for w in re.findall(r"[A-Za-z]{3,}", question)} | set(re.findall(r"[\u4e00-\u9fff]{2}", question))
+    latin = {w.casefold() for w in re.findall(r"[A-Za-z]{3,}", question)} - _QUESTION_WORDS
+    latin -= {w.casefold() for w in re.findall(r"[A-Za-z]{3,}", f"{product.title} {product.brand or ''}")}
+    words = latin | {aspect for word, aspect in _ASPECTS.items() if word in question}
     matched = [
-        f"{key}: {value}"
+        f"{_ASPECT_LABELS.get(key, key) if language == 'zh' else key}: {value}"
         for key, value in product.attributes.items()
         if any(w in key.casefold() or w in value.casefold() for w in words)
     ]
     sentences = [s for s in re.split(r"(?<=[。！？!?.])\s*", product.description) if s and any(w in s.casefold() for w in words)]
-    quotes = [f"“{_first_sentence(r.text)}”" for r in reviews[:2]]
-    head = _t(language, f"About {product.title}:", f"关于 {product.title}：")
+    # Quotes and description sentences in another language would make the answer unreadable to the customer.
+    sentences = [s for s in sentences if _readable(s, language)]
+    quotes = [f"“{_first_sentence(r.text)}”" for r in reviews[:2] if _readable(r.text, language)]
+    head = _t(
+        language,
+        f"About {local_name(product.title, language)} ({money(product.price, product.currency)}, {stock_text(product, language)}):",
+        f"关于 {product.title}（{money(product.price, product.currency)}，{stock_text(product, language)}），商品资料中的相关信息如下：",
+    )
     if matched or sentences:
         return "\n".join([head, *matched, *sentences[:2], *quotes]), True
     facts = [f"{key}: {value}" for key, value in list(product.attributes.items())[:_MAX_ATTRIBUTES]]
     unknown = _t(language, "The catalog does not say that exactly. What it does say:", "商品资料里没有直接说明这一点。已知信息如下：")
-    return "\n".join([head, unknown, *facts, _clip(product.description, 160), *quotes]).strip(), False
+    description = [_clip(product.description, 160)] if _readable(product.description, language) else []
+    return "\n".join([head, unknown, *facts, *description, *quotes]).strip(), False
+
+
+def _readable(text: str, language: Language) -> bool:
+    return bool(_HAN.search(text)) == (language == "zh")
+
+
+def not_sold(language: Language) -> str:
+    return _t(
+        language,
+        "Sorry, the shop does not sell anything like that. Tell me what else you need and I'll look.",
+        "抱歉，本店没有这类商品。您还需要什么？我帮您找找。",
+    )
 
 
 def details(product: Product, language: Language) -> str:
@@ -383,9 +442,10 @@ def compare_request(language: Language) -> str:
 
 
 def buy(product: Product, language: Language) -> str:
+    title = local_name(product.title, language)
     if product.url:
-        return _t(language, f"{product.title}: {money(product.price, product.currency)}. Buy it here: {product.url}", f"{product.title}：{money(product.price, product.currency)}。购买链接：{product.url}")
-    return _t(language, f"{product.title} has no online link; ask a human colleague to order it.", f"{product.title} 没有在线购买链接，可以联系人工客服下单。")
+        return _t(language, f"{title}: {money(product.price, product.currency)}. Buy it here: {product.url}", f"{title}：{money(product.price, product.currency)}。购买链接：{product.url}")
+    return _t(language, f"{title} has no online link; ask a human colleague to order it.", f"{title} 没有在线购买链接，可以联系人工客服下单。")
 
 
 def feedback_ack(liked: bool, language: Language) -> str:
@@ -395,7 +455,7 @@ def feedback_ack(liked: bool, language: Language) -> str:
 
 
 def similar_intro(product: Product, language: Language) -> str:
-    return _t(language, f"Similar to {product.title}:", f"与 {product.title} 相似的商品：")
+    return _t(language, f"Similar to {local_name(product.title, language)}:", f"与 {product.title} 相似的商品：")
 
 
 def unknown_product(language: Language) -> str:

@@ -143,16 +143,25 @@ _POLICY = _cues(
     "invoice", "my order", "order status", "track my", "track order", "tracking", "payment", "pay", "cancel", "policy", "customs",
     "运费", "包邮", "邮费", "发货", "快递", "配送", "物流", "退货", "退款", "换货", "退换", "保修", "质保", "售后",
     "订单", "发票", "付款", "支付", "取消", "七天无理由", "政策", "几天到", "多久到",
+    "customer service", "service hours", "opening hours", "contact", "phone number", "email",
+    "客服电话", "客服时间", "几点上班", "上班时间", "营业时间", "联系方式", "电话", "邮箱",
 )
+# A question about the human service ("人工客服几点上班？") is a policy question, not a request for one.
+_SERVICE_INFO = _cues(
+    "hours", "when", "what time", "phone", "email", "contact", "几点", "什么时候", "时间", "上班", "电话", "邮箱", "联系方式",
+)
+# "Do you have X?" asks whether the shop sells X: a search, not a question about a product.
+_AVAILABILITY = re.compile(r"^\s*(?:do\s+you\s+(?:have|sell|carry|stock)|is\s+there|有没有|有)", re.I)
+_PRODUCT_NAME = re.compile(r"[A-Za-z]+-?\d+[A-Za-z0-9-]*|\d+[A-Za-z]+")
 _COMPARE = _cues(
     "compare", "comparison", "vs", "versus", "difference", "differences", "which is better", "which one is better",
     "which should i", "better than",
     "which is cheaper", "对比", "比较", "比一比", "区别", "差别", "哪个好", "哪个便宜", "哪个更", "哪款好", "哪款更", "哪一个", "哪一款",
 )
 _REVIEWS = _cues(
-    "review", "reviews", "rating", "ratings", "what do people say", "what people say", "what do buyers say",
+    "review", "reviews", "reviewer", "reviewers", "rating", "ratings", "what do people say", "say about", "what people say", "what do buyers say",
     "what do customers say", "what others say", "feedback", "opinions", "is it any good", "worth it",
-    "评价", "评论", "口碑", "买家", "好评", "差评", "大家怎么说", "别人怎么说", "用户反馈", "值得买", "值不值",
+    "评价", "评论", "口碑", "买家", "好评", "差评", "怎么评价", "大家怎么说", "别人怎么说", "用户反馈", "值得买", "值不值",
 )
 _QUESTION = _cues(
     "?", "does", "do they", "is it", "is this", "is that", "are they", "can it", "can i", "how", "what", "which",
@@ -170,7 +179,7 @@ _VAGUE = _cues(
     "推荐", "推荐一下", "推荐点", "东西", "礼物", "送人", "有什么", "买什么", "随便看看", "帮我选", "帮我挑",
 )
 _OUT_OF_SCOPE = _cues(
-    "weather", "joke", "poem", "story", "news", "politics", "president", "stock market", "homework", "recipe",
+    "weather", "joke", "poem", "story", "news", "politics", "president", "world cup", "who won", "stock market", "homework", "recipe",
     "translate", "write code", "python code", "capital of", "who are you", "meaning of life", "football",
     "天气", "笑话", "写诗", "故事", "新闻", "政治", "总统", "股票", "作业", "菜谱", "翻译", "写代码", "首都",
     "你是谁", "足球", "彩票",
@@ -198,7 +207,7 @@ _FILLER = _cues(
     "good", "nice", "best", "recommend", "something", "anything", "with", "and", "or", "in", "on", "is", "are",
     "我", "想", "要", "买", "个", "一", "些", "点", "给", "帮", "找", "看看", "推荐", "东西", "好", "的", "吧", "呢",
     "请", "有", "什么", "一下", "need", "dad", "mom", "father", "mother", "wife", "husband", "friend", "girlfriend",
-    "boyfriend", "kid", "kids", "son", "daughter", "爸爸", "妈妈", "老婆", "老公", "朋友", "女朋友", "男朋友", "孩子",
+    "boyfriend", "kid", "kids", "son", "daughter", "there", "吗", "呢", "么", "啊", "爸爸", "妈妈", "老婆", "老公", "朋友", "女朋友", "男朋友", "孩子",
 )
 
 _COLORS: dict[str, tuple[str, ...]] = {
@@ -340,7 +349,7 @@ def understand(text: str, state: DialogState, shown: list[Product], vocabulary: 
     has_filters = _has_filters(parsed.filters) or parsed.sort != "relevance"
     names_catalog = bool(parsed.filters.categories or parsed.filters.brands)
 
-    if _HANDOFF.search(message):
+    if _HANDOFF.search(message) and not _SERVICE_INFO.search(message):
         return result("handoff")
     if _GREETING.search(message) and not _meaningful(_GREETING.sub(" ", message)):
         return result("greeting")
@@ -364,6 +373,8 @@ def understand(text: str, state: DialogState, shown: list[Product], vocabulary: 
         return result("reference")  # with nothing shown, there is nothing to refer to: the assistant asks
     if references and not names_catalog and not has_filters:
         return result("product_question")
+    if _asks_about_a_named_product(message, parsed):
+        return result("product_question", constraints=_fresh(parsed.text, parsed, color))
     if state.last_intent == "clarify" and (has_filters or names_catalog or _meaningful(message)):
         return result("search", constraints=_merge(state.constraints, parsed, color, extra_query=parsed.text))
     if _is_vague(parsed.text) and not names_catalog and not has_filters:
@@ -371,6 +382,21 @@ def understand(text: str, state: DialogState, shown: list[Product], vocabulary: 
     if not _meaningful(parsed.text) and not names_catalog and not has_filters:
         return result("out_of_scope" if _CONTENT_WORD.search(message) else "clarify")
     return result("search", constraints=_fresh(parsed.text, parsed, color))
+
+
+def _asks_about_a_named_product(message: str, parsed) -> bool:
+    """'Does the Salomon X Ultra 4 have GORE-TEX?', '索尼WH-1000XM5续航多久？': a question naming a model."""
+    if _AVAILABILITY.search(message) or not _QUESTION.search(message):
+        return False
+    return bool(_PRODUCT_NAME.search(message)) or (bool(parsed.filters.brands) and _meaningful(parsed.text))
+
+
+def review_aspect(text: str) -> str:
+    """What a reviews question is about beyond "what do buyers say": 'what do buyers say about the zipper?'
+    -> 'zipper', '买家怎么评价拉链？' -> '拉链'; empty when it asks about the product as a whole."""
+    rest = _strip_references(_REVIEWS.sub(" ", unicodedata.normalize("NFKC", text)))
+    rest = _FILLER.sub(" ", re.sub(r"\b(?:what|do|does|did|say|says|about|think|of|people|buyers|customers|they|them)\b|怎么|说|觉得|如何|样", " ", rest, flags=re.I))
+    return re.sub(r"[\s,，。.!！?？的]+", " ", rest).strip()
 
 
 def _has_price(filters: SearchFilters) -> bool:

@@ -46,6 +46,9 @@ class ParsedFile(BaseModel):
     """What a file holds: accepted records, rejected rows and file-level errors."""
 
     records: list[Product | Review | Policy] = Field(default_factory=list)
+    record_rows: list[int] = Field(
+        default_factory=list, description="The row (Markdown: heading line) each record came from, in the order of records."
+    )
     rejected: list[RowError] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="File-level problems; when present, records is empty.")
     rows_total: int = Field(0, description="Data rows (or policy passages) found in the file.")
@@ -150,7 +153,7 @@ def parse_catalog_file(
             passages = _policy_passages(decode_text(data), merchant_id, PurePath(filename).stem)
             if not passages:
                 raise FileRejected("the file holds no policy text (文件为空)")
-            return ParsedFile(records=passages, rows_total=len(passages))
+            return ParsedFile(records=[p for _, p in passages], record_rows=[line for line, _ in passages], rows_total=len(passages))
         table = read_table(fmt, data, max_rows=max_rows, container_keys=_CONTAINER_KEYS[kind])
     except FileRejected as exc:
         return ParsedFile(errors=[str(exc)])
@@ -169,6 +172,7 @@ def _parse_rows(
         return ParsedFile(errors=[fields], rows_total=len(rows) + len(bad_rows))
     build = _BUILDERS[kind]
     records: list[Product | Review | Policy] = []
+    record_rows: list[int] = []
     rejected = [RowError(row=number, reason=reason) for number, reason in bad_rows]
     first_row_of: dict[str, int] = {}
     for row in rows:
@@ -193,8 +197,9 @@ def _parse_rows(
             continue
         first_row_of[identity] = row.number
         records.append(record)
+        record_rows.append(row.number)
     rejected.sort(key=lambda error: error.row)
-    return ParsedFile(records=records, rejected=rejected, rows_total=len(rows) + len(bad_rows))
+    return ParsedFile(records=records, record_rows=record_rows, rejected=rejected, rows_total=len(rows) + len(bad_rows))
 
 
 def _map_columns(kind: DocumentKind, columns: list[str]) -> dict[str, str | None] | str:
@@ -533,23 +538,24 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<md>.+?)\s*#*\s*$|^\s*【(?P<bracket
 _PASSAGE_CHARS = 1200
 
 
-def _policy_passages(text: str, merchant_id: str, default_title: str) -> list[Policy]:
-    """Split on headings (`# Returns`, `【退货】`, `一、退货政策`); long sections split on paragraphs."""
-    sections: list[tuple[str, list[str]]] = [(default_title, [])]
-    for line in text.splitlines():
+def _policy_passages(text: str, merchant_id: str, default_title: str) -> list[tuple[int, Policy]]:
+    """(heading line, passage) per passage: split on headings (`# Returns`, `【退货】`, `一、退货政策`);
+    long sections split on paragraphs."""
+    sections: list[tuple[int, str, list[str]]] = [(1, default_title, [])]
+    for number, line in enumerate(text.splitlines(), start=1):
         match = _HEADING.match(line)
         if match:
-            sections.append((_text(match.group("md") or match.group("bracket") or match.group("cn")), []))
+            sections.append((number, _text(match.group("md") or match.group("bracket") or match.group("cn")), []))
         else:
-            sections[-1][1].append(line)
-    passages: list[Policy] = []
+            sections[-1][2].append(line)
+    passages: list[tuple[int, Policy]] = []
     seen: dict[str, int] = {}
-    for title, lines in sections:
+    for line_number, title, lines in sections:
         for part, chunk in enumerate(_chunks(lines), start=1):
             chunk_title = title if part == 1 else f"{title} ({part})"
             count = seen[chunk_title] = seen.get(chunk_title, 0) + 1
             policy_id = _digest(chunk_title) + (f"-{count}" if count > 1 else "")
-            passages.append(Policy(merchant_id=merchant_id, policy_id=policy_id, title=chunk_title, text=chunk))
+            passages.append((line_number, Policy(merchant_id=merchant_id, policy_id=policy_id, title=chunk_title, text=chunk)))
     return passages
 
 

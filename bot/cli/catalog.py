@@ -133,20 +133,28 @@ def ingest(
             print_report(report)
     failed = [r.filename for r in reports if not r.ok]
     if failed:
-        fail(f"{', '.join(failed)} did not validate; nothing was applied (fix the rows listed and upload again)")
+        skipped = [name for _, name, _ in uploads[len(reports) :]]
+        fail(
+            f"{failed[0]} did not validate; nothing from it was applied (fix the rows listed and upload again)"
+            + (f"; not attempted: {', '.join(skipped)}" if skipped else "")
+        )
 
 
 async def _ingest(
     settings: Settings, merchant_id: str, uploads: list[tuple[DocumentKind, str, bytes]], *, progress: bool
 ) -> list[UploadReport]:
-    """Validate every file first; apply them in order only when all are clean."""
+    """Validate and apply each file in order (products first: reviews are checked against them), stopping
+    at the first file that does not validate. Each file is its own all-or-nothing version."""
+    reports: list[UploadReport] = []
     async with _open_index(settings) as index:
-        reports = [await index.validate(merchant_id, kind, name, data) for kind, name, data in uploads]
-        if all(report.ok for report in reports):
-            for report in reports:
-                with _progress(f"embedding {report.filename}", progress) as update:
-                    await index.apply(report, update)
-        return reports
+        for kind, name, data in uploads:
+            report = await index.validate(merchant_id, kind, name, data)
+            reports.append(report)
+            if not report.ok:
+                break
+            with _progress(f"embedding {name}", progress) as update:
+                await index.apply(report, update)
+    return reports
 
 
 def report_json(report: UploadReport) -> dict[str, Any]:

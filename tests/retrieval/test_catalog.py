@@ -103,6 +103,7 @@ def test_rejected_rows_carry_merchant_visible_row_numbers() -> None:
     xlsx_result = parse("products", "cat.xlsx", xlsx([["sku", "title", "price"], ["P1", "A", 1], ["P2", "", 2]]))
     assert [(r.row, r.field) for r in xlsx_result.rejected] == [(3, "title")]
     assert [p.sku for p in xlsx_result.records] == ["P1"] and xlsx_result.rows_total == 2
+    assert (csv_result.record_rows, jsonl_result.record_rows, xlsx_result.record_rows) == ([3], [1], [2])
 
 
 def test_every_problem_in_a_file_is_reported_at_once() -> None:
@@ -147,6 +148,7 @@ def test_policies_markdown_split_on_headings() -> None:
         ("发票", "可开电子发票。"),
     ]
     assert result.rows_total == 5 and len({p.policy_id for p in result.records}) == 5
+    assert result.record_rows == [1, 3, 6, 8, 10]  # the heading's line
 
 
 def test_long_policy_sections_split_into_passages() -> None:

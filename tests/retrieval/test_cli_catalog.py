@@ -52,7 +52,7 @@ def test_ingest_search_and_rollback(shopguide, tmp_path: Path) -> None:
     rejected = shopguide("ingest", str(bad), "--merchant", "m1")
     assert rejected.exit_code == 1
     assert "Rejected rows" in rejected.stdout and "is not a price" in rejected.stdout
-    assert "nothing was applied" in rejected.stderr
+    assert "broken.csv did not validate" in rejected.stderr
     stats = as_json(shopguide("catalog", "stats", "--merchant", "m1", "--json"))
     assert (stats["version"], stats["products"], stats["in_stock"]) == (1, 3, 2)
 

@@ -36,7 +36,7 @@ _MONEY = re.compile(
 )
 _ANY_NUMBER = re.compile(rf"(?<![\w.,])(?P<n>{_NUMBER})")
 _CITATION = re.compile(r"\[(\d+)\]")
-_FREE = re.compile(r"\bfree\b|\bfor nothing\b|\bno charge\b|\bat no cost\b|\bcosts? nothing\b|免费|白送|不要钱|零元|(?<![\d.])0\s*元", re.I)
+_FREE = re.compile(r"(?<!-)\bfree\b|\bfor nothing\b|\bno charge\b|\bat no cost\b|\bcosts? nothing\b|免费|白送|不要钱|零元|(?<![\d.])0\s*元", re.I)
 # Letters and digits together (WH-1000XM5, X9000) or CamelCase (UltraJacket): names a model invents.
 _MODEL_NAME = re.compile(r"\b(?:[A-Za-z]+-?\d+[A-Za-z0-9-]*|\d+[A-Za-z]+[A-Za-z0-9-]*|[A-Z][a-z]+[A-Z][A-Za-z]+)\b")
 _UNITS_NOT_NAMES = re.compile(
@@ -115,12 +115,12 @@ class Checker:
         official = facts.official_text()
         self._prices = {round(p.price, 2) for p in facts.products} | {_to_float(m.group("n")) for m in _ANY_NUMBER.finditer(official)}
         self._free_allowed = _FREE.search(official) is not None
-        own = {alias for p in facts.products if p.brand for alias in _aliases(p.brand)}
+        own = {alias.casefold() for p in facts.products if p.brand for alias in _aliases(p.brand)}
         self._foreign_brands = {
             alias: brand
             for brand in facts.catalog_brands
             for alias in _aliases(brand)
-            if alias not in own and alias not in self._evidence_folded
+            if alias.casefold() not in own and alias.casefold() not in self._evidence_folded
         }
         self._names = [p.title for p in facts.products] + [p.brand for p in facts.products if p.brand]
 
@@ -159,9 +159,8 @@ class Checker:
         if not self._free_allowed:
             for match in _FREE.finditer(body):
                 flag("free", match.group(0))
-        folded = body.casefold()
         for alias, brand in self._foreign_brands.items():
-            if _mentions(folded, alias):
+            if _mentions(body, alias):
                 flag("brand", brand)
         for match in _MODEL_NAME.finditer(body):
             name = match.group(0)
@@ -215,16 +214,17 @@ def join_sentences(sentences: list[str]) -> str:
 
 
 def _aliases(brand: str) -> set[str]:
-    """'Nike/耐克' -> {'nike/耐克', 'nike', '耐克'}; single Latin letters are too ambiguous to count."""
-    folded = unicodedata.normalize("NFKC", brand).casefold().strip()
-    parts = {folded, *(part.strip() for part in _BRAND_PARTS.split(folded))}
+    """'Nike/耐克' -> {'Nike/耐克', 'Nike', '耐克'}; single Latin letters are too ambiguous to count."""
+    name = unicodedata.normalize("NFKC", brand).strip()
+    parts = {name, *(part.strip() for part in _BRAND_PARTS.split(name))}
     return {part for part in parts if len(part) >= 2}
 
 
-def _mentions(folded_text: str, alias: str) -> bool:
+def _mentions(text: str, alias: str) -> bool:
+    """Latin brand names match as written, so the brand "Keep" is not the verb "keep"."""
     if alias.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])", folded_text) is not None
-    return alias in folded_text
+        return re.search(rf"(?<![A-Za-z0-9]){re.escape(alias)}(?![A-Za-z0-9])", text) is not None
+    return alias in text
 
 
 def _to_float(raw: str) -> float:

@@ -496,13 +496,17 @@ class CatalogIndex:
                     written.append(directory / "snapshots" / name)
                     new_snapshots[changed_kind] = name
                 old_docs = state.docs[changed_kind]
-                reuse = dict(zip(old_docs.hashes, old_docs.vectors))
-                derived[changed_kind] = await self._derive(
-                    merchant_id, changed_kind, new_snapshots[changed_kind], records, reuse, progress, old_docs
-                )
-            for changed_kind, docs in derived.items():
                 touched.append(changed_kind)
-                await self._sync_store(docs, dict(zip(state.docs[changed_kind].keys, state.docs[changed_kind].hashes)))
+                derived[changed_kind] = await self._derive(
+                    merchant_id,
+                    changed_kind,
+                    new_snapshots[changed_kind],
+                    records,
+                    dict(zip(old_docs.hashes, old_docs.vectors)),
+                    progress,
+                    old_docs,
+                    stored=dict(zip(old_docs.keys, old_docs.hashes)),
+                )
             entry = _ManifestEntry(
                 merchant_id=merchant_id,
                 version=version,
@@ -542,30 +546,52 @@ class CatalogIndex:
         reuse: dict[str, np.ndarray],
         progress: Progress | None,
         previous: Documents | None = None,
+        stored: dict[str, str] | None = None,
     ) -> Documents:
-        """Vectors and BM25 for `records`: from the snapshot's saved files, reused vectors, or computed."""
+        """Vectors and BM25 for `records`: from the snapshot's saved files, reused vectors, or computed.
+
+        With `stored` (what Chroma holds now: id -> text hash), Chroma is brought in step as vectors
+        arrive, so its writes overlap the encoding of the next chunk instead of following all of it.
+        """
         texts = [document_text(r) for r in records]
         hashes = [_text_hash(t) for t in texts]
+        keys = [_doc_id(r) for r in records]
         base = self._dir(merchant_id) / "derived" / (snapshot or f"{kind}-empty")
+        lexical = await asyncio.to_thread(LexicalIndex.load, base.with_suffix(".bm25"), snapshot or "")
+        lexical_build = None
+        if lexical is None and previous is not None and previous.hashes == hashes:
+            lexical = previous.lexical
+        elif lexical is None:
+            lexical_build = asyncio.ensure_future(asyncio.to_thread(LexicalIndex.build, self._tokenizer, texts))
         cached = await asyncio.to_thread(_load_vectors, base.with_suffix(".npz"))
         known = {**cached, **reuse}
-        missing = sorted({h: i for i, h in enumerate(hashes) if h not in known}.values())
-        if missing:
-            fresh = await self._embedder.embed([texts[i] for i in missing], progress)
-            known.update((hashes[i], vector) for i, vector in zip(missing, fresh))
-        elif progress is not None:
+        rows_of: dict[str, list[int]] = {}
+        for row, h in enumerate(hashes):
+            rows_of.setdefault(h, []).append(row)
+        missing = [h for h in rows_of if h not in known]
+        writer = _StoreWriter(self._store, kind, merchant_id, keys, hashes, stored)
+        try:
+            writer.send([row for h, rows in rows_of.items() if h in known for row in rows], known)
+            for start in range(0, len(missing), _EMBED_CHUNK):
+                chunk = missing[start : start + _EMBED_CHUNK]
+                chunk_progress = None if progress is None else _offset(progress, start, len(missing))
+                fresh = await self._embedder.embed([texts[rows_of[h][0]] for h in chunk], chunk_progress)
+                known.update(zip(chunk, fresh))
+                writer.send([row for h in chunk for row in rows_of[h]], known)
+            await writer.finish()
+            if lexical_build is not None:
+                lexical = await lexical_build
+        finally:
+            await writer.settle()
+            if lexical_build is not None and not lexical_build.done():
+                await asyncio.wait([lexical_build])
+        if not missing and progress is not None:
             progress(len(records), len(records))
         vectors = np.array([known[h] for h in hashes], dtype=np.float32).reshape(len(hashes), self._embedder.dim)
-        lexical = await asyncio.to_thread(LexicalIndex.load, base.with_suffix(".bm25"), snapshot or "")
-        if lexical is None:
-            if previous is not None and previous.hashes == hashes:
-                lexical = previous.lexical
-            else:
-                lexical = await asyncio.to_thread(LexicalIndex.build, self._tokenizer, texts)
+        if lexical_build is not None:
             await asyncio.to_thread(lexical.save, base.with_suffix(".bm25"), snapshot or "")
         if not cached or missing:
             await asyncio.to_thread(_save_vectors, base.with_suffix(".npz"), hashes, vectors)
-        keys = [_doc_id(r) for r in records]
         return Documents(kind=kind, merchant_id=merchant_id, keys=keys, hashes=hashes, vectors=vectors, lexical=lexical)
 
     async def _sync_store(self, docs: Documents, stored: dict[str, str]) -> None:
@@ -610,6 +636,77 @@ class CatalogIndex:
         for path in (directory / "derived").glob("*"):
             if path.name.split(".", 1)[0] not in fast:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+# Texts encoded between two Chroma writes: big enough to amortise a write, small enough to overlap well.
+_EMBED_CHUNK = 512
+
+
+class _StoreWriter:
+    """Upserts rows into Chroma in the background, one write in flight, then deletes what is gone."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        kind: DocumentKind,
+        merchant_id: str,
+        keys: list[str],
+        hashes: list[str],
+        stored: dict[str, str] | None,
+    ) -> None:
+        self._store, self._kind, self._merchant_id = store, kind, merchant_id
+        self._keys, self._hashes, self._stored = keys, hashes, stored
+        self._in_flight: asyncio.Future | None = None
+        self._queue: list[int] = []
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def send(self, rows: list[int], vectors: dict[str, np.ndarray]) -> None:
+        """Queue `rows` (whose vectors are in `vectors`) and start a write when none is running."""
+        if self._stored is None:
+            return
+        self._vectors = vectors
+        self._queue += [row for row in rows if self._stored.get(self._keys[row]) != self._hashes[row]]
+        if self._queue and (self._in_flight is None or self._in_flight.done()):
+            self._start()
+
+    async def finish(self) -> None:
+        if self._stored is None:
+            return
+        while self._in_flight is not None:
+            await self._in_flight
+            self._in_flight = None
+            if self._queue:
+                self._start()
+        present = set(self._keys)
+        gone = [key for key in self._stored if key not in present]
+        if gone:
+            await self._store.delete(self._kind, self._merchant_id, gone)
+
+    async def settle(self) -> None:
+        """Wait for a write still running (after a failure), so a restore sees Chroma at rest."""
+        if self._in_flight is not None:
+            await asyncio.wait([self._in_flight])
+            if not self._in_flight.cancelled():
+                self._in_flight.exception()  # retrieved: the failure that matters is already propagating
+
+    def _start(self) -> None:
+        if self._in_flight is not None:
+            self._in_flight.result()  # a failed write stops the apply here
+        rows, self._queue = self._queue, []
+        vectors = self._vectors
+        self._in_flight = asyncio.ensure_future(
+            self._store.upsert(
+                self._kind,
+                self._merchant_id,
+                [self._keys[row] for row in rows],
+                np.array([vectors[self._hashes[row]] for row in rows], dtype=np.float32),
+                [self._hashes[row] for row in rows],
+            )
+        )
+
+
+def _offset(progress: Progress, done_before: int, total: int) -> Progress:
+    return lambda done, _: progress(done_before + done, total)
 
 
 # --- documents as text ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -57,10 +58,22 @@ class SearchFilters(BaseModel):
 
 
 class Vocabulary(BaseModel):
-    """The names a merchant's catalog uses, so a query can be matched against them."""
+    """The names a merchant's catalog uses, so a query can be matched against them.
+
+    Building the matchers costs about a millisecond for a few hundred names: keep one Vocabulary per
+    catalog version rather than one per query.
+    """
 
     brands: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list, description="Every level of every category path, deduplicated.")
+
+    @cached_property
+    def brand_matcher(self) -> NameMatcher:
+        return NameMatcher(self.brands)
+
+    @cached_property
+    def category_matcher(self) -> NameMatcher:
+        return NameMatcher(self.categories)
 
 
 class ParsedQuery(BaseModel):
@@ -177,8 +190,8 @@ def parse_query(text: str, vocabulary: Vocabulary) -> ParsedQuery:
         if found and sort == "relevance":
             sort = order
 
-    working, brand_spans = _take_brands(working, vocabulary.brands, filters)
-    filters.categories = _find_names(working, vocabulary.categories, taken=brand_spans)
+    working, brand_spans = _take_brands(working, vocabulary.brand_matcher, filters)
+    filters.categories = _find_names(working, vocabulary.category_matcher, taken=brand_spans)
 
     cleaned = re.sub(r"\s+", " ", working)
     previous = None
@@ -259,11 +272,47 @@ def _cut(text: str, patterns: list[re.Pattern[str]]) -> tuple[str, bool]:
 # --- names from the vocabulary -------------------------------------------------------------------
 
 
-def _aliases(names: list[str]) -> dict[str, str]:
-    """Every way a name can be written in a query -> the catalog's spelling.
+class NameMatcher:
+    """Finds a vocabulary's names in a query: case-insensitive, zh and en, longest alias first.
 
-    '耐克 Nike' and 'Nike/耐克' also answer to '耐克' and 'Nike' alone.
+    Aliases: '耐克 Nike' and 'Nike/耐克' also answer to '耐克' and 'Nike' alone, and a plural English name
+    ("Jackets") to the singular ("jacket"). Built once per `Vocabulary` (see its cached properties).
     """
+
+    def __init__(self, names: list[str]) -> None:
+        self._aliases = _aliases(names)
+        parts = []
+        for alias in sorted(self._aliases, key=len, reverse=True):
+            escaped = re.escape(alias)
+            if _LATIN.match(alias[-1]):
+                # An English word may be plural in the query: jacket -> jackets.
+                escaped += r"(?:s|es)?(?![A-Za-z0-9])"
+            if _LATIN.match(alias[0]):
+                escaped = r"(?<![A-Za-z0-9])" + escaped
+            parts.append(escaped)
+        self._pattern = re.compile("|".join(parts), re.I) if parts else None
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Non-overlapping (start, end, canonical name) for each mention."""
+        if self._pattern is None:
+            return []
+        found = []
+        for match in self._pattern.finditer(text):
+            written = match.group(0)
+            key = written.casefold()
+            canonical = self._aliases.get(key) or self._aliases.get(key.removesuffix("es")) or self._aliases.get(key.removesuffix("s"))
+            if canonical is None:
+                continue
+            # Short mixed-case names ("On") must match as written, or "on sale" would mean the brand On;
+            # short acronyms ("LG") match in any case.
+            if len(written) <= 3 and _LATIN.match(written) and not canonical.isupper() and written != canonical:
+                continue
+            found.append((match.start(), match.end(), canonical))
+        return found
+
+
+def _aliases(names: list[str]) -> dict[str, str]:
+    """Every way a name can be written in a query -> the catalog's spelling."""
     aliases: dict[str, str] = {}
     for name in names:
         canonical = name.strip()
@@ -276,7 +325,6 @@ def _aliases(names: list[str]) -> dict[str, str]:
                 continue
             key = alias.casefold()
             aliases.setdefault(key, canonical)
-            # A plural catalog name ("Jackets") also answers to the singular in a query ("jacket").
             if len(key) > 3 and key.endswith("s") and _LATIN.match(key[-2]):
                 aliases.setdefault(key[:-1], canonical)
                 if key.endswith("es"):
@@ -284,37 +332,7 @@ def _aliases(names: list[str]) -> dict[str, str]:
     return aliases
 
 
-def _name_matches(text: str, names: list[str]) -> list[tuple[int, int, str]]:
-    """Non-overlapping (start, end, canonical name) for each mention, longest alias first."""
-    aliases = _aliases(names)
-    if not aliases:
-        return []
-    parts = []
-    for alias in sorted(aliases, key=len, reverse=True):
-        escaped = re.escape(alias)
-        if _LATIN.match(alias[-1]):
-            # An English word may be plural in the query: jacket -> jackets.
-            escaped += r"(?:s|es)?(?![A-Za-z0-9])"
-        if _LATIN.match(alias[0]):
-            escaped = r"(?<![A-Za-z0-9])" + escaped
-        parts.append(escaped)
-    pattern = re.compile("|".join(parts), re.I)
-    found = []
-    for match in pattern.finditer(text):
-        written = match.group(0)
-        key = written.casefold()
-        canonical = aliases.get(key) or aliases.get(key.removesuffix("es")) or aliases.get(key.removesuffix("s"))
-        if canonical is None:
-            continue
-        # Short mixed-case names ("On") must match as written, or "on sale" would mean the brand On;
-        # short acronyms ("LG") match in any case.
-        if len(written) <= 3 and _LATIN.match(written) and not canonical.isupper() and written != canonical:
-            continue
-        found.append((match.start(), match.end(), canonical))
-    return found
-
-
-def _take_brands(text: str, brands: list[str], filters: SearchFilters) -> tuple[str, list[tuple[int, int]]]:
+def _take_brands(text: str, brands: NameMatcher, filters: SearchFilters) -> tuple[str, list[tuple[int, int]]]:
     """Record included and excluded brands; cut each exclusion phrase ("不要耐克", "not Nike") out of `text`.
 
     Returns the new text and the spans of the brand mentions left in it.
@@ -322,7 +340,7 @@ def _take_brands(text: str, brands: list[str], filters: SearchFilters) -> tuple[
     cuts: list[tuple[int, int]] = []
     kept: list[tuple[int, int, str]] = []
     previous_end, previous_excluded = 0, False
-    for start, end, brand in _name_matches(text, brands):
+    for start, end, brand in brands.find(text):
         before = text[previous_end:start]
         negation = _NEGATION_BEFORE.search(text[:start])
         chained = previous_excluded and _CONJUNCTION_ONLY.match(before) is not None
@@ -346,13 +364,13 @@ def _take_brands(text: str, brands: list[str], filters: SearchFilters) -> tuple[
     pieces.append(text[position:])
     new_text = "".join(pieces)
     # Recompute spans of the kept mentions in the new text for the category pass.
-    spans = [(m[0], m[1]) for m in _name_matches(new_text, filters.brands)]
+    spans = [(start, end) for start, end, brand in brands.find(new_text) if brand in filters.brands]
     return new_text, spans
 
 
-def _find_names(text: str, names: list[str], *, taken: list[tuple[int, int]]) -> list[str]:
+def _find_names(text: str, names: NameMatcher, *, taken: list[tuple[int, int]]) -> list[str]:
     found: list[str] = []
-    for start, end, name in _name_matches(text, names):
+    for start, end, name in names.find(text):
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         if name not in found:

@@ -36,16 +36,21 @@ SHOP_A_PRODUCTS = PRODUCTS_HEADER + (
     "BAG-1,Day Pack 20L,259,CNY,Bags > Backpacks,Peak,7,4.4,,,Small hiking backpack\n"
 )
 SHOP_B_PRODUCTS = PRODUCTS_HEADER + "B-1,Tea Cup,39,CNY,Home > Kitchen,Cera,50,4.1,,,A porcelain tea cup\n"
-SUITE = {"id": "shoes", "lang": "en", "merchant": SHOP_A, "turns": [{"user": "running shoes", "expect": {"min_products": 1}}]}
+SUITE = {"id": "shoes", "lang": "en", "merchant": SHOP_A,
+         "turns": [{"user": "running shoes", "expect": {"min_products": 1, "text_not_contains": ["terrible"]}}]}
 
 
 ANSWER = "Here are good options for you. The first one fits best [1]. Tap a card for more."
 SLOW_WORD = "slowly"  # a customer message with this word gets a slow answer (for cancellation tests)
+BAD_PROMPT_MARK = "BADMODE"  # a prompt with this word gets an answer the regression suite rejects
+BAD_ANSWER = "This is a terrible choice."
 
 
 def scripted_answer(request: dict[str, Any]) -> Reply:
     """The scripted model: a short English answer, streamed token by token."""
     said = " ".join(str(message.get("content", "")) for message in request.get("messages", []))
+    if BAD_PROMPT_MARK in said:
+        return Reply(BAD_ANSWER)
     return Reply(ANSWER, token_delay_s=0.5 if SLOW_WORD in said else 0.0)
 
 

@@ -15,22 +15,30 @@ class LLMConfig(BaseModel):
         None, description="e.g. http://vllm:8000/v1. Empty = start the embedded CPU engine."
     )
     model: str = Field("shopguide", description="Model name sent in requests (vLLM's --served-model-name).")
-    api_key: SecretStr | None = None
     structured_output: Literal["vllm", "openai", "llamacpp"] = Field(
-        "vllm", description="How a JSON schema is sent; the embedded engine always uses 'llamacpp'."
+        "vllm",
+        description="How a JSON schema is sent: 'vllm'/'openai' = response_format json_schema, 'llamacpp' = "
+        "llama.cpp's json_schema field. The embedded engine always uses 'llamacpp'.",
     )
-    temperature: float = Field(0.3, ge=0.0, le=2.0)
+    api_key: SecretStr | None = Field(None, description="Sent as 'Authorization: Bearer ...' (vLLM's --api-key).")
+    temperature: float = Field(0.3, ge=0.0, le=2.0, description="Default sampling temperature.")
     top_p: float = Field(0.9, gt=0.0, le=1.0)
-    max_tokens: int = Field(400, ge=1, le=8192)
-    connect_timeout_s: float = Field(3.0, gt=0)
-    first_token_timeout_s: float = Field(20.0, gt=0)
-    total_timeout_s: float = Field(60.0, gt=0)
-    max_retries: int = Field(2, ge=0, le=10)
-    backoff_base_s: float = Field(0.5, gt=0)
-    backoff_max_s: float = Field(8.0, gt=0)
-    max_concurrency: int = Field(8, ge=1, le=1024)
-    breaker_failures: int = Field(5, ge=1, description="Consecutive failures that open the circuit.")
-    breaker_cooldown_s: float = Field(30.0, gt=0)
+    max_tokens: int = Field(400, ge=1, le=8192, description="Default cap on generated tokens per answer.")
+    connect_timeout_s: float = Field(3.0, gt=0, description="TCP connect timeout; also bounds a health check.")
+    first_token_timeout_s: float = Field(
+        20.0, gt=0, description="Streams: time allowed, retries included, until the first token arrives."
+    )
+    total_timeout_s: float = Field(60.0, gt=0, description="Time allowed for a whole call, retries included.")
+    max_retries: int = Field(
+        2, ge=0, le=10, description="Retries on connection errors, 429 and 5xx (never on other 4xx)."
+    )
+    backoff_base_s: float = Field(0.5, gt=0, description="First retry delay; doubles per retry, with jitter.")
+    backoff_max_s: float = Field(8.0, gt=0, description="Longest retry delay (a 429's Retry-After is honoured).")
+    max_concurrency: int = Field(8, ge=1, le=1024, description="Requests in flight per client; more wait for a slot.")
+    breaker_failures: int = Field(5, ge=1, description="Consecutive failed calls that open the circuit.")
+    breaker_cooldown_s: float = Field(
+        30.0, gt=0, description="How long an open circuit fails calls fast before letting one probe through."
+    )
 
 
 class LocalEngineConfig(BaseModel):

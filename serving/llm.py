@@ -99,8 +99,9 @@ class LLMClient:
             with self._tracked():
                 response = await self._post(body, deadline=first_token_deadline)
                 try:
-                    async for chunk in self._read_stream(response, deadline, first_token_deadline):
-                        yield chunk
+                    async with contextlib.aclosing(self._read_stream(response, deadline, first_token_deadline)) as chunks:
+                        async for chunk in chunks:
+                            yield chunk
                 finally:
                     # Closes the connection when the stream did not finish, so the server stops generating.
                     response.close()
@@ -133,7 +134,7 @@ class LLMClient:
             ) from exc
 
     async def health(self) -> bool:
-        """Whether the backend answers `GET /models` within the connect timeout. Never raises."""
+        """Whether the backend answers `GET /models` within the connect timeout (False rather than an error)."""
         try:
             async with asyncio.timeout(self._config.connect_timeout_s):
                 async with self._get_session().get(f"{self._url}/models") as response:

@@ -9,7 +9,8 @@ from serving.errors import LLMOutputError
 class SSEDecoder:
     """Feed raw bytes as they arrive; get back the data of every event they complete.
 
-    An event cut off by the end of the stream is never returned (the caller decides what a cut means).
+    Lines end in LF or CRLF. An event cut off by the end of the stream is never returned (the caller
+    decides what a cut means).
     """
 
     def __init__(self) -> None:

@@ -10,19 +10,18 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, fail, load_settings
 from bot.evaluation import Conversation, Failure, SuiteFileError, SuiteResult, default_suite_path, load_conversations, run_suite
-from bot.reply import ButtonAction, FinalReply, Language, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
+from bot.cli.terminal import render_reply, show_turn
+from bot.reply import ButtonAction, FinalReply, Language, ProductCard, Reply, UserRef
 from bot.services import DEMO_MERCHANT, Services, open_services
 from bot.settings import Settings
 
@@ -48,75 +47,6 @@ def _eval_group() -> typer.Typer:
 
 
 eval_app = _eval_group()
-
-
-# --- rendering ------------------------------------------------------------------------------------
-
-
-def cards_table(cards: list[ProductCard]) -> Table:
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("#", "product", "price", "stock", "rating", "sku", "note"):
-        table.add_column(column, justify="right" if column in ("#", "price", "rating") else "left")
-    for number, card in enumerate(cards, start=1):
-        if card.in_stock:
-            stock = "in stock" if card.stock is None else f"in stock ({card.stock})"
-        else:
-            stock = "[red]out of stock[/]"
-        table.add_row(
-            str(number),
-            escape(card.title),
-            f"{card.price:,.2f} {card.currency}",
-            stock,
-            f"{card.rating:.1f}" if card.rating is not None else "-",
-            escape(card.sku),
-            f"[yellow]{escape(card.label)}[/]" if card.label else "",
-        )
-    return table
-
-
-def comparison_table(rows: list[list[str]]) -> Table:
-    header, *body = rows
-    table = Table(*[escape(cell) for cell in header], header_style="bold", show_lines=True)
-    for row in body:
-        table.add_row(*[escape(cell) for cell in row])
-    return table
-
-
-def render_reply(out: Console, reply: Reply, *, cards_already_shown: list[ProductCard]) -> None:
-    """Everything of a final reply except what was already on screen."""
-    out.print(Text(reply.text))
-    if reply.products and [c.sku for c in reply.products] != [c.sku for c in cards_already_shown]:
-        out.print(cards_table(reply.products))
-    if reply.comparison and len(reply.comparison) >= 2:
-        out.print(comparison_table(reply.comparison))
-    if reply.handoff:
-        out.print("[bold magenta]→ handed to a human colleague[/]")
-    if reply.quick_replies:
-        out.print("[dim]try:[/] " + "  |  ".join(escape(q) for q in reply.quick_replies))
-
-
-async def show_turn(out: Console, events: AsyncIterator[TurnEvent]) -> Reply | None:
-    """Render a turn as it happens: cards at once, the model's text streaming, then the checked reply.
-
-    The streamed draft is transient: the final reply replaces it, because the grounding check may have
-    repaired it or swapped in the template.
-    """
-    shown: list[ProductCard] = []
-    reply: Reply | None = None
-    draft = ""
-    with Live(Text(""), console=out, auto_refresh=False, transient=True) as live:
-        async for event in events:
-            if isinstance(event, ProductsShown):
-                shown = event.products
-                out.print(cards_table(shown))
-            elif isinstance(event, TextDelta):
-                draft += event.text
-                live.update(Text(draft, style="dim"), refresh=True)
-            elif isinstance(event, FinalReply):
-                reply = event.reply
-    if reply is not None:
-        render_reply(out, reply, cards_already_shown=shown)
-    return reply
 
 
 # --- chat -----------------------------------------------------------------------------------------
@@ -151,11 +81,23 @@ def chat(
     asyncio.run(_chat(settings, _user_ref(settings, user, merchant), use_llm=not no_llm, language=lang))
 
 
+@asynccontextmanager
+async def _shop(settings: Settings, user: UserRef, *, use_llm: bool) -> AsyncIterator[Services]:
+    """The services for one shopper; the demo shop is ingested on first use, any other must exist."""
+    async with open_services(settings, ingest_demo=user.merchant_id == DEMO_MERCHANT, use_llm=use_llm) as services:
+        if not (await services.index.stats(user.merchant_id)).products:
+            fail(
+                f"merchant {user.merchant_id!r} has no products in {settings.data_dir}: upload a catalog "
+                f"(shopguide ingest) or leave out --merchant to use the demo shop"
+            )
+        if use_llm and services.llm is None:
+            err_console.print("[yellow]the LLM did not start: answers come from retrieval templates[/]")
+        yield services
+
+
 async def _chat(settings: Settings, user: UserRef, *, use_llm: bool, language: Language) -> None:
     err_console.print("[dim]starting (the first run ingests the demo catalog)...[/]")
-    async with open_services(settings, ingest_demo=user.merchant_id == DEMO_MERCHANT, use_llm=use_llm) as services:
-        if services.llm is None:
-            err_console.print("[yellow]no LLM: answers come from retrieval templates[/]")
+    async with _shop(settings, user, use_llm=use_llm) as services:
         render_reply(console, services.assistant.welcome(user, language), cards_already_shown=[])
         console.print(f"[dim]{CHAT_HELP}[/]")
         last: Reply | None = None  # the reply whose cards `/why N` and friends refer to
@@ -222,7 +164,7 @@ def ask(
 
 
 async def _ask(settings: Settings, user: UserRef, text: str, *, as_json: bool, use_llm: bool) -> None:
-    async with open_services(settings, ingest_demo=user.merchant_id == DEMO_MERCHANT, use_llm=use_llm) as services:
+    async with _shop(settings, user, use_llm=use_llm) as services:
         if not as_json:
             await show_turn(console, services.assistant.turn(user, text))
             return

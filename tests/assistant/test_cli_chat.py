@@ -82,3 +82,8 @@ def test_eval_refuses_a_bad_suite(tmp_path: Path) -> None:
     suite.write_text('{"id": "x", "lang": "en", "turns": [{"user": "hi", "expect": {"colour": "red"}}]}\n', encoding="utf-8")
     result = runner.invoke(app, ["eval", "conversations", "--suite", str(suite), "--data-dir", str(tmp_path)])
     assert result.exit_code == 1 and "bad.jsonl:1" in result.output and "colour" in result.output
+
+
+def test_unknown_merchant_is_an_actionable_error(shop_dir: Path) -> None:
+    result = runner.invoke(app, ["ask", "jacket", "--user", "x", "--merchant", "nobody", "--no-llm", "--data-dir", str(shop_dir)])
+    assert result.exit_code == 1 and "merchant 'nobody' has no products" in result.output

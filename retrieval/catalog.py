@@ -176,15 +176,16 @@ def _parse_rows(
     rejected = [RowError(row=number, reason=reason) for number, reason in bad_rows]
     first_row_of: dict[str, int] = {}
     for row in rows:
+        cells = {column: _clean(value) if isinstance(value, str) else value for column, value in row.cells.items()}
         values: dict[str, Any] = {}
         attributes: dict[str, Any] = {}
-        for column, value in row.cells.items():
+        for column, value in cells.items():
             if fields.get(column):
                 values[fields[column]] = value
             else:
                 attributes[column] = value
         try:
-            _reject_formulas(row.cells, fields)
+            _reject_formulas(cells, fields)
             _check_merchant(values.get("merchant"), merchant_id)
             record = build(values, attributes, merchant_id)
         except _FieldError as exc:
@@ -258,7 +259,7 @@ _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
 _PLAIN_NUMBER = re.compile(r"^[+-]?\s*\d[\d,]*(?:\.\d+)?$")
 
 
-def _text(value: Any) -> str:
+def _clean(value: Any) -> str:
     """A cell as clean text: NFKC, HTML tags removed and entities decoded, whitespace collapsed."""
     if value is None:
         return ""
@@ -274,6 +275,11 @@ def _text(value: Any) -> str:
     return " ".join(text.split())
 
 
+def _text(value: Any) -> str:
+    """A value of a row whose strings `_parse_rows` has already cleaned (numbers and None still need it)."""
+    return value if isinstance(value, str) else _clean(value)
+
+
 def _formula_lead(text: str) -> str | None:
     """The character that would make a spreadsheet run `text` as a formula, if any."""
     if not text or text[0] not in "=+-@":
@@ -285,16 +291,29 @@ def _formula_lead(text: str) -> str | None:
 
 def _reject_formulas(cells: dict[str, Any], fields: dict[str, str | None]) -> None:
     for column, value in cells.items():
-        if not isinstance(value, str):
-            continue
-        text = _text(value)
-        lead = _formula_lead(text)
-        if lead:
-            raise _FieldError(
-                fields.get(column) or column,
-                f'"{_short(text)}" starts with "{lead}", which spreadsheets run as a formula; remove the leading '
-                f'"{lead}" or the formula and upload plain values (疑似公式注入)',
-            )
+        for text in _strings(value):
+            lead = _formula_lead(text)
+            if lead:
+                raise _FieldError(
+                    fields.get(column) or column,
+                    f'"{_short(text)}" starts with "{lead}", which spreadsheets run as a formula; remove the leading '
+                    f'"{lead}" or the formula and upload plain values (疑似公式注入)',
+                )
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a cell, including inside JSON lists and objects (keys too), as it will be stored."""
+    if isinstance(value, str):
+        return [value]  # already cleaned by _parse_rows
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(_nested(item))]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (_clean(key), *_strings(_nested(item)))]
+    return []
+
+
+def _nested(value: Any) -> Any:
+    return _clean(value) if isinstance(value, str) else value
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -433,12 +452,12 @@ def _rating(value: Any, field: str, *, whole: bool) -> float | None:
 def _category(value: Any) -> list[str]:
     """'服装 > 户外 > 冲锋衣', '服装/户外/冲锋衣' or a JSON list -> ['服装', '户外', '冲锋衣']."""
     parts = value if isinstance(value, list) else re.split(r"\s*(?:>|/|›|»|→|\\)\s*", _text(value))
-    return [part for part in (_text(p) for p in parts) if part]
+    return [part for part in (_clean(p) for p in parts) if part]
 
 
 def _urls(value: Any, field: str) -> list[str]:
     items = value if isinstance(value, list) else re.split(r"[,;|\s]+", _text(value))
-    urls = [url for url in (_text(item) for item in items) if url]
+    urls = [url for url in (_clean(item) for item in items) if url]
     for url in urls:
         if not re.match(r"https?://\S+$", url, re.I):
             raise _FieldError(field, f'"{_short(url)}" is not an http(s) URL (链接格式不对)')
@@ -454,9 +473,9 @@ def _attributes(attributes: dict[str, Any], nested: Any) -> dict[str, str]:
         raise _FieldError("attributes", "attributes must be a JSON object like {\"color\": \"red\"}")
     result: dict[str, str] = {}
     for name, value in merged.items():
-        text = ", ".join(_text(v) for v in value) if isinstance(value, list) else _text(value)
+        text = ", ".join(_clean(v) for v in value) if isinstance(value, list) else _clean(value)
         if text:
-            result[_text(name)] = text
+            result[_clean(name)] = text
     return result
 
 
@@ -545,7 +564,7 @@ def _policy_passages(text: str, merchant_id: str, default_title: str) -> list[tu
     for number, line in enumerate(text.splitlines(), start=1):
         match = _HEADING.match(line)
         if match:
-            sections.append((number, _text(match.group("md") or match.group("bracket") or match.group("cn")), []))
+            sections.append((number, _clean(match.group("md") or match.group("bracket") or match.group("cn")), []))
         else:
             sections[-1][2].append(line)
     passages: list[tuple[int, Policy]] = []
@@ -560,7 +579,7 @@ def _policy_passages(text: str, merchant_id: str, default_title: str) -> list[tu
 
 
 def _chunks(lines: list[str]) -> list[str]:
-    paragraphs = [_text(p) for p in re.split(r"\n\s*\n", "\n".join(lines))]
+    paragraphs = [_clean(p) for p in re.split(r"\n\s*\n", "\n".join(lines))]
     chunks: list[str] = []
     for paragraph in filter(None, paragraphs):
         if chunks and len(chunks[-1]) + len(paragraph) < _PASSAGE_CHARS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 import zipfile
 from datetime import date, datetime, time
@@ -42,6 +43,10 @@ _MAGIC = [
     (b"\xd0\xcf\x11\xe0", "a legacy Office file (.xls/.doc): save it as .xlsx or CSV UTF-8"),
     (b"\x1f\x8b", "a gzip archive"),
 ]
+
+
+# C0/C1 control characters other than tab and line breaks: a few are noise, many mean binary data.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class FileRejected(Exception):
@@ -92,8 +97,7 @@ def decode_text(data: bytes) -> str:
                     f"the file is neither UTF-8 nor GBK/GB18030 text (byte 0x{data[utf8_error.start]:02x} at offset "
                     f"{utf8_error.start}); save it as 'CSV UTF-8' (文件编码无法识别，请另存为 UTF-8)"
                 ) from None
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r")
-    if controls > max(2, len(text) // 200):
+    if len(_CONTROL_CHARS.findall(text)) > max(2, len(text) // 200):
         raise FileRejected("the file looks binary (it is full of control characters), not text; export it as CSV UTF-8")
     if not text.strip():
         raise FileRejected("the file is empty: it holds only whitespace (文件为空)")
@@ -153,7 +157,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise FileRejected(f"the file is not a valid .xlsx workbook ({exc}); re-save it from Excel/WPS as .xlsx") from exc
     try:
-        sheet = workbook.worksheets[0]
+        sheet = workbook.worksheets[0]  # the catalog is the first sheet; others (notes, lookups) are ignored
         if sheet.max_row is not None and sheet.max_row - 1 > max_rows:
             raise _too_many(max_rows)
         rows = ((number, [_xlsx_cell(v) for v in values]) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))

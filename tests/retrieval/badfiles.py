@@ -59,6 +59,7 @@ BAD_FILES = [
     BadFile("formula: minus", "cat.csv", _csv("P1,-2+3+cmd,3\n"), ('starts with "-"',), row=2),
     BadFile("formula: at", "cat.csv", _csv("P1,@SUM(A1:A9),3\n"), ('starts with "@"',), row=2),
     BadFile("formula in xlsx", "cat.xlsx", xlsx([["sku", "title", "price"], ["P1", '=HYPERLINK("http://evil","x")', 3]]), ('starts with "="',), row=2),
+    BadFile("formula in JSON attributes", "cat.json", b'[{"sku": "P1", "title": "T", "price": 1, "attributes": {"note": " =1+2"}}]', ('starts with "="',), row=1),
     BadFile("formula in price", "cat.csv", _csv("P1,Jacket,=1+2\n"), ('starts with "="',), row=2),
     BadFile("another merchant", "cat.csv", b"sku,title,price,merchant\nP1,Jacket,3,rival\n", ('belongs to merchant "rival"',), row=2),
     BadFile("invalid json", "cat.json", b'[{"sku": "P1",]', ("not valid JSON", "line 1")),

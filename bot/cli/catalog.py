@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -26,7 +26,7 @@ from bot.settings import Settings
 from retrieval.catalog import RowError
 from retrieval.evaluation import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
 from retrieval.index import CatalogError, CatalogIndex, ProductHit, UploadReport
-from retrieval.models import DocumentKind
+from retrieval.models import DocumentKind, Product
 from retrieval.query import ParsedQuery, SearchFilters, parse_query
 from retrieval.search import SearchMode
 
@@ -65,7 +65,7 @@ async def _open_index(settings: Settings, data_dir: Path | None = None) -> Async
 
 
 @contextmanager
-def _progress(description: str, enabled: bool) -> Any:
+def _progress(description: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on stderr (stdout stays clean for --json); yields the index's callback, or None."""
     if not enabled:
         yield None
@@ -256,13 +256,19 @@ def describe_filters(parsed: ParsedQuery) -> str:
     return ", ".join(parts) or "none"
 
 
+def stock_label(product: Product) -> str:
+    """Units on hand when known, else whether it is available."""
+    if product.stock is not None:
+        return str(product.stock)
+    return "in stock" if product.in_stock else "out"
+
+
 def hits_table(hits: list[ProductHit]) -> Table:
     table = Table(header_style="bold")
     for column in ("#", "sku", "title", "price", "brand", "category", "stock", "score", "variants"):
         table.add_column(column, justify="right" if column in ("#", "price", "score") else "left", overflow="fold")
     for rank, hit in enumerate(hits, start=1):
         product = hit.product
-        stock = ("in stock" if product.in_stock else "out") if product.stock is None else str(product.stock)
         table.add_row(
             str(rank),
             escape(product.sku),
@@ -270,7 +276,7 @@ def hits_table(hits: list[ProductHit]) -> Table:
             f"{product.price:,.2f} {product.currency}",
             escape(product.brand or ""),
             escape(" > ".join(product.category)),
-            stock,
+            stock_label(product),
             f"{hit.score:.3f}",
             escape(", ".join(hit.variants)),
         )
@@ -311,14 +317,13 @@ def catalog_list(
     for column in ("sku", "title", "price", "brand", "category", "stock"):
         table.add_column(column, justify="right" if column == "price" else "left", overflow="fold")
     for product in products[:limit]:
-        stock = ("in stock" if product.in_stock else "out") if product.stock is None else str(product.stock)
         table.add_row(
             escape(product.sku),
             escape(product.title),
             f"{product.price:,.2f} {product.currency}",
             escape(product.brand or ""),
             escape(" > ".join(product.category)),
-            stock,
+            stock_label(product),
         )
     console.print(table)
 

@@ -103,8 +103,9 @@ class LLMClient:
                         async for chunk in chunks:
                             yield chunk
                 finally:
-                    # Closes the connection when the stream did not finish, so the server stops generating.
-                    response.close()
+                    # Keeps the connection for reuse when the body was read to the end; otherwise closes it,
+                    # which is what tells the server to stop generating.
+                    response.release()
 
     async def structured(
         self,

@@ -10,7 +10,7 @@ import pytest
 from retrieval.config import RetrievalConfig
 from retrieval.evaluation import DatasetError, evaluate, load_dataset, ndcg, reciprocal_rank
 from retrieval.index import CatalogIndex
-from tests.retrieval.evalset import QRELS, QUERIES, write_dataset
+from tests.retrieval.evalset import QUERIES, write_dataset
 
 def test_ndcg_and_reciprocal_rank() -> None:
     assert ndcg([3, 1], [3, 1], 10) == 1.0

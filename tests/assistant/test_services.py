@@ -14,6 +14,7 @@ from bot.services import LLM_OVERRIDE_SECTION, Services, open_services
 from bot.settings import Settings
 from bot.state import StateStore
 from serving.config import LLMConfig, LocalEngineConfig
+from serving.llm import LLMClient
 from tests.assistant.shop_data import tiny_shop_data_dir
 from tests.support.llm_server import ScriptedLLMServer
 
@@ -144,3 +145,13 @@ async def test_suite_runner_against_scripted_llm(start, shop_dir: Path, tmp_path
     assert result.checks["max_products"].passed == 1 and result.checks["max_products"].total == 2
     assert result.checks["grounded"].rate == 1.0 and result.checks["language"].rate == 1.0
     assert {"total", "first_products", "understand", "retrieve", "generate", "check"} <= set(result.latency)
+
+
+@pytest.mark.slow
+async def test_no_url_starts_the_embedded_engine(start, shop_dir: Path) -> None:
+    async with start(settings_for(shop_dir)) as services:
+        config = services.llm_config
+        assert config.base_url.startswith("http://127.0.0.1:") and config.structured_output == "llamacpp"
+        assert await services.llm.health()
+    async with LLMClient(config.model_copy(update={"max_retries": 0})) as probe:
+        assert not await probe.health()  # the engine stopped with the services

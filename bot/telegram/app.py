@@ -51,7 +51,8 @@ def configuration_problem(config: TelegramConfig) -> str | None:
         return ("no bot token: set SHOPGUIDE_TELEGRAM__TOKEN to the token @BotFather gave you "
                 "(see docs/TELEGRAM.md)")
     if config.mode == "webhook":
-        if not config.webhook_url or not config.webhook_url.startswith("https://"):
+        # Telegram itself posts only to https URLs; a self-hosted Bot API server may use plain http.
+        if not config.webhook_url or not config.webhook_url.startswith(("https://", "http://")):
             return "webhook mode needs SHOPGUIDE_TELEGRAM__WEBHOOK_URL, the public https:// URL Telegram posts to"
         if not config.webhook_secret:
             return ("webhook mode needs SHOPGUIDE_TELEGRAM__WEBHOOK_SECRET (1-256 characters A-Z a-z 0-9 _ -), "

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from tests.support.botapi import Outgoing
+from tests.support.llm_server import free_port
 from tests.telegram.world import ANSWER, SHOP_B, SLOW_WORD
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -227,3 +228,20 @@ async def test_errors_are_reported_without_internals(telegram_world):
     await frank.send_text("/help")
     sorry = await frank.wait_for_reply(timeout=TURN)
     assert sorry.text == "抱歉，出了点问题，请稍后再试。"
+
+
+async def test_webhook_mode_serves_the_same_bot_and_checks_the_secret(telegram_world):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    await telegram_world.restart(mode="webhook", webhook_url=url, webhook_secret="s3cret-token",
+                                 webhook_port=port)  # fmt: skip
+    assert telegram_world.api.webhook_info()["url"] == url
+    alice = telegram_world.api.user(5001, "Alice", "en")
+    cards, final = await converse(alice, "running shoes")
+    assert cards and final.text == ANSWER
+    async with aiohttp.ClientSession() as session:
+        forged = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
+                                              "text": "/start"}}  # fmt: skip
+        async with session.post(url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as response:
+            assert response.status == 403
+    await telegram_world.restart(mode="polling")

@@ -93,10 +93,13 @@ class TelegramWorld:
         self.services = await self._stack.enter_async_context(open_services(self.settings()))
         application = build_application(self.services, self.config, suite_path=self.suite_path)
         self._stop = asyncio.Event()
-        polls = len(self.api.calls_of("getUpdates"))
+        # Serving has begun once the bot set its webhook, or (polling) dropped it before its first poll
+        # (the emulator records a getUpdates only when the long poll returns).
+        method = "setWebhook" if self.config.mode == "webhook" else "deleteWebhook"
+        calls = len(self.api.calls_of(method))
         self._task = asyncio.create_task(serve(application, self.config, self._stop))
-        await self.api.wait_for(lambda: len(self.api.calls_of("getUpdates")) > polls, timeout=30,
-                                waiting_for="the bot to poll")  # fmt: skip
+        await self.api.wait_for(lambda: len(self.api.calls_of(method)) > calls, timeout=30,
+                                waiting_for=f"the bot to call {method}")  # fmt: skip
 
     async def stop(self) -> None:
         self._stop.set()

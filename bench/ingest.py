@@ -27,7 +27,9 @@ from retrieval.index import CatalogIndex, document_text
 async def main(args: argparse.Namespace) -> None:
     config = Settings().retrieval
     overrides = {"embed_backend": args.embed_backend, "embed_model": args.embed_model, "embed_batch_size": args.batch_size}
-    config = config.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    # Generated catalogs may exceed the upload limits meant for a merchant's file.
+    limits = {"max_upload_bytes": 2**31, "max_rows": 10**7}
+    config = config.model_copy(update={**limits, **{k: v for k, v in overrides.items() if v is not None}})
     embedder = await open_embedder(config)
     data = to_jsonl(generate_products(args.size))
     parsed = parse_catalog_file("products", "bench.jsonl", data, "bench", max_bytes=len(data), max_rows=args.size)

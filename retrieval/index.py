@@ -444,9 +444,9 @@ class CatalogIndex:
             snapshot = current.snapshots.get(kind) if current else None
             records = await self._read_snapshot(merchant_id, snapshot)
             docs = await self._derive(merchant_id, kind, snapshot, records, {}, None)
-            stored = await self._store.hashes(kind, merchant_id) if pending or await self._stored_count_differs(docs) else None
-            if stored is not None:
-                await self._sync_store(docs, stored)
+            # An unknown merchant (no manifest, no interrupted first upload) touches neither Chroma nor disk.
+            if pending or (current is not None and await self._stored_count_differs(docs)):
+                await self._sync_store(docs, await self._store.hashes(kind, merchant_id))
             self._install(state, kind, records, docs)
         if pending:
             (directory / "pending").unlink()
@@ -553,6 +553,9 @@ class CatalogIndex:
         With `stored` (what Chroma holds now: id -> text hash), Chroma is brought in step as vectors
         arrive, so its writes overlap the encoding of the next chunk instead of following all of it.
         """
+        if not records and stored is None:
+            empty = np.empty((0, self._embedder.dim), dtype=np.float32)
+            return Documents(kind, merchant_id, keys=[], hashes=[], vectors=empty, lexical=LexicalIndex(None, 0))
         texts = [document_text(r) for r in records]
         hashes = [_text_hash(t) for t in texts]
         keys = [_doc_id(r) for r in records]

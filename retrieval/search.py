@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
+from threadpoolctl import ThreadpoolController
 
 from retrieval.config import RetrievalConfig
 from retrieval.embed import Embedder
@@ -128,6 +129,7 @@ class HybridSearcher:
         self._embedder = embedder
         self._tokenizer = tokenizer
         self._config = config
+        self._blas = ThreadpoolController()
 
     async def rank(
         self,
@@ -164,7 +166,7 @@ class HybridSearcher:
     async def dense(self, docs: Documents, vector: np.ndarray, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
         allowed = len(docs) if mask is None else int(mask.sum())
         if allowed <= self._config.exact_search_max:
-            return await asyncio.to_thread(_exact, docs.vectors, vector, mask, n)
+            return await asyncio.to_thread(self._exact, docs.vectors, vector, mask, n)
         # Enough documents pass that an over-fetch from the ANN index should hold n of them.
         fetch = min(len(docs), math.ceil(n * 1.5 * len(docs) / allowed))
         hits = await self._store.query(docs.kind, docs.merchant_id, vector, fetch)
@@ -175,7 +177,16 @@ class HybridSearcher:
         ]
         if len(ranked) >= min(n, allowed) // 2:
             return ranked[:n]
-        return await asyncio.to_thread(_exact, docs.vectors, vector, mask, n)
+        return await asyncio.to_thread(self._exact, docs.vectors, vector, mask, n)
+
+    def _exact(self, vectors: np.ndarray, query: np.ndarray, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
+        # One BLAS thread: a matrix-vector product gains little from more, and on shared cores extra
+        # threads were measured to make it several times slower.
+        with self._blas.limit(limits=1, user_api="blas"):
+            if mask is None:
+                return _top(vectors @ query, n)
+            rows = np.flatnonzero(mask)
+            return [(int(rows[i]), score) for i, score in _top(vectors[rows] @ query, n)]
 
     def _lexical(self, docs: Documents, query: str, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
         scores = docs.lexical.scores(self._tokenizer.tokens(query))
@@ -307,13 +318,6 @@ def variant_key(product: Product) -> str:
 
 def _allowed_rows(size: int, mask: np.ndarray | None) -> np.ndarray:
     return np.arange(size) if mask is None else np.flatnonzero(mask)
-
-
-def _exact(vectors: np.ndarray, query: np.ndarray, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
-    if mask is None:
-        return _top(vectors @ query, n)
-    rows = np.flatnonzero(mask)
-    return [(int(rows[i]), score) for i, score in _top(vectors[rows] @ query, n)]
 
 
 def _top(scores: np.ndarray, n: int, positive_only: bool = False) -> list[tuple[int, float]]:

@@ -171,6 +171,35 @@ async def test_a_failure_mid_apply_keeps_the_previous_version(index, embedder, t
     await reopened.close()
 
 
+async def test_an_interrupted_apply_is_reconciled_on_the_next_open(index, embedder, tmp_path) -> None:
+    await index.ingest(SHOP, "products", "p.jsonl", jsonl(PRODUCTS))
+    store = index._store
+    # What a crash between Chroma writes and the manifest rename leaves: a marker and a stray document.
+    await store.upsert("products", SHOP, ["STRAY"], (await embedder.embed(["stray"])), ["x"])
+    await store.delete("products", SHOP, ["EAR-1"])
+    marker = next((tmp_path / "catalog").glob("*/manifest.json")).with_name("pending")
+    marker.write_text("2")
+
+    reopened = await CatalogIndex.open(tmp_path, RetrievalConfig(), embedder=embedder)
+    assert (await reopened.stats(SHOP)).version == 1
+    assert set((await store.hashes("products", SHOP))) == {p["sku"] for p in PRODUCTS}
+    assert not marker.exists()
+    await reopened.close()
+
+
+async def test_an_unknown_merchant_leaves_no_trace(index, tmp_path) -> None:
+    assert await index.search("anything", SearchFilters(merchant_id="nobody"), k=3) == []
+    assert (await index.stats("nobody")).version == 0
+    assert not (tmp_path / "catalog").exists()
+
+
+async def test_the_demo_catalog_loads(demo_index) -> None:
+    stats = await demo_index.stats("demo")
+    assert stats.products >= 200 and stats.reviews > 0 and stats.policies > 0
+    hits = await demo_index.search("冲锋衣", SearchFilters(merchant_id="demo", price_max=1000), k=5)
+    assert hits and all(hit.product.price <= 1000 for hit in hits)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -487,6 +487,9 @@ def _refinement(
     "Cheaper" and "not this brand" are relative to the products referred to (in this message, else
     the last one looked at), else to the whole list shown.
     """
+    filters = parsed.filters
+    if filters.categories and set(filters.categories) != set(state.constraints.categories):
+        return None  # another kind of product: a new search
     pointed = references or state.focus
     anchor = [p for p in shown if p.sku in pointed] or shown
     if _CHEAPER.search(message):
@@ -511,10 +514,6 @@ def _refinement(
                 merged.exclude_brands.append(brand)
         merged.brands = [b for b in merged.brands if b not in merged.exclude_brands]
         return merged
-    filters = parsed.filters
-    new_category = bool(filters.categories) and set(filters.categories) != set(state.constraints.categories)
-    if new_category:
-        return None
     constraint_only = not _meaningful(_INSTEAD.sub(" ", parsed.text if not color else _find_color(parsed.text)[1]))
     changes = _has_filters(filters) or parsed.sort != "relevance" or color is not None
     if changes and constraint_only:

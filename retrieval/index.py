@@ -144,6 +144,7 @@ class _MerchantState:
     docs: dict[DocumentKind, Documents] = field(default_factory=dict)
     columns: ProductColumns | None = None
     sku_rows: dict[str, int] = field(default_factory=dict)
+    review_rows: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def current(self) -> _ManifestEntry | None:
@@ -343,7 +344,8 @@ class CatalogIndex:
         return None if row is None else state.records["products"][row]
 
     async def reviews(self, merchant_id: str, sku: str) -> list[Review]:
-        return [r for r in (await self._state(merchant_id)).records["reviews"] if r.sku == sku]
+        state = await self._state(merchant_id)
+        return [state.records["reviews"][row] for row in state.review_rows.get(sku, [])]
 
     async def policies(self, merchant_id: str) -> list[Policy]:
         return list((await self._state(merchant_id)).records["policies"])
@@ -402,7 +404,10 @@ class CatalogIndex:
         """Reviews of `sku` (of any product when None) that speak to `query`."""
         state = await self._state(merchant_id)
         reviews: list[Review] = state.records["reviews"]
-        mask = None if sku is None else np.array([r.sku == sku for r in reviews], dtype=bool)
+        mask = None
+        if sku is not None:
+            mask = np.zeros(len(reviews), dtype=bool)
+            mask[state.review_rows.get(sku, [])] = True
         ranked = await self._searcher.rank(state.docs["reviews"], query, mask, k, mode)
         return [ReviewHit(review=reviews[row], score=score) for row, score in ranked]
 
@@ -462,6 +467,10 @@ class CatalogIndex:
         if kind == "products":
             state.columns = ProductColumns(records)
             state.sku_rows = {p.sku: row for row, p in enumerate(records)}
+        if kind == "reviews":
+            state.review_rows = {}
+            for row, review in enumerate(records):
+                state.review_rows.setdefault(review.sku, []).append(row)
 
     async def _commit(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from telegram import User
 
-from bot.state import Role, StateStore
+from bot.state import StateStore
 
 
 def user_key(user: User | int) -> str:
@@ -35,9 +35,6 @@ class Access:
         for telegram_id in sorted(self._admin_ids):
             if await self._state.role_of(user_key(telegram_id)) != "admin":
                 await self._state.grant(user_key(telegram_id), "admin", None, by="config:telegram.admin_ids")
-
-    async def role_of(self, user: User) -> Role:
-        return await self._state.role_of(user_key(user))
 
     async def merchant_of(self, user: User) -> str | None:
         """The merchant whose catalog this user manages, or None when they are not a merchant."""

@@ -14,7 +14,7 @@ import math
 from collections.abc import Awaitable, Callable
 from pathlib import PurePath
 
-from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import FileSizeLimit, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -68,6 +68,7 @@ class MerchantHandlers:
         self._services = services
         self._access = access
         self._pending = PendingUploads(services.settings.data_dir / "telegram" / "uploads")
+        self._decisions = asyncio.Lock()
 
     def register(self, application: Application) -> None:
         commands = {
@@ -139,6 +140,11 @@ class MerchantHandlers:
                                  parse_mode=ParseMode.HTML, reply_markup=buttons, do_quote=False)
 
     async def upload_decision(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # One decision at a time: a double tap on Apply must not apply (or report) the same file twice.
+        async with self._decisions:
+            await self._decide_upload(update)
+
+    async def _decide_upload(self, update: Update) -> None:
         query = update.callback_query
         decision = decode_callback(query.data)
         found = await self._pending.get(decision.upload_id) if isinstance(decision, UploadDecision) else None
@@ -167,9 +173,15 @@ class MerchantHandlers:
             return
         status = await query.message.reply_text(f"Applying {pending.filename}…", do_quote=False)
         progress = ProgressMessage(status, f"Applying {pending.filename}")
-        version = await self._services.index.apply(report, progress=progress.update)
+        try:
+            version = await self._services.index.apply(report, progress=progress.update)
+        except CatalogError as exc:
+            await progress.done()
+            await status.edit_text(f"Not applied: {exc}")
+            return
+        finally:
+            await self._pending.discard(pending.upload_id)
         await progress.done()
-        await self._pending.discard(pending.upload_id)
         await self._services.state.audit(user_key(update.effective_user), "catalog.apply",
                                          f"{merchant_id} {pending.kind} {pending.filename} -> {version_text(version)}")
         await status.edit_text(f"✅ Applied {escape(pending.filename)}: {version_text(version)}",

@@ -23,6 +23,7 @@ from bot.prompts import PromptError
 from bot.services import Services
 from bot.state import StateError
 from bot.telegram.access import Access, user_key
+from bot.telegram.menus import set_staff_menu
 from bot.telegram.render import escape, split_message
 from bot.telegram.reports import gate_text, usage_text, suite_text
 
@@ -278,6 +279,7 @@ class AdminHandlers:
         except StateError as exc:
             await update.effective_message.reply_text(f"⚠️ {exc}", do_quote=False)
             return
+        await set_staff_menu(context.bot, int(target.removeprefix("tg:")), grant.role, bool(grant.merchant_id))
         scope = f" of shop {grant.merchant_id}" if grant.merchant_id else ""
         await update.effective_message.reply_text(f"✅ {target} is now {grant.role}{scope}.", do_quote=False)
 
@@ -297,6 +299,7 @@ class AdminHandlers:
         except StateError as exc:
             await update.effective_message.reply_text(f"⚠️ {exc}", do_quote=False)
             return
+        await set_staff_menu(context.bot, int(target.removeprefix("tg:")), "customer", has_shop=False)
         await update.effective_message.reply_text(f"✅ {target} is no longer {removed.role}; now a customer.",
                                                   do_quote=False)
 

@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -24,26 +24,11 @@ from bot.settings import TelegramConfig
 from bot.telegram.access import Access
 from bot.telegram.admin import AdminHandlers
 from bot.telegram.customer import CustomerHandlers, language_of
+from bot.telegram.menus import CUSTOMER_COMMANDS, set_customer_menus, set_staff_menu
 from bot.telegram.merchant import MerchantHandlers
 from bot.telegram.render import phrase
 
 logger = logging.getLogger(__name__)
-
-CUSTOMER_COMMANDS = {
-    "en": [("start", "Start / choose a shop"), ("help", "What I can do"), ("reset", "Start over"),
-           ("handoff", "Talk to a person")],
-    "zh": [("start", "开始 / 选择店铺"), ("help", "我能做什么"), ("reset", "重新开始"), ("handoff", "转人工客服")],
-}
-STAFF_COMMANDS = [
-    ("upload", "Upload products|reviews|policies"), ("catalog", "Catalog stats"), ("product", "Show a product"),
-    ("price", "Set a price"), ("stock", "Set stock"), ("delete", "Delete a product"), ("export", "Export the catalog"),
-    ("rollback", "Undo the last catalog change"),
-]
-ADMIN_COMMANDS = [
-    ("prompt", "Prompt templates: list|show|set|diff|history|rollback|test"), ("llm", "Sampling settings"),
-    ("grant", "Grant merchant|admin"), ("revoke", "Revoke a role"), ("stats", "Usage stats 24h|7d|30d"),
-]
-
 
 def configuration_problem(config: TelegramConfig) -> str | None:
     """What stops the bot from starting with this configuration, as an actionable sentence; None if nothing."""
@@ -120,26 +105,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("could not tell the user about the error: %s", exc)
 
 
-async def set_command_menus(application: Application, admin_ids: list[int]) -> None:
-    """The "/" menu: customer commands for everyone (en + zh), staff commands in the bootstrap admins' chats."""
-    bot = application.bot
-    await bot.set_my_commands([BotCommand(*c) for c in CUSTOMER_COMMANDS["en"]])
-    await bot.set_my_commands([BotCommand(*c) for c in CUSTOMER_COMMANDS["zh"]], language_code="zh")
-    staff = [BotCommand(*c) for c in [*CUSTOMER_COMMANDS["en"], *STAFF_COMMANDS, *ADMIN_COMMANDS]]
-    for admin_id in admin_ids:
-        try:
-            await bot.set_my_commands(staff, scope=BotCommandScopeChat(admin_id))
-        except TelegramError as exc:
-            # Telegram refuses chat scopes for users who never wrote to the bot; the commands still work.
-            logger.info("no staff menu for admin %s yet: %s", admin_id, exc)
-
-
 async def serve(application: Application, config: TelegramConfig, stop: asyncio.Event) -> None:
     """Initialise, fetch updates (polling or webhook) until `stop` is set, then shut down gracefully."""
     access: Access = application.bot_data["access"]
     async with application:
         await access.bootstrap_admins()
-        await set_command_menus(application, config.admin_ids)
+        await set_customer_menus(application.bot)
+        for admin_id in config.admin_ids:
+            await set_staff_menu(application.bot, admin_id, "admin", has_shop=False)
         if config.mode == "webhook":
             await application.updater.start_webhook(
                 listen=config.webhook_listen,

@@ -3,6 +3,8 @@ statistics; everyone else refused and audited."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.botapi import Outgoing
@@ -115,7 +117,10 @@ async def test_roles_are_granted_and_revoked(telegram_world):
     assert "for shop staff" in (await say(helper, "/catalog")).text
     assert "merchant of shop shopb" in (await say(ada, f"/grant merchant 7003 {SHOP_B}")).text
     assert SHOP_B in (await say(helper, "/catalog")).text
+    menu_key = (json.dumps({"chat_id": 7003, "type": "chat"}, sort_keys=True), "")
+    assert "catalog" in [c["command"] for c in telegram_world.api.commands[menu_key]]
     assert "no longer merchant" in (await say(ada, "/revoke 7003")).text
+    assert menu_key not in telegram_world.api.commands
     assert "for shop staff" in (await say(helper, "/catalog")).text
     assert "Usage: /grant" in (await say(ada, "/grant merchant 7003")).text
     assert "Usage: /grant" in (await say(ada, "/grant wizard 7003")).text

@@ -55,6 +55,10 @@ MAX_COMPARE = 4
 # the kind of thing asked for ("dog food" in an outdoor shop scores ~0.13, "tent" ~0.34).
 MIN_RELEVANCE = 0.28
 POLICY_RRF_K = 60
+# The prompt explains the top products only; the cards show them all. Every prompt token costs time
+# on the embedded engine (STACK.md), so the answer is short too unless an admin sets max_tokens.
+PROMPT_PRODUCTS = 3
+ANSWER_MAX_TOKENS = 200
 ALTERNATIVE_LABEL = {"en": "nearest alternative", "zh": "最接近的替代"}
 FOLLOW_UPS = {
     "en": ["Cheaper", "Compare the first two", "What do buyers say about the first one?"],
@@ -307,11 +311,12 @@ class Assistant:
         dialog.shown, dialog.focus = [p.sku for p in products], []
         await self._save_dialog(user, dialog)
         yield ProductsShown(products=[_card(p, None) for p in products])
+        wanted = compose.constraints_text(constraints, language, products[0].currency)
         generation = _Generation(
             task="recommend",
             question=topic,
-            context={"constraints": compose.constraints_text(constraints, language, products[0].currency)},
-            facts=Facts(language=language, products=products, catalog_brands=brands, evidence_count=len(draft.evidence)),
+            context={"constraints": wanted},
+            facts=Facts(language=language, products=products, notes=[wanted, topic], catalog_brands=brands, evidence_count=len(draft.evidence)),
             template=compose.recommendation(products, constraints, language),
         )
         async for event in self._generate(user, generation, draft):
@@ -459,7 +464,7 @@ class Assistant:
         policies = await self._policies(user.merchant_id, question, draft.language)
         draft.timings["retrieve"] = _ms(started)
         for policy in policies:
-            draft.cite("policy", policy.merchant_id, policy.policy_id, f"{policy.title}: {policy.text[:400]}", field_name="text")
+            draft.cite("policy", policy.merchant_id, policy.policy_id, f"{policy.title}: {policy.text[:300]}", field_name="text")
         if not policies:
             draft.text = compose.policy_answer([], draft.language)
             draft.handoff = True
@@ -536,9 +541,10 @@ class Assistant:
             try:
                 messages = await self._messages(user, generation, draft)
                 overrides = await self._state.get_overrides("llm")
+                max_tokens = overrides.get("max_tokens", min(self._llm.config.max_tokens, ANSWER_MAX_TOKENS))
                 deadline = asyncio.get_running_loop().time() + self._config.turn_budget_s
                 splitter = SentenceSplitter()
-                stream = self._llm.stream(messages, temperature=overrides.get("temperature"), max_tokens=overrides.get("max_tokens"))
+                stream = self._llm.stream(messages, temperature=overrides.get("temperature"), max_tokens=max_tokens)
                 async with contextlib.aclosing(stream):
                     finished = False
                     while not finished:
@@ -590,7 +596,9 @@ class Assistant:
 
     async def _messages(self, user: UserRef, generation: _Generation, draft: _Draft) -> list[ChatMessage]:
         """The stable instructions and the evidence as the system message; the customer's words as the user's."""
-        evidence = [{"ref": e.ref, "kind": e.kind, "label": _evidence_label(e), "text": e.text} for e in draft.evidence]
+        products = [e for e in draft.evidence if e.kind == "product"][:PROMPT_PRODUCTS]
+        chosen = [e for e in draft.evidence if e.kind != "product" or e in products]
+        evidence = [{"ref": e.ref, "kind": e.kind, "label": _evidence_label(e), "text": e.text} for e in chosen]
         system = await self._prompts.render(
             f"{generation.task}.{draft.language}",
             shop=user.merchant_id,

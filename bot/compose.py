@@ -34,6 +34,8 @@ _QUESTION_WORDS = {
     "it's", "long", "much", "many", "about", "there", "and", "for", "you", "your", "one",
 }
 _MAX_ATTRIBUTES = 5
+_PROMPT_ATTRIBUTES = 3
+_NOT_EVIDENCE = {"size", "fit"}  # long lists that explain no recommendation
 
 
 def money(amount: float, currency: str) -> str:
@@ -91,19 +93,19 @@ def product_line(position: int, product: Product, language: Language) -> str:
 
 
 def product_facts(product: Product) -> str:
-    """The compact evidence line for one product: what a prompt and the "Why?" button show."""
-    parts = [product.title]
-    if product.brand:
-        parts.append(f"brand {product.brand}")
-    parts.append(f"price {money(product.price, product.currency)}")
-    if product.category:
-        parts.append(" > ".join(product.category))
+    """The compact evidence line for one product: what a prompt and the "Why?" button show.
+
+    Short on purpose: the embedded engine reads ~130 prompt tokens a second, and Chinese text costs
+    SmolLM2's tokenizer several tokens a character.
+    """
+    parts = [product.title, f"price {money(product.price, product.currency)}"]
     if product.rating is not None:
         parts.append(f"rating {product.rating:g}/5")
     parts.append("in stock" if product.in_stock else "out of stock")
-    parts += [f"{key}: {value}" for key, value in list(product.attributes.items())[:_MAX_ATTRIBUTES]]
+    attributes = [(k, v) for k, v in product.attributes.items() if k.casefold() not in _NOT_EVIDENCE]
+    parts += [f"{key}: {value}" for key, value in attributes[:_PROMPT_ATTRIBUTES]]
     if product.description:
-        parts.append(_clip(product.description, 120))
+        parts.append(_clip(product.description, 60))
     return " | ".join(parts)
 
 

@@ -48,10 +48,11 @@ BAD_ANSWER = "This is a terrible choice."
 
 def scripted_answer(request: dict[str, Any]) -> Reply:
     """The scripted model: a short English answer, streamed token by token."""
-    said = " ".join(str(message.get("content", "")) for message in request.get("messages", []))
-    if BAD_PROMPT_MARK in said:
+    messages = request.get("messages", [])
+    if BAD_PROMPT_MARK in " ".join(str(message.get("content", "")) for message in messages):
         return Reply(BAD_ANSWER)
-    return Reply(ANSWER, token_delay_s=0.5 if SLOW_WORD in said else 0.0)
+    latest = str(messages[-1].get("content", "")) if messages else ""
+    return Reply(ANSWER, token_delay_s=0.25 if SLOW_WORD in latest else 0.0)
 
 
 @dataclass

@@ -58,6 +58,7 @@ POLICY_RRF_K = 60
 # The prompt explains the top products only; the cards show them all. Every prompt token costs time
 # on the embedded engine (STACK.md), so the answer is short too unless an admin sets max_tokens.
 PROMPT_PRODUCTS = 3
+CATEGORY_VOTERS = 8
 ANSWER_MAX_TOKENS = 200
 ALTERNATIVE_LABEL = {"en": "nearest alternative", "zh": "最接近的替代"}
 FOLLOW_UPS = {
@@ -618,22 +619,27 @@ class Assistant:
         query = constraints.search_text() or topic
         if not query.strip():
             return True, constraints
-        hits = await self._index.search(query, SearchFilters(merchant_id=merchant_id), 1, mode="dense")
-        if not hits or hits[0].score < MIN_RELEVANCE:
+        anywhere = SearchFilters(merchant_id=merchant_id)
+        closest = await self._index.search(query, anywhere, 1, mode="dense")
+        if not closest or closest[0].score < MIN_RELEVANCE:
             return False, constraints
-        best = hits[0].product
-        if constraints.categories or not best.category or not _names_more_than_brands(query, constraints.brands):
+        if constraints.categories or not _names_more_than_brands(query, constraints.brands):
             return True, constraints
-        return True, constraints.model_copy(update={"categories": [best.category[-1]]})
+        hits = await self._index.search(query, anywhere, CATEGORY_VOTERS)
+        leaf = _implied_category(query, [hit.product for hit in hits])
+        return True, constraints.model_copy(update={"categories": [leaf]}) if leaf else constraints
 
     async def _named_product(self, merchant_id: str, u: Understanding) -> Product | None:
         """The product a question names ('Does the Salomon X Ultra 4 have GORE-TEX?'), if the shop sells it."""
         if u.constraints.is_empty():
             return None
-        # Asking "is it in stock?" must find the item even when it is not.
+        # Asking "is it in stock?" must find the item even when it is not; the name, not a category, says which.
         wanted = u.constraints.model_copy(update={"in_stock_only": False})
-        sold, constraints = await self._intended(merchant_id, wanted, u.topic)
-        found = await self._search(merchant_id, constraints, u.topic, 1) if sold else []
+        query = wanted.search_text() or u.topic
+        closest = await self._index.search(query, SearchFilters(merchant_id=merchant_id), 1, mode="dense")
+        if not closest or closest[0].score < MIN_RELEVANCE:
+            return None
+        found = await self._search(merchant_id, wanted, u.topic, 1)
         return found[0] if found else None
 
     async def _search(self, merchant_id: str, constraints: Constraints, topic: str, k: int | None) -> list[Product]:
@@ -721,6 +727,30 @@ def _names_more_than_brands(query: str, brands: Sequence[str]) -> bool:
             if name.strip():
                 rest = rest.replace(name.strip(), " ")
     return bool(re.search(r"[a-z]{3,}|[\u4e00-\u9fff]", rest))
+
+
+def _implied_category(query: str, products: Sequence[Product]) -> str | None:
+    """The leaf category the query means, voted by the best hits: rank-weighted, and a hit whose title
+    has the query's head noun ("waterproof hiking *jacket*", "跑步*耳机*") counts much more, so hiking
+    shoes do not win a search for a hiking jacket."""
+    head = _head_noun(query)
+    votes: dict[str, float] = {}
+    for rank, product in enumerate(products):
+        if not product.category:
+            continue
+        weight = 1.0 / (rank + 1) + (1.0 if head and head in product.title.casefold() else 0.0)
+        votes[product.category[-1]] = votes.get(product.category[-1], 0.0) + weight
+    return max(votes, key=lambda leaf: votes[leaf]) if votes else None
+
+
+def _head_noun(query: str) -> str | None:
+    """'headphones for running' -> 'headphone', '防水登山夹克' -> '夹克': the last word before any modifier."""
+    core = re.split(r"\b(?:for|with|under|in|that|which|to|from|below|over)\b|[,，]", query.casefold())[0]
+    han = re.findall(r"[\u4e00-\u9fff]+", core)
+    words = re.findall(r"[a-z]{3,}", core)
+    if words and (not han or core.rfind(words[-1]) > core.rfind(han[-1])):
+        return words[-1].removesuffix("s")
+    return han[-1][-2:] if han else None
 
 
 def _leaf_category(products: Sequence[Product]) -> str | None:

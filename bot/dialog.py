@@ -150,6 +150,11 @@ _POLICY = _cues(
 _SERVICE_INFO = _cues(
     "hours", "when", "what time", "phone", "email", "contact", "几点", "什么时候", "时间", "上班", "电话", "邮箱", "联系方式",
 )
+# Words of the question itself, taken out of a product question before the product is looked up.
+_QUESTION_WORDS = _cues(
+    "does", "do", "did", "is", "are", "the", "a", "an", "have", "has", "what", "how", "which", "can", "will", "it",
+    "吗", "么", "呢", "多久", "多少", "多重", "多大", "怎么样", "如何", "是否", "有没有", "能不能", "可以",
+)
 # "Do you have X?" asks whether the shop sells X: a search, not a question about a product.
 _AVAILABILITY = re.compile(r"^\s*(?:do\s+you\s+(?:have|sell|carry|stock)|is\s+there|有没有|有)", re.I)
 _PRODUCT_NAME = re.compile(r"[A-Za-z]+-?\d+[A-Za-z0-9-]*|\d+[A-Za-z]+")
@@ -374,7 +379,7 @@ def understand(text: str, state: DialogState, shown: list[Product], vocabulary: 
     if references and not names_catalog and not has_filters:
         return result("product_question")
     if _asks_about_a_named_product(message, parsed):
-        return result("product_question", constraints=_fresh(parsed.text, parsed, color))
+        return result("product_question", constraints=_fresh(_QUESTION_WORDS.sub(" ", parsed.text), parsed, color))
     if state.last_intent == "clarify" and (has_filters or names_catalog or _meaningful(message)):
         return result("search", constraints=_merge(state.constraints, parsed, color, extra_query=parsed.text))
     if _is_vague(parsed.text) and not names_catalog and not has_filters:

@@ -99,7 +99,7 @@ async def _chat(settings: Settings, user: UserRef, *, use_llm: bool, language: L
     err_console.print("[dim]starting (the first run ingests the demo catalog)...[/]")
     async with _shop(settings, user, use_llm=use_llm) as services:
         render_reply(console, services.assistant.welcome(user, language), cards_already_shown=[])
-        console.print(f"[dim]{CHAT_HELP}[/]")
+        console.print(f"[dim]{CHAT_HELP}[/]", highlight=False)
         last: Reply | None = None  # the reply whose cards `/why N` and friends refer to
         while (line := await asyncio.to_thread(_read_line, "[bold cyan]you>[/] ")) is not None:
             line = line.strip()
@@ -120,7 +120,7 @@ async def _chat_command(services: Services, user: UserRef, line: str, last: Repl
     command, _, argument = line[1:].partition(" ")
     command = command.lower()
     if command == "help":
-        console.print(CHAT_HELP)
+        console.print(CHAT_HELP, highlight=False)
     elif command == "reset":
         await services.assistant.reset(user)
         console.print("[dim]conversation forgotten[/]")
@@ -129,7 +129,7 @@ async def _chat_command(services: Services, user: UserRef, line: str, last: Repl
         if card is not None:
             return await show_turn(console, services.assistant.action(user, command, card.sku, last.turn_id if last else None))
     else:
-        console.print(f"[red]unknown command /{escape(command)}[/]; {CHAT_HELP}")
+        console.print(f"[red]unknown command /{escape(command)}[/]; {CHAT_HELP}", highlight=False)
     return None
 
 

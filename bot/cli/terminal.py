@@ -51,9 +51,9 @@ def render_reply(out: Console, reply: Reply, *, cards_already_shown: list[Produc
     if reply.comparison and len(reply.comparison) >= 2:
         out.print(comparison_table(reply.comparison))
     if reply.handoff:
-        out.print("[bold magenta]→ handed to a human colleague[/]")
+        out.print("[bold magenta]→ handed to a human colleague[/]", highlight=False)
     if reply.quick_replies:
-        out.print("[dim]try:[/] " + "  |  ".join(escape(q) for q in reply.quick_replies))
+        out.print("[dim]try:[/] " + "  |  ".join(escape(q) for q in reply.quick_replies), highlight=False)
 
 
 async def show_turn(out: Console, events: AsyncIterator[TurnEvent]) -> Reply | None:

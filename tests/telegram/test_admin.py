@@ -93,6 +93,11 @@ async def test_history_rollback_and_forced_versions(telegram_world):
     assert "v3 is active (gate skipped)" in forced.text
     assert (await state.active_prompt(PROMPT)).note == "forced without the gate"
 
+    await say(ada, f"/prompt set {PROMPT} force")
+    await ada.send_document(f"{PROMPT}.j2", (telegram_world.services.prompts.default_text(PROMPT) + "\nFROM-FILE").encode())
+    from_file = await ada.wait_for_reply(timeout=WAIT)
+    assert "v4 is active" in from_file.text and "FROM-FILE" in (await state.active_prompt(PROMPT)).text
+
     tested = await say(ada, f"/prompt test {PROMPT}")
     assert "Running 1 conversations" in tested.text
     result = await ada.wait_for_reply(timeout=WAIT)

@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -370,50 +371,74 @@ async def run_suite(
     With `state`, the assistant's per-stage timings are read back from its "turn" events.
     `on_conversation` is called after each conversation (progress output).
     """
-    run_id = uuid.uuid4().hex[:8]
+    run = _SuiteRun(run_id=uuid.uuid4().hex[:8])
     started = datetime.now(UTC)
-    tally: dict[str, CheckRate] = {}
-    failures: list[Failure] = []
-    totals: dict[str, list[float]] = {"total": [], "first_products": []}
-    counts = {"conversations": 0, "conversations_passed": 0, "turns": 0, "turns_passed": 0, "fallbacks": 0}
-    users: set[str] = set()
     for conversation in conversations:
-        user = UserRef(user_id=f"{EVAL_USER_PREFIX}{run_id}:{conversation.id}", merchant_id=conversation.merchant)
-        users.add(user.user_id)
+        failures = await run.play(assistant, conversation, CatalogView(index, conversation.merchant))
+        if on_conversation is not None:
+            on_conversation(conversation, failures)
+    latency = {name: _summarise(values) for name, values in run.latency.items() if values}
+    if state is not None:
+        latency |= await _stage_timings(state, started, run.users)
+    return SuiteResult(
+        conversations=run.conversations,
+        conversations_passed=run.conversations_passed,
+        turns=run.turns,
+        turns_passed=run.turns_passed,
+        checks=dict(sorted(run.checks.items())),
+        failures=run.failures,
+        latency=latency,
+        fallbacks=run.fallbacks,
+    )
+
+
+@dataclass
+class _SuiteRun:
+    """What a suite run has seen so far."""
+
+    run_id: str
+    conversations: int = 0
+    conversations_passed: int = 0
+    turns: int = 0
+    turns_passed: int = 0
+    fallbacks: int = 0
+    checks: dict[str, CheckRate] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    latency: dict[str, list[float]] = field(default_factory=lambda: {"total": [], "first_products": []})
+    users: set[str] = field(default_factory=set)
+
+    async def play(self, assistant: Assistant, conversation: Conversation, catalog: CatalogView) -> list[Failure]:
+        """One conversation as a fresh user; returns its failures."""
+        user = UserRef(user_id=f"{EVAL_USER_PREFIX}{self.run_id}:{conversation.id}", merchant_id=conversation.merchant)
+        self.users.add(user.user_id)
         await assistant.reset(user)
-        catalog = CatalogView(index, conversation.merchant)
-        own_failures: list[Failure] = []
+        failures: list[Failure] = []
         said: list[str] = []
         for number, scripted in enumerate(conversation.turns, start=1):
             said.append(scripted.user)
             played = await _play_turn(assistant, user, scripted.user)
-            totals["total"].append(played.total_ms)
-            if played.first_products_ms is not None:
-                totals["first_products"].append(played.first_products_ms)
             outcomes = await check_turn(played.reply, played.error, scripted, conversation, catalog, said)
-            counts["turns"] += 1
-            counts["fallbacks"] += bool(played.reply and played.reply.fallback)
+            self.turns += 1
+            self.turns_passed += all(o.passed for o in outcomes)
+            self.fallbacks += bool(played.reply and played.reply.fallback)
+            self.latency["total"].append(played.total_ms)
+            if played.first_products_ms is not None:
+                self.latency["first_products"].append(played.first_products_ms)
             for outcome in outcomes:
-                rate = tally.setdefault(outcome.check, CheckRate())
+                rate = self.checks.setdefault(outcome.check, CheckRate())
                 rate.total += 1
                 rate.passed += outcome.passed
                 if not outcome.passed:
-                    own_failures.append(
+                    failures.append(
                         Failure(conversation=conversation.id, turn=number, user=scripted.user, check=outcome.check, detail=outcome.detail)
                     )
-            counts["turns_passed"] += all(o.passed for o in outcomes)
             if played.error is not None:
                 break  # the dialog state after a crashed turn is undefined; later turns would mislead
         await assistant.reset(user)
-        counts["conversations"] += 1
-        counts["conversations_passed"] += not own_failures
-        failures.extend(own_failures)
-        if on_conversation is not None:
-            on_conversation(conversation, own_failures)
-    latency = {name: _summarise(values) for name, values in totals.items() if values}
-    if state is not None:
-        latency |= await _stage_timings(state, started, users)
-    return SuiteResult(checks=dict(sorted(tally.items())), failures=failures, latency=latency, **counts)
+        self.conversations += 1
+        self.conversations_passed += not failures
+        self.failures.extend(failures)
+        return failures
 
 
 class _PlayedTurn(BaseModel):
@@ -463,6 +488,28 @@ def _summarise(values: list[float]) -> LatencySummary:
 
 
 # --- the prompt gate ------------------------------------------------------------------------------
+
+
+# Which expected intents exercise which prompt task (prompts are named `<task>.<lang>`).
+_TASK_INTENTS: dict[str, set[str]] = {
+    "recommend": {"search", "refine", "reference"},
+    "compare": {"compare"},
+    "reviews": {"reviews"},
+    "policy": {"policy"},
+    "product_question": {"product_question"},
+}
+
+
+def conversations_for_prompt(conversations: list[Conversation], prompt_name: str) -> list[Conversation]:
+    """The conversations that exercise one prompt (`recommend.zh`: Chinese ones expecting search, refine
+    or reference): a cheaper gate for one edited prompt. All of that language when the task is unknown."""
+    task, _, language = prompt_name.partition(".")
+    intents = _TASK_INTENTS.get(task)
+    return [
+        c
+        for c in conversations
+        if c.lang == language and (intents is None or any(t.expect.intent in intents for t in c.turns))
+    ]
 
 
 class PromptGate(BaseModel):

@@ -16,6 +16,7 @@ from bot.evaluation import (
     SuiteResult,
     check_turn,
     compare_suites,
+    conversations_for_prompt,
     default_suite_path,
     load_conversations,
     prices_in,
@@ -182,3 +183,13 @@ def test_compare_suites_gate() -> None:
     assert not compare_suites(suite({"grounded": (20, 20), "language": (20, 20)}, passed=7), active)
     assert not compare_suites(suite({"grounded": (20, 20), "language": (19, 20)}, passed=9), active)
     assert not compare_suites(suite({"grounded": (20, 20)}, passed=9), active)
+
+
+def test_conversations_for_prompt_pick_language_and_task() -> None:
+    def conversation(id_: str, lang: str, *intents: str) -> Conversation:
+        return Conversation(id=id_, lang=lang, turns=[ScriptedTurn(user="x", expect={"intent": i}) for i in intents])
+
+    suite_ = [conversation("a", "zh", "search", "refine"), conversation("b", "en", "search"), conversation("c", "zh", "policy")]
+    assert [c.id for c in conversations_for_prompt(suite_, "recommend.zh")] == ["a"]
+    assert [c.id for c in conversations_for_prompt(suite_, "policy.zh")] == ["c"]
+    assert [c.id for c in conversations_for_prompt(suite_, "greeting.zh")] == ["a", "c"]

@@ -226,16 +226,16 @@ class Assistant:
                 async for event in self._recommend(user, u.constraints, u.topic, dialog, brands, draft, refining=refining, shown=shown):
                     yield event
             case "reference":
-                products = [p for p in shown if p.sku in u.references]
-                products.sort(key=lambda p: u.references.index(p.sku))
+                by_sku = {p.sku: p for p in shown}
+                products = [by_sku[sku] for sku in u.references if sku in by_sku]
                 draft.products = products
                 draft.cite_products(products)
                 dialog.focus = [p.sku for p in products]
-                if products:
-                    yield ProductsShown(products=[_card(p, None) for p in products])
                 if not products:
                     draft.text = compose.need_products(language)
-                elif len(products) == 1:
+                    return
+                yield ProductsShown(products=[_card(p, None) for p in products])
+                if len(products) == 1:
                     draft.text = compose.details(products[0], language)
                 else:
                     draft.text = "\n".join(compose.product_line(i, p, language) for i, p in enumerate(products, 1))

@@ -5,7 +5,7 @@ policies) indexed once per session with the real CatalogIndex, a fresh StateStor
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -106,7 +106,6 @@ def user() -> UserRef:
     return UserRef(user_id="test:1", merchant_id=SHOP)
 
 
-OpenAssistant = Callable[..., "asynccontextmanager[Assistant]"]
 
 
 @pytest.fixture

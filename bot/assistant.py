@@ -279,10 +279,11 @@ class Assistant:
     ) -> AsyncIterator[TurnEvent]:
         language = draft.language
         started = time.perf_counter()
-        if refining and not constraints.categories and shown:
-            # "cheaper" stays within the kind of product on screen.
-            constraints = constraints.model_copy(update={"categories": [_leaf_category(shown)]} if _leaf_category(shown) else {})
-        elif not refining:
+        if refining:
+            leaf = _leaf_category(shown)
+            if leaf and not constraints.categories:  # "cheaper" stays within the kind of product on screen
+                constraints = constraints.model_copy(update={"categories": [leaf]})
+        else:
             sold, constraints = await self._intended(user.merchant_id, constraints, topic)
             if not sold:
                 draft.timings["retrieve"] = _ms(started)

@@ -59,7 +59,7 @@ POLICY_RRF_K = 60
 # on the embedded engine (STACK.md), so the answer is short too unless an admin sets max_tokens.
 PROMPT_PRODUCTS = 3
 CATEGORY_VOTERS = 8
-ANSWER_MAX_TOKENS = 200
+ANSWER_MAX_TOKENS = 120
 ALTERNATIVE_LABEL = {"en": "nearest alternative", "zh": "最接近的替代"}
 FOLLOW_UPS = {
     "en": ["Cheaper", "Compare the first two", "What do buyers say about the first one?"],
@@ -576,7 +576,8 @@ class Assistant:
                         if reason:
                             break
             except TimeoutError:
-                reason = "turn budget exhausted"
+                # Checked sentences already streamed stand on their own; with none yet, the template answers.
+                reason = None if kept else "turn budget exhausted"
             except LLMError as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 await self._state.record_event(

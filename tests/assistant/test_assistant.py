@@ -87,6 +87,15 @@ async def test_a_model_slower_than_the_turn_budget_is_not_waited_for(open_assist
     assert turn.reply.fallback and turn.reply.products and turn.deltas == ""
 
 
+async def test_checked_sentences_already_streamed_are_kept_when_the_budget_runs_out(open_assistant, user):
+    rambling = GOOD + " It is a jacket" + " and a jacket" * 200
+    async with open_assistant([Reply(rambling, token_delay_s=0.02)], turn_budget_s=3.0) as assistant:
+        turn = await say(assistant, user, "waterproof jacket under 600")
+
+    assert not turn.reply.fallback
+    assert turn.reply.text and GOOD.startswith(turn.reply.text) and turn.deltas.strip() == turn.reply.text
+
+
 async def test_leaving_a_turn_early_closes_the_model_stream(open_assistant, user):
     async with open_assistant([Reply(GOOD + " " + GOOD * 5, token_delay_s=0.05)]) as assistant:
         async with asyncio.timeout(10):

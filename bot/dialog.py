@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from bot.language import detect_language
 from bot.reply import Language
 from retrieval.models import Product
-from retrieval.query import SearchFilters, SortOrder, Vocabulary, parse_query
+from retrieval.query import ParsedQuery, SearchFilters, SortOrder, Vocabulary, parse_query
 
 Intent = Literal[
     "search",
@@ -389,7 +389,7 @@ def understand(text: str, state: DialogState, shown: list[Product], vocabulary: 
     return result("search", constraints=_fresh(parsed.text, parsed, color))
 
 
-def _asks_about_a_named_product(message: str, parsed) -> bool:
+def _asks_about_a_named_product(message: str, parsed: ParsedQuery) -> bool:
     """'Does the Salomon X Ultra 4 have GORE-TEX?', '索尼WH-1000XM5续航多久？': a question naming a model."""
     if _AVAILABILITY.search(message) or not _QUESTION.search(message):
         return False
@@ -434,7 +434,7 @@ def _strip_references(text: str) -> str:
     return _DETAILS.sub(" ", re.sub(r"\b(?:one|ones|the)\b", " ", text, flags=re.I))
 
 
-def _fresh(query: str, parsed, color: str | None) -> Constraints:
+def _fresh(query: str, parsed: ParsedQuery, color: str | None) -> Constraints:
     _, query = _find_color(query) if color else (None, query)
     filters = parsed.filters
     return Constraints(
@@ -450,7 +450,7 @@ def _fresh(query: str, parsed, color: str | None) -> Constraints:
     )
 
 
-def _merge(current: Constraints, parsed, color: str | None, *, extra_query: str = "") -> Constraints:
+def _merge(current: Constraints, parsed: ParsedQuery, color: str | None, *, extra_query: str = "") -> Constraints:
     """The constraints in force with this message's on top: new bounds replace, exclusions add up."""
     filters = parsed.filters
     merged = current.model_copy(deep=True)
@@ -481,7 +481,7 @@ def _merge(current: Constraints, parsed, color: str | None, *, extra_query: str 
 
 def _refinement(
     message: str,
-    parsed,
+    parsed: ParsedQuery,
     color: str | None,
     state: DialogState,
     shown: list[Product],

@@ -1,6 +1,12 @@
-"""`shopguide run`: refuses clearly when the configuration cannot work, before opening anything."""
+"""`shopguide run`: refuses clearly when the configuration cannot work, and serves until SIGTERM when it can."""
 
 from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -8,6 +14,11 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.settings import TelegramConfig
 from bot.telegram.app import configuration_problem
+from retrieval.config import RetrievalConfig
+from retrieval.index import CatalogIndex
+from tests.support.botapi import BotApiEmulator
+from tests.support.llm_server import ScriptedLLMServer
+from tests.telegram.world import SHOP_A_PRODUCTS
 
 
 def test_run_without_a_token_names_the_setting(tmp_path, monkeypatch):
@@ -34,3 +45,27 @@ def test_webhook_mode_needs_a_url_and_a_secret(changes, named):
 
 def test_polling_with_a_token_is_enough():
     assert configuration_problem(TelegramConfig(token="1:x")) is None
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_shopguide_run_serves_by_polling_and_stops_on_sigterm(tmp_path):
+    """The real console script in its own process: answers through the emulator, exits 0 on SIGTERM."""
+    async with BotApiEmulator() as api, ScriptedLLMServer(lambda request: "Hello.") as llm:
+        # A catalog for the default merchant up front, so the first start does not ingest the demo shop.
+        index = await CatalogIndex.open(tmp_path, RetrievalConfig())
+        assert (await index.ingest("demo", "products", "products.csv", SHOP_A_PRODUCTS.encode())).ok
+        await index.close()
+        env = {**os.environ, "SHOPGUIDE_TELEGRAM__TOKEN": api.token, "SHOPGUIDE_TELEGRAM__BASE_URL": api.base_url,
+               "SHOPGUIDE_TELEGRAM__BASE_FILE_URL": api.base_file_url, "SHOPGUIDE_LLM__BASE_URL": llm.base_url}  # fmt: skip
+        script = Path(sys.executable).with_name("shopguide")
+        process = await asyncio.create_subprocess_exec(str(script), "run", "--data-dir", str(tmp_path), env=env,
+                                                       cwd=tmp_path, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+        try:
+            await api.wait_for(lambda: api.calls_of("deleteWebhook"), timeout=120, waiting_for="the bot to start")
+            zed = api.user(42, "Zed", "en")
+            await zed.send_text("/start")
+            assert "ShopGuide" in (await zed.wait_for_reply(timeout=30)).text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, stderr.decode()[-2000:]

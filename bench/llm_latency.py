@@ -4,8 +4,8 @@
     .venv/bin/python bench/llm_latency.py                      # starts the embedded engine (SmolLM2)
     .venv/bin/python bench/llm_latency.py --base-url http://127.0.0.1:8000/v1 --model shopguide
 
-The ratio columns are client/raw for throughput and raw/client for TTFT, so 1.0 means "no overhead" and
-the target is >= 0.9. Each round runs raw and client back to back, alternating which goes first, so drift
+Figures are medians over rounds; the ratio columns are the median over rounds of client/raw for
+throughput and raw/client for TTFT, so 1.0 means "no overhead" and the target is >= 0.9. Each round runs raw and client back to back, alternating which goes first, so drift
 (caches, other load on the machine) hits both alike; use an even number of rounds.
 """
 
@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from contextlib import nullcontext
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,15 +41,29 @@ PROMPTS = [
 @dataclass
 class StreamTiming:
     ttft_s: float
-    total_s: float
     tokens: int
 
 
 @dataclass
-class LevelResult:
+class RoundResult:
     ttft_p50_ms: float
-    ttft_p95_ms: float
     tokens_per_s: float  # all streams' completion tokens / wall time of the round
+
+
+@dataclass
+class LevelResult:
+    raw: list[RoundResult]
+    client: list[RoundResult]
+
+    def median(self, side: str, field: str) -> float:
+        return statistics.median(getattr(result, field) for result in getattr(self, side))
+
+    def ratio(self, field: str, *, lower_is_better: bool) -> float:
+        """Median over rounds of the paired ratio, so one noisy round does not decide the figure."""
+        pairs = zip(self.raw, self.client, strict=True)
+        if lower_is_better:
+            return statistics.median(getattr(raw, field) / getattr(ours, field) for raw, ours in pairs)
+        return statistics.median(getattr(ours, field) / getattr(raw, field) for raw, ours in pairs)
 
 
 def messages(index: int) -> list[dict[str, str]]:
@@ -69,7 +84,7 @@ async def raw_stream(session: aiohttp.ClientSession, url: str, body: dict) -> St
                 ttft = time.perf_counter() - started
             if event.get("usage"):
                 tokens = event["usage"]["completion_tokens"]
-    return StreamTiming(ttft or 0.0, time.perf_counter() - started, tokens)
+    return StreamTiming(ttft or 0.0, tokens)
 
 
 async def client_stream(client: LLMClient, index: int, max_tokens: int) -> StreamTiming:
@@ -81,55 +96,50 @@ async def client_stream(client: LLMClient, index: int, max_tokens: int) -> Strea
             ttft = time.perf_counter() - started
         if chunk.usage is not None:
             tokens = chunk.usage.completion_tokens
-    return StreamTiming(ttft or 0.0, time.perf_counter() - started, tokens)
+    return StreamTiming(ttft or 0.0, tokens)
 
 
-def summarise(timings: list[StreamTiming], wall_s: float) -> LevelResult:
-    ttfts = sorted(t.ttft_s * 1000 for t in timings)
-    p95 = ttfts[min(len(ttfts) - 1, int(round(0.95 * (len(ttfts) - 1))))]
-    return LevelResult(statistics.median(ttfts), p95, sum(t.tokens for t in timings) / wall_s)
+async def timed_round(streams: list[Awaitable[StreamTiming]]) -> RoundResult:
+    started = time.perf_counter()
+    timings = await asyncio.gather(*streams)
+    wall_s = time.perf_counter() - started
+    return RoundResult(
+        statistics.median(t.ttft_s * 1000 for t in timings), sum(t.tokens for t in timings) / wall_s
+    )
 
 
-async def run_level(config: LLMConfig, concurrency: int, rounds: int, max_tokens: int) -> tuple[LevelResult, LevelResult]:
-    raw_timings: list[StreamTiming] = []
-    client_timings: list[StreamTiming] = []
-    raw_wall = client_wall = 0.0
+async def run_level(config: LLMConfig, concurrency: int, rounds: int, max_tokens: int) -> LevelResult:
+    result = LevelResult(raw=[], client=[])
     headers = {"Authorization": f"Bearer {config.api_key.get_secret_value()}"} if config.api_key else {}
-    async with aiohttp.ClientSession(headers=headers) as session, LLMClient(config) as client:
-        for round_index in range(rounds):
-            bodies = [
-                {
-                    "model": config.model,
-                    "messages": messages(i),
-                    "temperature": 0.0,
-                    "top_p": config.top_p,
-                    "max_tokens": max_tokens,
-                    "stream": True,
-                    "stream_options": {"include_usage": True},
-                }
-                for i in range(concurrency)
-            ]
-
-            async def raw_round() -> float:
-                started = time.perf_counter()
-                raw_timings.extend(await asyncio.gather(*(raw_stream(session, config.base_url, b) for b in bodies)))
-                return time.perf_counter() - started
-
-            async def client_round() -> float:
-                started = time.perf_counter()
-                client_timings.extend(
-                    await asyncio.gather(*(client_stream(client, i, max_tokens) for i in range(concurrency)))
-                )
-                return time.perf_counter() - started
-
+    bodies = [
+        {
+            "model": config.model,
+            "messages": messages(i),
+            "temperature": 0.0,
+            "top_p": config.top_p,
+            "max_tokens": max_tokens,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        for i in range(concurrency)
+    ]
+    # The raw baseline opens a connection per request: llama.cpp's server may close a kept-alive one right
+    # after a stream, and a bare client has no retry for that (ours does).
+    raw_connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(headers=headers, connector=raw_connector) as session, LLMClient(config) as client:
+        # Round 0 only warms the engine up for this level (its first requests are several times slower).
+        for round_index in range(rounds + 1):
+            raw = [raw_stream(session, config.base_url, body) for body in bodies]
+            ours = [client_stream(client, i, max_tokens) for i in range(concurrency)]
             # Alternate who goes first: the second of a pair finds the engine's caches warmer.
             if round_index % 2 == 0:
-                raw_wall += await raw_round()
-                client_wall += await client_round()
+                raw_result, client_result = await timed_round(raw), await timed_round(ours)
             else:
-                client_wall += await client_round()
-                raw_wall += await raw_round()
-    return summarise(raw_timings, raw_wall), summarise(client_timings, client_wall)
+                client_result, raw_result = await timed_round(ours), await timed_round(raw)
+            if round_index:
+                result.raw.append(raw_result)
+                result.client.append(client_result)
+    return result
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -145,17 +155,18 @@ async def main(args: argparse.Namespace) -> None:
     async with engine_context as engine:
         config = base if engine is None else engine.client_config(base)
         print(f"engine: {config.base_url}  max_tokens={args.max_tokens}  rounds={args.rounds}")
-        # Warm-up: load caches and the prompt cache for every prompt once.
-        await run_level(config, len(PROMPTS), 1, 4)
-        print(f"{'streams':>7} | {'raw TTFT p50/p95 ms':>20} | {'client TTFT p50/p95 ms':>22} | "
-              f"{'raw tok/s':>9} | {'client tok/s':>12} | {'TTFT ratio':>10} | {'tok/s ratio':>11}")
+        print(
+            f"{'streams':>7} | {'raw TTFT p50 ms':>15} | {'client TTFT p50 ms':>18} | {'raw tok/s':>9} | "
+            f"{'client tok/s':>12} | {'TTFT ratio':>10} | {'tok/s ratio':>11}"
+        )
         for level in levels:
-            raw, ours = await run_level(config, level, args.rounds, args.max_tokens)
+            result = await run_level(config, level, args.rounds, args.max_tokens)
             print(
-                f"{level:>7} | {raw.ttft_p50_ms:>9.0f} / {raw.ttft_p95_ms:<8.0f} | "
-                f"{ours.ttft_p50_ms:>10.0f} / {ours.ttft_p95_ms:<9.0f} | {raw.tokens_per_s:>9.1f} | "
-                f"{ours.tokens_per_s:>12.1f} | {raw.ttft_p50_ms / ours.ttft_p50_ms:>10.2f} | "
-                f"{ours.tokens_per_s / raw.tokens_per_s:>11.2f}"
+                f"{level:>7} | {result.median('raw', 'ttft_p50_ms'):>15.0f} | "
+                f"{result.median('client', 'ttft_p50_ms'):>18.0f} | {result.median('raw', 'tokens_per_s'):>9.1f} | "
+                f"{result.median('client', 'tokens_per_s'):>12.1f} | "
+                f"{result.ratio('ttft_p50_ms', lower_is_better=True):>10.2f} | "
+                f"{result.ratio('tokens_per_s', lower_is_better=False):>11.2f}"
             )
 
 
@@ -164,7 +175,9 @@ if __name__ == "__main__":
     parser.add_argument("--base-url", help="A running OpenAI-compatible server; default: start the embedded engine.")
     parser.add_argument("--model", default="shopguide", help="Model name to send (with --base-url).")
     parser.add_argument("--concurrency", default="1,4,16", help="Comma-separated numbers of concurrent streams.")
-    parser.add_argument("--rounds", type=int, default=2, help="Rounds per level (each: raw and client, order alternating).")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="Measured rounds per level (each: raw and client, order alternating)."
+    )
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--parallel", type=int, default=4, help="Embedded engine slots (decoded at once).")
     asyncio.run(main(parser.parse_args()))

@@ -238,6 +238,7 @@ class LLMClient:
         loop = asyncio.get_running_loop()
         session = self._get_session()
         attempt = 0
+        stale_connection_retried = False
         while True:
             retry_after: float | None = None
             try:
@@ -247,6 +248,13 @@ class LLMClient:
                         return response
                     async with response:
                         detail = error_message(await response.content.read(_MAX_ERROR_BODY))
+            except aiohttp.ServerDisconnectedError as exc:
+                # Servers close idle keep-alive connections (llama.cpp's sometimes right after a stream); a
+                # pooled one may already be dead. Retry once at once on a new connection, as browsers do.
+                if not stale_connection_retried:
+                    stale_connection_retried = True
+                    continue
+                problem = f"the LLM backend at {self._url} closed the connection: {exc}"
             except aiohttp.ClientError as exc:  # refused, reset, connect timeout
                 problem = f"cannot reach the LLM backend at {self._url}: {exc or type(exc).__name__}"
             except TimeoutError:

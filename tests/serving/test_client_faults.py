@@ -12,7 +12,7 @@ from serving.config import LLMConfig
 from serving.errors import LLMOutputError, LLMRequestError, LLMTimeout, LLMUnavailable
 from serving.llm import LLMClient
 from serving.protocol import StreamChunk
-from tests.support.llm_server import RawStream, Reply, ScriptedLLMServer, Status, free_port
+from tests.support.llm_server import Disconnect, RawStream, Reply, ScriptedLLMServer, Status, free_port
 
 HI = [{"role": "user", "content": "hi"}]
 
@@ -150,6 +150,21 @@ async def test_connection_refused_is_unavailable_after_retries():
         with pytest.raises(LLMUnavailable, match="cannot reach"):
             await client.chat(HI)
         assert await client.health() is False
+
+
+async def test_a_dropped_connection_is_retried_once_at_once():
+    async with ScriptedLLMServer([Disconnect(), Reply("fresh")]) as server:
+        async with LLMClient(fast_config(server.base_url, max_retries=0)) as client:
+            assert (await client.chat(HI)).text == "fresh"
+    assert len(server.requests) == 2
+
+
+async def test_a_connection_dropped_twice_is_unavailable():
+    async with ScriptedLLMServer([Disconnect(), Disconnect(), Reply("never")]) as server:
+        async with LLMClient(fast_config(server.base_url, max_retries=0)) as client:
+            with pytest.raises(LLMUnavailable, match="closed the connection"):
+                await client.chat(HI)
+    assert len(server.requests) == 2
 
 
 async def test_breaker_opens_after_consecutive_failures_then_a_probe_closes_it():

@@ -55,7 +55,12 @@ class RawStream:
     body: str
 
 
-ScriptedReply = Reply | Status | RawStream | str
+@dataclass(frozen=True)
+class Disconnect:
+    """Close the connection without answering (a dead keep-alive connection, a crashed server)."""
+
+
+ScriptedReply = Reply | Status | RawStream | Disconnect | str
 Handler = Callable[[dict[str, Any]], ScriptedReply] | Sequence[ScriptedReply]
 
 _TOKEN = re.compile(r"\S+\s*|\s+")
@@ -123,6 +128,10 @@ class ScriptedLLMServer:
         if isinstance(reply, Status):
             payload = {"error": {"message": reply.message, "type": "scripted", "code": reply.status}}
             return web.json_response(payload, status=reply.status, headers=reply.headers)
+        if isinstance(reply, Disconnect):
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
         if isinstance(reply, RawStream):
             return web.Response(body=reply.body.encode(), content_type="text/event-stream")
         tokens = _TOKEN.findall(reply.text)

@@ -86,6 +86,13 @@ class AdminHandlers:
         for chunk in split_message(html, 3500):
             await update.effective_message.reply_text(chunk, parse_mode=ParseMode.HTML, do_quote=False)
 
+    async def _reply_pre(self, update: Update, header: str, text: str) -> None:
+        """`header` (HTML) then `text` verbatim, split before escaping so no <pre> block is cut in two."""
+        for index, chunk in enumerate(split_message(text, 3000)):
+            body = f"<pre>{escape(chunk)}</pre>"
+            await update.effective_message.reply_text(f"{header}\n{body}" if index == 0 else body,
+                                                      parse_mode=ParseMode.HTML, do_quote=False)
+
     async def _usage(self, update: Update, command: str, problem: str = "") -> None:
         prefix = f"{problem}\n" if problem else ""
         await update.effective_message.reply_text(f"{prefix}Usage: {USAGE[command]}", do_quote=False)
@@ -135,12 +142,7 @@ class AdminHandlers:
     async def _prompt_show(self, update: Update, name: str) -> None:
         active = await self._services.state.active_prompt(name)
         text = await self._services.prompts.text(name)
-        header = f"<b>{escape(name)}</b> v{active.version if active else 0}"
-        if len(text) > 3000:
-            await update.effective_message.reply_document(text.encode(), filename=f"{name}.j2", caption=f"{name}",
-                                                          do_quote=False)
-            return
-        await self._reply(update, f"{header}\n<pre>{escape(text)}</pre>")
+        await self._reply_pre(update, f"<b>{escape(name)}</b> v{active.version if active else 0}", text)
 
     async def _prompt_history(self, update: Update, name: str) -> None:
         active = await self._services.state.active_prompt(name)
@@ -172,7 +174,10 @@ class AdminHandlers:
             (await self._version_text(name, old)).splitlines(), (await self._version_text(name, new)).splitlines(),
             fromfile=f"{name} v{old}", tofile=f"{name} v{new}", lineterm="",
         ))  # fmt: skip
-        await self._reply(update, f"<pre>{escape(diff)}</pre>" if diff else f"v{old} and v{new} are the same.")
+        if diff:
+            await self._reply_pre(update, f"<b>{escape(name)}</b> v{old} → v{new}", diff)
+        else:
+            await self._reply(update, f"v{old} and v{new} are the same.")
 
     async def _prompt_test(self, update: Update, name: str) -> None:
         """The suite on the newest stored version of NAME beside the version in force."""
@@ -188,41 +193,42 @@ class AdminHandlers:
         await self._reply(update, gate_text(f"{name} v{history[-1].version}", gate))
 
     async def prompt_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The text after `/prompt set NAME`: validate, gate, store, maybe activate."""
-        request: PromptDraftRequest | None = context.user_data.get("prompt_draft")
+        """The text after `/prompt set NAME`: claimed here (nothing else sees it), then validated and stored."""
+        request: PromptDraftRequest | None = context.user_data.pop("prompt_draft", None)
         if request is None:
             return
-        del context.user_data["prompt_draft"]
-        if not await self._admin(update, f"/prompt set {request.name} (text)"):
-            raise ApplicationHandlerStop
+        if await self._admin(update, f"/prompt set {request.name} (text)"):
+            try:
+                await self._prompt_draft(update, request)
+            except (PromptError, StateError, SuiteFileError, UnicodeDecodeError) as exc:
+                await update.effective_message.reply_text(
+                    f"⚠️ Not stored: {exc}\nSend /prompt set {request.name} to try again.", do_quote=False
+                )
+        raise ApplicationHandlerStop
+
+    async def _prompt_draft(self, update: Update, request: PromptDraftRequest) -> None:
+        """Validate; unless forced, gate on the suite; store as a version, active if it passed (or forced)."""
         message = update.effective_message
-        try:
-            text = message.text if message.document is None else await self._document_text(update)
-            self._services.prompts.validate(text)
-            author = user_key(update.effective_user)
-            if request.force:
-                version = await self._services.state.add_prompt_version(request.name, text, author, activate=True,
-                                                                        note="forced without the gate")
-                await message.reply_text(f"✅ {request.name} v{version.version} is active (gate skipped).",
-                                         do_quote=False)
-                raise ApplicationHandlerStop
-            conversations = load_conversations(self._suite_path)
-            await message.reply_text(f"Template OK. Running {len(conversations)} conversations on the draft "
-                                     "and on the active version…", do_quote=False)
-            gate = await gate_prompt_draft(self._services, {request.name: text}, conversations)
-            note = f"gate: draft {gate.draft.pass_rate:.0%} vs active {gate.active.pass_rate:.0%}"
-            version = await self._services.state.add_prompt_version(request.name, text, author,
-                                                                    activate=gate.passed, note=note)
-        except (PromptError, StateError, SuiteFileError, UnicodeDecodeError) as exc:
-            await message.reply_text(f"⚠️ Not stored: {exc}\nSend /prompt set {request.name} to try again.",
-                                     do_quote=False)
-            raise ApplicationHandlerStop from None
+        text = message.text if message.document is None else await self._document_text(update)
+        self._services.prompts.validate(text)
+        author = user_key(update.effective_user)
+        if request.force:
+            version = await self._services.state.add_prompt_version(request.name, text, author, activate=True,
+                                                                    note="forced without the gate")
+            await message.reply_text(f"✅ {request.name} v{version.version} is active (gate skipped).", do_quote=False)
+            return
+        conversations = load_conversations(self._suite_path)
+        await message.reply_text(f"Template OK. Running {len(conversations)} conversations on the draft "
+                                 "and on the active version…", do_quote=False)
+        gate = await gate_prompt_draft(self._services, {request.name: text}, conversations)
+        note = f"gate: draft {gate.draft.pass_rate:.0%} vs active {gate.active.pass_rate:.0%}"
+        version = await self._services.state.add_prompt_version(request.name, text, author, activate=gate.passed,
+                                                                note=note)
         verdict = (f"✅ v{version.version} is active from the next turn on." if gate.passed else
                    f"❌ v{version.version} is stored but NOT active: it does worse than the version in force. "
                    f"/prompt diff {request.name} shows the change; /prompt rollback {request.name} "
-                   f"{version.version} or /prompt set {request.name} force activates anyway.")
+                   f"{version.version} or /prompt set {request.name} force activates anyway.")  # fmt: skip
         await self._reply(update, f"{gate_text(request.name, gate)}\n\n{escape(verdict)}")
-        raise ApplicationHandlerStop
 
     async def _document_text(self, update: Update) -> str:
         document = update.effective_message.document

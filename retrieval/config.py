@@ -30,11 +30,11 @@ class RetrievalConfig(BaseModel):
     max_rows: int = Field(100_000, ge=1, description="Most rows accepted in one catalog file.")
     search_top_k: int = Field(5, ge=1, le=50, description="Products returned per search by default.")
     search_candidates: int = Field(
-        100, ge=10, le=2000, description="Candidates taken from each of dense and BM25 search before fusion."
+        40, ge=10, le=2000, description="Candidates taken from each of dense and BM25 search before fusion."
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank fusion constant: score = sum of 1 / (rrf_k + rank).")
     exact_search_max: int = Field(
-        20_000,
+        15_000,
         ge=0,
         description="When filters leave at most this many documents, dense search scores them exactly in memory "
         "instead of asking Chroma (whose metadata filters are slow at scale).",

@@ -108,8 +108,11 @@ class CustomerHandlers:
         await update.effective_message.reply_text(phrase("reset_done", language_of(user)))
 
     async def handoff(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        await self._forward_to_support(message, update.effective_user, message.text or "/handoff", last_reply=None)
+        message, user = update.effective_message, update.effective_user
+        if await self._forward_to_support(message, user, message.text or "/handoff", last_reply=None):
+            # A handoff the assistant decided on is recorded by the assistant; this one only we see.
+            user_ref = await self.user_ref(user)
+            await self._services.state.record_event("handoff", user_ref.user_id, merchant_id=user_ref.merchant_id)
 
     # --- free text -----------------------------------------------------------------------------
 
@@ -231,13 +234,13 @@ class CustomerHandlers:
 
     # --- handoff -------------------------------------------------------------------------------
 
-    async def _forward_to_support(self, message: Message, user: User, text: str, last_reply: Reply | None) -> None:
-        """Pass the conversation to the shop's support chat, or tell the customer there is none."""
+    async def _forward_to_support(self, message: Message, user: User, text: str, last_reply: Reply | None) -> bool:
+        """Pass the conversation to the shop's support chat (True), or tell the customer there is none."""
         language = language_of(user, text)
         support = self._config.support_chat_id
         if support is None:
             await message.reply_text(phrase("handoff_unavailable", language), do_quote=False)
-            return
+            return False
         user_ref = await self.user_ref(user)
         lines = [
             f"🙋 <b>Handoff</b> from {escape(user.full_name)}"
@@ -248,8 +251,9 @@ class CustomerHandlers:
         if last_reply is not None:
             lines.append(f"<b>ShopGuide answered:</b> {escape(last_reply.text[:1500])}")
         await message.get_bot().send_message(support, "\n".join(lines), parse_mode=ParseMode.HTML)
-        await self._services.state.record_event("handoff", user_ref.user_id, merchant_id=user_ref.merchant_id)
-        await message.reply_text(phrase("handoff_sent", language), do_quote=False)
+        if last_reply is None:  # an assistant reply that hands off has told the customer already
+            await message.reply_text(phrase("handoff_sent", language), do_quote=False)
+        return True
 
 
 def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:

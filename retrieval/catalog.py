@@ -256,7 +256,9 @@ def _duplicate_reason(kind: DocumentKind, identity: str, first: int) -> str:
 # --- cells -----------------------------------------------------------------------------------------
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
-_PLAIN_NUMBER = re.compile(r"^[+-]?\s*\d[\d,]*(?:\.\d+)?$")
+# A signed number with an optional plain unit or note ("-5°C", "+86 138 0000 0000", "-10 dB") is a value a
+# spreadsheet shows as text; an attack needs an operator, a call or a DDE pipe after the sign ("-2+3+cmd|...").
+_SIGNED_VALUE = re.compile(r"^[+-]\s*\d[^=+\-*/^&()!|@;]*$")
 
 
 def _clean(value: Any) -> str:
@@ -284,7 +286,7 @@ def _formula_lead(text: str) -> str | None:
     """The character that would make a spreadsheet run `text` as a formula, if any."""
     if not text or text[0] not in "=+-@":
         return None
-    if text[0] in "+-" and (_PLAIN_NUMBER.match(text) or set(text) == {"-"}):
+    if text[0] in "+-" and (set(text) == {"-"} or _SIGNED_VALUE.match(text)):
         return None
     return text[0]
 

@@ -190,8 +190,19 @@ def test_good_corpus_file_is_clean() -> None:
 
 @pytest.mark.parametrize(
     ("text", "accepted"),
-    [("-", True), ("--", True), ("a-b", True), ("-5", True), ("-5 °C rated", False), ("+86 138 0000 0000", False)],
+    [
+        ("-", True),
+        ("--", True),
+        ("a-b", True),
+        ("-5", True),
+        ("-5 °C rated", True),
+        ("+86 138 0000 0000", True),
+        ("-2+3+cmd", False),
+        ("+cmd|' /C calc'!A0", False),
+        ("-SUM(A1:A2)", False),
+        ("- 5*2", False),
+    ],
 )
-def test_leading_sign_is_a_formula_unless_the_cell_is_a_number_or_a_dash(text: str, accepted: bool) -> None:
+def test_leading_sign_is_a_formula_unless_a_signed_value_or_a_dash(text: str, accepted: bool) -> None:
     result = parse("products", "cat.json", json.dumps([{"sku": "P", "title": "T", "price": 1, "note": text}]))
     assert result.ok is accepted, result.rejected

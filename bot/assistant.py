@@ -256,7 +256,7 @@ class Assistant:
                 draft.text = compose.greeting(language)
                 _, draft.quick_replies = compose.clarify(language)
             case "clarify":
-                draft.text, draft.quick_replies = compose.clarify(language)
+                draft.text, draft.quick_replies = compose.clarify(language, await self._main_kinds(user.merchant_id, language))
                 dialog.constraints = u.constraints
             case "out_of_scope":
                 draft.text = compose.out_of_scope(language)
@@ -695,6 +695,16 @@ class Assistant:
         leaders = [ranking[0].policy_id for ranking in rankings if ranking]
         fused = sorted(scores, key=lambda policy_id: scores[policy_id], reverse=True)
         return [by_id[policy_id] for policy_id in dict.fromkeys([*leaders, *fused])][:k]
+
+    async def _main_kinds(self, merchant_id: str, language: Language, count: int = 3) -> list[str]:
+        """The shop's most stocked kinds of product (second category level), named in the customer's script:
+        a quick reply in the other language would switch the conversation's language."""
+        kinds: dict[str, int] = {}
+        for product in await self._index.products(merchant_id):
+            kind = product.category[1] if len(product.category) > 1 else next(iter(product.category), None)
+            if kind and (detect_language(kind) or language) == language:
+                kinds[kind] = kinds.get(kind, 0) + 1
+        return sorted(kinds, key=lambda kind: kinds[kind], reverse=True)[:count]
 
     async def _products(self, merchant_id: str, skus: Sequence[str]) -> list[Product]:
         products = [await self._index.product(merchant_id, sku) for sku in skus]

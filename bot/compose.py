@@ -395,15 +395,15 @@ def help_text(language: Language) -> str:
     )
 
 
-def clarify(language: Language) -> tuple[str, list[str]]:
-    """One clarifying question with quick replies for budget and use."""
+def clarify(language: Language, kinds: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """One clarifying question; quick replies for the shop's main kinds of product, budget and use."""
     text = _t(
         language,
         "Happy to help! What are you shopping for, and roughly what budget and use do you have in mind?",
         "很乐意帮您挑选！您想买哪类商品？大概的预算和用途是什么？",
     )
-    options = _t(language, "Under 300|300 to 1000|Over 1000|For outdoor sports|For everyday use|Headphones", "300元以内|300到1000元|1000元以上|户外运动用|日常通勤用|耳机").split("|")
-    return text, options
+    options = _t(language, "Under 300|300 to 1000|Over 1000|For outdoor sports|For everyday use", "300元以内|300到1000元|1000元以上|户外运动用|日常通勤用").split("|")
+    return text, [*kinds, *options]
 
 
 def out_of_scope(language: Language) -> str:

@@ -26,7 +26,7 @@ from bot import compose
 from bot.dialog import Constraints, DialogState, Understanding, color_aliases, review_aspect, understand
 from bot.grounding import Checker, Facts, SentenceSplitter, join_sentences, looks_like_instructions
 from bot.language import detect_language
-from bot.prompts import PromptBook
+from bot.prompts import PromptBook, quote
 from bot.reply import (
     ButtonAction,
     Evidence,
@@ -124,6 +124,16 @@ class _Generation:
     context: dict[str, object]
     facts: Facts
     template: str
+
+
+@dataclass
+class _CheckedAnswer:
+    """How the model's answer fared: sentences kept and removed, why it was set aside, time spent checking."""
+
+    kept: list[str] = field(default_factory=list)
+    removed: int = 0
+    reason: str | None = None
+    seconds: float = 0.0
 
 
 def _card(product: Product, label: str | None) -> ProductCard:
@@ -532,73 +542,91 @@ class Assistant:
     async def _generate(self, user: UserRef, generation: _Generation, draft: _Draft) -> AsyncIterator[TextDelta]:
         """Stream the model's checked sentences; on any failure the template answers (`draft.fallback`)."""
         started = time.perf_counter()
-        checking = 0.0
-        reason: str | None = None
-        checker = Checker(generation.facts)
-        kept: list[str] = []
-        removed = 0
+        check = _CheckedAnswer()
         if self._llm is None:
-            reason = "no LLM configured"
+            check.reason = "no LLM configured"
         else:
             try:
-                messages = await self._messages(user, generation, draft)
-                overrides = await self._state.get_overrides("llm")
-                max_tokens = overrides.get("max_tokens", min(self._llm.config.max_tokens, ANSWER_MAX_TOKENS))
-                deadline = asyncio.get_running_loop().time() + self._config.turn_budget_s
-                splitter = SentenceSplitter()
-                stream = self._llm.stream(messages, temperature=overrides.get("temperature"), max_tokens=max_tokens)
-                async with contextlib.aclosing(stream):
-                    finished = False
-                    while not finished:
-                        remaining = deadline - asyncio.get_running_loop().time()
-                        if remaining <= 0:
-                            raise TimeoutError
-                        try:
-                            chunk = await asyncio.wait_for(anext(stream), remaining)
-                            sentences = splitter.feed(chunk.text)
-                        except StopAsyncIteration:
-                            finished = True
-                            rest = splitter.flush()
-                            sentences = [rest] if rest else []
-                        for sentence in sentences:
-                            tick = time.perf_counter()
-                            if not kept and not removed and not checker.language_ok(sentence):
-                                checking += time.perf_counter() - tick
-                                reason = "wrong language"
-                                break
-                            problems = checker.sentence(sentence)
-                            checking += time.perf_counter() - tick
-                            if problems:
-                                removed += 1
-                            else:
-                                kept.append(sentence)
-                                yield TextDelta(text=sentence)
-                        if reason:
-                            break
+                async for sentence in self._checked_sentences(self._llm, user, generation, draft, check):
+                    yield TextDelta(text=sentence)
             except TimeoutError:
                 # Checked sentences already streamed stand on their own; with none yet, the template answers.
-                reason = None if kept else "turn budget exhausted"
+                check.reason = None if check.kept else "turn budget exhausted"
             except LLMError as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+                check.reason = f"{type(exc).__name__}: {exc}"
                 await self._state.record_event(
-                    "llm_error", user.user_id, turn_id=draft.turn_id, data={"error": reason[:300]}, merchant_id=user.merchant_id
+                    "llm_error", user.user_id, turn_id=draft.turn_id, data={"error": check.reason[:300]}, merchant_id=user.merchant_id
                 )
-        text = join_sentences(kept)
-        if reason is None and (not kept or removed > len(kept) or not checker.language_ok(text)):
-            reason = f"grounding: {removed} of {removed + len(kept)} sentences rejected"
-        if reason is None:
+        text = join_sentences(check.kept)
+        if check.reason is None and (not check.kept or check.removed > len(check.kept)):
+            check.reason = f"grounding: {check.removed} of {check.removed + len(check.kept)} sentences rejected"
+        if check.reason is None:
             draft.text = text
         else:
             draft.text = generation.template
             draft.fallback = True
             await self._state.record_event(
-                "fallback", user.user_id, turn_id=draft.turn_id, data={"reason": reason[:300], "task": generation.task}, merchant_id=user.merchant_id
+                "fallback",
+                user.user_id,
+                turn_id=draft.turn_id,
+                data={"reason": check.reason[:300], "task": generation.task},
+                merchant_id=user.merchant_id,
             )
-        draft.timings["generate"] = _ms(started) - checking * 1000
-        draft.timings["check"] = round(checking * 1000, 2)
+        draft.timings["generate"] = round(_ms(started) - check.seconds * 1000, 2)
+        draft.timings["check"] = round(check.seconds * 1000, 2)
 
-    async def _messages(self, user: UserRef, generation: _Generation, draft: _Draft) -> list[ChatMessage]:
-        """The stable instructions and the evidence as the system message; the customer's words as the user's."""
+    async def _checked_sentences(
+        self, llm: LLMClient, user: UserRef, generation: _Generation, draft: _Draft, check: _CheckedAnswer
+    ) -> AsyncIterator[str]:
+        """The model's sentences that pass the check, as they complete. Raises TimeoutError at the turn budget.
+
+        A first sentence in the wrong language stops the answer at once; a last fragment cut off by
+        max_tokens is dropped, since half a sentence is not an answer.
+        """
+        messages, instructions = await self._messages(user, generation, draft)
+        checker = Checker(generation.facts.model_copy(update={"instructions": instructions}))
+        overrides = await self._state.get_overrides("llm")
+        max_tokens = overrides.get("max_tokens", min(llm.config.max_tokens, ANSWER_MAX_TOKENS))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._config.turn_budget_s
+        splitter = SentenceSplitter()
+        stream = llm.stream(messages, temperature=overrides.get("temperature"), max_tokens=max_tokens)
+        async with contextlib.aclosing(stream):
+            finish_reason: str | None = None
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError
+                try:
+                    chunk = await asyncio.wait_for(anext(stream), remaining)
+                except StopAsyncIteration:
+                    rest = splitter.flush()
+                    sentences, done = ([rest] if rest and finish_reason != "length" else []), True
+                else:
+                    finish_reason = chunk.finish_reason or finish_reason
+                    sentences, done = splitter.feed(chunk.text), False
+                for sentence in sentences:
+                    tick = time.perf_counter()
+                    in_language = checker.language_ok(sentence)
+                    problems = checker.sentence(sentence) if in_language else []
+                    check.seconds += time.perf_counter() - tick
+                    if not in_language and not check.kept and not check.removed:
+                        check.reason = "wrong language"
+                        return
+                    if problems or not in_language:
+                        check.removed += 1
+                    else:
+                        check.kept.append(sentence)
+                        yield sentence
+                if done:
+                    return
+
+    async def _messages(self, user: UserRef, generation: _Generation, draft: _Draft) -> tuple[list[ChatMessage], str]:
+        """The stable instructions and the evidence as the system message; the customer's words as the user's.
+
+        Also returns the instructions alone (the system message without the evidence), which the model
+        must not echo back as its answer.
+        """
         products = [e for e in draft.evidence if e.kind == "product"][:PROMPT_PRODUCTS]
         chosen = [e for e in draft.evidence if e.kind != "product" or e in products]
         evidence = [{"ref": e.ref, "kind": e.kind, "label": _evidence_label(e), "text": e.text} for e in chosen]
@@ -610,8 +638,11 @@ class Assistant:
             constraints=generation.context.get("constraints", ""),
             summary=generation.context.get("summary", ""),
         )
+        instructions = system
+        for item in evidence:
+            instructions = instructions.replace(quote(item["text"]), " ")
         # No chat history is sent: references were resolved before retrieval, and a short prompt is a fast one.
-        return [ChatMessage(role="system", content=system), ChatMessage(role="user", content=generation.question)]
+        return [ChatMessage(role="system", content=system), ChatMessage(role="user", content=generation.question)], instructions
 
     # --- helpers ----------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ against the evidence the prompt gave it (`Facts`):
   every amount of money equals an evidence product's price or a figure in a quoted passage;
 - nothing is called free / 免费 unless a quoted policy says so;
 - every brand named is the brand of an evidence product, every model-like name appears in the evidence;
-- every citation [n] points at a piece of evidence that exists.
+- every citation [n] points at a piece of evidence that exists;
+- it is not the prompt's own instructions echoed back (small models do that).
 
 A sentence that breaks a rule is removed (the repair); when too little is left, or the language is
 wrong, the caller uses the deterministic template instead. `SentenceSplitter` cuts a token stream
@@ -26,7 +27,7 @@ from bot.language import detect_language
 from bot.reply import Language
 from retrieval.models import Product
 
-ViolationKind = Literal["language", "price", "number", "free", "brand", "name", "citation"]
+ViolationKind = Literal["language", "echo", "price", "number", "free", "brand", "name", "citation"]
 
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _MONEY = re.compile(
@@ -49,7 +50,8 @@ _INSTRUCTIONS = re.compile(
     r"\badmin mode\b|\btell (?:every|all)\w*\b|忽略.{0,12}(?:指令|规则|提示)|系统提示|告诉(?:大家|所有人|每个)|你现在是",
     re.I,
 )
-_SMALL_NUMBER = 10  # counts like "2 options" or "3 reviews" need no evidence; prices and specs do
+_SMALL_NUMBER = 10
+_MIN_ECHO = 4  # characters; shorter fragments ("Yes.") may match the instructions by chance  # counts like "2 options" or "3 reviews" need no evidence; prices and specs do
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
 _BRAND_PARTS = re.compile(r"[/|()（）·,，]+")
 
@@ -75,6 +77,7 @@ class Facts(BaseModel):
     notes: list[str] = Field(default_factory=list, description="Figures the assistant computed, e.g. review counts.")
     catalog_brands: list[str] = Field(default_factory=list, description="Every brand the shop sells (the vocabulary).")
     evidence_count: int = Field(0, description="How many numbered pieces of evidence the prompt had.")
+    instructions: str = Field("", description="The prompt's own words (without the evidence): never an answer.")
 
     def evidence_text(self) -> str:
         parts = []
@@ -123,6 +126,7 @@ class Checker:
             if alias.casefold() not in own and alias.casefold() not in self._evidence_folded
         }
         self._names = [p.title for p in facts.products] + [p.brand for p in facts.products if p.brand]
+        self._instructions = _squash(facts.instructions)
 
     def language_ok(self, text: str) -> bool:
         """Whether `text` is in the customer's language once product names are taken out."""
@@ -140,6 +144,9 @@ class Checker:
         def flag(kind: ViolationKind, claim: str) -> None:
             found.append(Violation(kind=kind, claim=claim, sentence=sentence.strip()))
 
+        core = _squash(_CITATION.sub(" ", text))
+        if len(core) >= _MIN_ECHO and core in self._instructions:
+            flag("echo", sentence.strip())
         for match in _CITATION.finditer(text):
             if not 1 <= int(match.group(1)) <= self.facts.evidence_count:
                 flag("citation", match.group(0))
@@ -225,6 +232,11 @@ def _mentions(text: str, alias: str) -> bool:
     if alias.isascii():
         return re.search(rf"(?<![A-Za-z0-9]){re.escape(alias)}(?![A-Za-z0-9])", text) is not None
     return alias in text
+
+
+def _squash(text: str) -> str:
+    """Text without spaces and punctuation, case-folded: how an echoed instruction is recognised."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
 def _to_float(raw: str) -> float:

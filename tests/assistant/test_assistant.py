@@ -80,6 +80,13 @@ async def test_llm_down_still_answers_from_retrieval(open_assistant, user, state
     assert len(await state.events("llm_error")) == 1
 
 
+async def test_a_sentence_cut_off_by_max_tokens_is_dropped(open_assistant, user):
+    async with open_assistant([Reply(GOOD + " The Columbia Trail Lite Jacket is also", finish_reason="length")]) as assistant:
+        turn = await say(assistant, user, "waterproof jacket under 600")
+
+    assert turn.reply.text == GOOD and not turn.reply.fallback
+
+
 async def test_a_model_slower_than_the_turn_budget_is_not_waited_for(open_assistant, user):
     async with open_assistant([Reply(GOOD, first_token_delay_s=5.0)], turn_budget_s=0.3) as assistant:
         turn = await say(assistant, user, "waterproof jacket under 600")

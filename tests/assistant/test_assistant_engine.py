@@ -10,7 +10,6 @@ from bot.grounding import Checker, Facts
 from bot.language import is_written_in
 from bot.prompts import PromptBook
 from bot.settings import AssistantConfig
-from serving.config import LLMConfig
 from serving.llm import LLMClient
 from tests.assistant.conftest import PRODUCTS, PROMPTS_DIR, say
 
@@ -19,10 +18,9 @@ pytestmark = pytest.mark.slow
 PRICES = {p["sku"]: p["price"] for p in PRODUCTS}
 
 
-async def test_turns_on_the_embedded_engine_stay_grounded(local_engine, shop_index, state, user):
-    config = LLMConfig(base_url=local_engine, structured_output="llamacpp", temperature=0.0, max_tokens=60)
-    async with LLMClient(config) as llm:
-        assistant = Assistant(shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig(turn_budget_s=60))
+async def test_turns_on_the_embedded_engine_stay_grounded(local_llm_config, shop_index, state, user):
+    async with LLMClient(local_llm_config) as llm:
+        assistant = Assistant(shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig(turn_budget_s=30))
         english = await say(assistant, user, "waterproof jacket under 600")
         chinese = await say(assistant, user, "降噪耳机")
 

@@ -74,6 +74,12 @@ def test_product_names_do_not_decide_the_language():
     assert not checker("en").language_ok("这件 Alpine Shell 冲锋衣防水性能很好。")
 
 
+def test_the_prompt_echoed_back_is_not_an_answer():
+    echo = checker("zh", instructions="你是导购助手。用中文回答，2 到 3 句短句。资料：")
+    assert {v.kind for v in echo.sentence("用中文回答，2")} == {"echo"}
+    assert echo.sentence("这件冲锋衣防水性能很好。") == []
+
+
 def test_sentence_splitter_waits_for_whole_sentences():
     splitter = SentenceSplitter()
     assert splitter.feed("The price is ¥12.") == []

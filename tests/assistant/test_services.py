@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import load_conversations, run_suite
+from bot.evaluation import gate_prompt_draft, load_conversations, run_suite
 from bot.reply import FinalReply, ProductsShown, Reply, UserRef
 from bot.services import LLM_OVERRIDE_SECTION, Services, open_services
 from bot.settings import Settings
@@ -155,3 +155,22 @@ async def test_no_url_starts_the_embedded_engine(start, shop_dir: Path) -> None:
         assert await services.llm.health()
     async with LLMClient(config.model_copy(update={"max_retries": 0})) as probe:
         assert not await probe.health()  # the engine stopped with the services
+
+
+async def test_prompt_gate_rejects_a_draft_that_does_worse(start, shop_dir: Path, tmp_path: Path) -> None:
+    suite_file = tmp_path / "suite.jsonl"
+    turn = {"user": "rain jacket under 500", "expect": {"text_contains_any": ["keeps you dry"]}}
+    suite_file.write_text(json.dumps({"id": "dry", "lang": "en", "turns": [turn]}), encoding="utf-8")
+    conversations = load_conversations(suite_file)
+
+    def model(request: dict) -> str:  # answers the draft prompt worse than the active one
+        draft = "DRAFT" in json.dumps(request["messages"])
+        return "Buy the Peak Trail Rain Jacket now." if draft else "The Peak Trail Rain Jacket keeps you dry."
+
+    async with ScriptedLLMServer(model) as server:
+        async with start(settings_for(shop_dir, llm=LLMConfig(base_url=server.base_url, max_retries=0))) as services:
+            worse = await gate_prompt_draft(services, {"recommend.en": "DRAFT for {{ shop }}"}, conversations)
+            same = await gate_prompt_draft(services, {"recommend.en": services.prompts.default_text("recommend.en")}, conversations)
+            assert await services.state.active_prompt("recommend.en") is None  # nothing was activated
+    assert (worse.active.pass_rate, worse.draft.pass_rate, worse.passed) == (1.0, 0.0, False)
+    assert same.passed and same.draft.pass_rate == 1.0

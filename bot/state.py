@@ -197,10 +197,6 @@ class StateStore:
     async def close(self) -> None:
         await self._db.close()
 
-    @property
-    def schema_version(self) -> int:
-        return len(MIGRATIONS)
-
     async def _migrate(self) -> None:
         current = await self._user_version()
         if current > len(MIGRATIONS):

@@ -50,6 +50,8 @@ _INSTRUCTIONS = re.compile(
     r"\badmin mode\b|\btell (?:every|all)\w*\b|忽略.{0,12}(?:指令|规则|提示)|系统提示|告诉(?:大家|所有人|每个)|你现在是",
     re.I,
 )
+# The evidence block copied out as it was laid out in the prompt ("[1] product: ... | price ¥499 | ...").
+_EVIDENCE_LAYOUT = re.compile(r"\|[^|]*\||^\s*(?:\d+\.\s*)?\[?\d*\]?\s*(?:product|buyer review|shop policy)\s*[:：]", re.I)
 _SMALL_NUMBER = 10
 _MIN_ECHO = 4  # characters; shorter fragments ("Yes.") may match the instructions by chance  # counts like "2 options" or "3 reviews" need no evidence; prices and specs do
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
@@ -145,7 +147,7 @@ class Checker:
             found.append(Violation(kind=kind, claim=claim, sentence=sentence.strip()))
 
         core = _squash(_CITATION.sub(" ", text))
-        if len(core) >= _MIN_ECHO and core in self._instructions:
+        if (len(core) >= _MIN_ECHO and core in self._instructions) or _EVIDENCE_LAYOUT.search(text):
             flag("echo", sentence.strip())
         for match in _CITATION.finditer(text):
             if not 1 <= int(match.group(1)) <= self.facts.evidence_count:

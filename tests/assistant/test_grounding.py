@@ -78,6 +78,8 @@ def test_the_prompt_echoed_back_is_not_an_answer():
     echo = checker("zh", instructions="你是导购助手。用中文回答，2 到 3 句短句。资料：")
     assert {v.kind for v in echo.sentence("用中文回答，2")} == {"echo"}
     assert echo.sentence("这件冲锋衣防水性能很好。") == []
+    assert {v.kind for v in echo.sentence('[1] product: "Alpine Shell 冲锋衣 | price ¥499 | rating 4.5/5"')} == {"echo"}
+    assert {v.kind for v in echo.sentence("1. Product: Alpine Shell 冲锋衣 | price ¥499 | in stock")} == {"echo"}
 
 
 def test_sentence_splitter_waits_for_whole_sentences():

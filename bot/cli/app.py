@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from bot.settings import Settings, describe_invalid_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ShopGuide: a grounded AI shopping assistant.")
+eval_app = typer.Typer(no_args_is_help=True, help="Quality checks: retrieval metrics and the conversation suite.")
+app.add_typer(eval_app, name="eval")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -39,7 +41,7 @@ def load_settings(data_dir: Path | None = None) -> Settings:
         stream=sys.stderr,
     )
     # Third-party chatter would drown the command's own output.
-    for noisy in ("httpx", "chromadb", "jieba", "urllib3", "sentence_transformers"):
+    for noisy in ("httpx", "chromadb", "jieba", "bm25s", "urllib3", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
 

@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, fail, load_settings
+from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, eval_app, fail, load_settings
 from bot.settings import Settings
 from retrieval.catalog import RowError
 from retrieval.evaluation import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
@@ -40,19 +40,6 @@ MerchantOption = Annotated[
 
 catalog_app = typer.Typer(no_args_is_help=True, help="Inspect a merchant's catalog and roll it back.")
 app.add_typer(catalog_app, name="catalog")
-
-
-def _eval_group() -> typer.Typer:
-    """The `eval` group, shared with `eval conversations` (bot/cli/chat.py): whichever module loads first creates it."""
-    for group in app.registered_groups:
-        if group.name == "eval" and group.typer_instance is not None:
-            return group.typer_instance
-    group = typer.Typer(no_args_is_help=True, help="Quality checks: retrieval metrics and the conversation suite.")
-    app.add_typer(group, name="eval")
-    return group
-
-
-eval_app = _eval_group()
 
 
 @asynccontextmanager

@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, fail, load_settings
+from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, eval_app, fail, load_settings
 from bot.evaluation import Conversation, Failure, SuiteFileError, SuiteResult, default_suite_path, load_conversations, run_suite
 from bot.cli.terminal import render_reply, show_turn
 from bot.reply import ButtonAction, FinalReply, Language, ProductCard, Reply, UserRef
@@ -34,19 +34,6 @@ CHAT_HELP = (
     "Type a message to shop. Commands: /why N (evidence for card N), /details N, /compare N, /similar N, "
     "/buy N, /like N, /dislike N, /reset (forget this conversation), /help, /quit. Ctrl-D also ends."
 )
-
-
-def _eval_group() -> typer.Typer:
-    """The `eval` command group, shared with `eval retrieval` (bot/cli/catalog.py): reuse it if already registered."""
-    for group in app.registered_groups:
-        if group.name == "eval" and group.typer_instance is not None:
-            return group.typer_instance
-    group = typer.Typer(no_args_is_help=True, help="Quality checks: retrieval metrics and the conversation suite.")
-    app.add_typer(group, name="eval")
-    return group
-
-
-eval_app = _eval_group()
 
 
 # --- chat -----------------------------------------------------------------------------------------

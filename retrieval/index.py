@@ -487,6 +487,9 @@ class CatalogIndex:
         """Write the snapshots of `changes`, rebuild what derives from them and switch versions, all or nothing."""
         merchant_id = state.manifest.merchant_id
         directory = self._dir(merchant_id)
+        if "products" in changes:
+            # Kept grouped by category path, so a category filter selects a run of rows (see search.py).
+            changes = {**changes, "products": sorted(changes["products"], key=lambda p: p.category)}
         current = state.current
         version = state.manifest.next_version
         new_snapshots = dict(current.snapshots) if current else {k: None for k in KINDS}

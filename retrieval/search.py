@@ -31,6 +31,8 @@ from retrieval.query import SearchFilters, SortOrder
 from retrieval.store import VectorStore
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
+# Rows to score exactly, their vectors, and which of them are allowed (None = all).
+_Block = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 
 
 class ProductHit(BaseModel):
@@ -190,7 +192,7 @@ class HybridSearcher:
         vector: np.ndarray,
         mask: np.ndarray | None,
         n: int,
-        block: tuple[np.ndarray, np.ndarray] | None,
+        block: _Block | None,
     ) -> list[tuple[int, float]]:
         if block is not None:
             return await asyncio.to_thread(self._score, *block, vector, n)
@@ -207,20 +209,32 @@ class HybridSearcher:
             return ranked[:n]
         # The filter and the query disagree (e.g. a category far from the query's meaning): score exactly.
         rows = _allowed_rows(len(docs), mask)
-        return await asyncio.to_thread(self._score, rows, docs.vectors[rows], vector, n)
+        return await asyncio.to_thread(self._score, rows, docs.vectors[rows], None, vector, n)
 
-    def _exact_block(self, docs: Documents, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+    def _exact_block(self, docs: Documents, mask: np.ndarray | None) -> _Block | None:
         """The allowed rows and their vectors, when few enough to score exactly; None = use the ANN index."""
         rows = _allowed_rows(len(docs), mask)
         if len(rows) > self._config.exact_search_max:
             return None
-        return rows, (docs.vectors if mask is None else docs.vectors[rows])
+        if mask is None or not len(rows):
+            return rows, docs.vectors[rows] if mask is not None else docs.vectors, None
+        low, high = int(rows[0]), int(rows[-1]) + 1
+        if high - low <= 2 * len(rows):
+            # Bunched rows (products are kept grouped by category, so a category filter selects a run):
+            # score the run in place instead of copying the rows out.
+            return np.arange(low, high), docs.vectors[low:high], mask[low:high]
+        return rows, docs.vectors[rows], None
 
-    def _score(self, rows: np.ndarray, vectors: np.ndarray, query: np.ndarray, n: int) -> list[tuple[int, float]]:
+    def _score(
+        self, rows: np.ndarray, vectors: np.ndarray, keep: np.ndarray | None, query: np.ndarray, n: int
+    ) -> list[tuple[int, float]]:
         # One BLAS thread: a matrix-vector product gains little from more, and on shared cores extra
         # threads were measured to make it several times slower.
         with self._blas.limit(limits=1, user_api="blas"):
-            return [(int(rows[i]), score) for i, score in _top(vectors @ query, n)]
+            scores = vectors @ query
+        if keep is not None:
+            scores = np.where(keep, scores, -np.inf)
+        return [(int(rows[i]), score) for i, score in _top(scores, n) if score > -np.inf]
 
     def _lexical(self, docs: Documents, query: str, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
         scores = docs.lexical.scores(self._tokenizer.tokens(query))

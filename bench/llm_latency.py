@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from serving.config import LLMConfig, LocalEngineConfig  # noqa: E402
 from serving.llm import LLMClient  # noqa: E402
 from serving.local import LocalEngine  # noqa: E402
+from serving.protocol import ChatCompletionChunk, StreamChunk  # noqa: E402
+from serving.sse import SSEDecoder  # noqa: E402
 
 PROMPTS = [
     "Describe a good running shoe in a few sentences.",
@@ -64,6 +66,29 @@ class LevelResult:
         if lower_is_better:
             return statistics.median(getattr(raw, field) / getattr(ours, field) for raw, ours in pairs)
         return statistics.median(getattr(ours, field) / getattr(raw, field) for raw, ours in pairs)
+
+
+def parse_cost_us(tokens: int = 20_000) -> tuple[float, float]:
+    """CPU microseconds per streamed token spent on the client side: the raw loop's json.loads beside our
+    SSE decoder + pydantic models. Independent of the engine, so it stays readable on a busy machine."""
+    event = (
+        b'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"shopguide",'
+        b'"choices":[{"index":0,"delta":{"content":" word"},"finish_reason":null}]}\n\n'
+    )
+    started = time.perf_counter()
+    for _ in range(tokens):
+        for line in event.split(b"\n"):
+            if line.startswith(b"data: "):
+                json.loads(line[6:])["choices"][0]["delta"].get("content")
+    raw_us = (time.perf_counter() - started) / tokens * 1e6
+    decoder = SSEDecoder()
+    started = time.perf_counter()
+    for _ in range(tokens):
+        for data in decoder.feed(event):
+            chunk = ChatCompletionChunk.model_validate_json(data)
+            StreamChunk(text=chunk.choices[0].delta.content or "")
+    client_us = (time.perf_counter() - started) / tokens * 1e6
+    return raw_us, client_us
 
 
 def messages(index: int) -> list[dict[str, str]]:
@@ -151,6 +176,8 @@ async def main(args: argparse.Namespace) -> None:
         total_timeout_s=600,
         first_token_timeout_s=600,
     )
+    raw_us, client_us = parse_cost_us()
+    print(f"client-side CPU per streamed token: raw {raw_us:.1f} us, LLMClient {client_us:.1f} us")
     engine_context = LocalEngine(LocalEngineConfig(parallel=args.parallel)) if args.base_url is None else nullcontext()
     async with engine_context as engine:
         config = base if engine is None else engine.client_config(base)

@@ -134,6 +134,7 @@ class _CheckedAnswer:
     removed: int = 0
     reason: str | None = None
     seconds: float = 0.0
+    checker: Checker | None = None
 
 
 def _card(product: Product, label: str | None) -> ProductCard:
@@ -560,6 +561,8 @@ class Assistant:
         text = join_sentences(check.kept)
         if check.reason is None and (not check.kept or check.removed > len(check.kept)):
             check.reason = f"grounding: {check.removed} of {check.removed + len(check.kept)} sentences rejected"
+        elif check.reason is None and check.checker is not None and not check.checker.on_evidence(text):
+            check.reason = "off evidence: the answer uses none of the evidence"
         if check.reason is None:
             draft.text = text
         else:
@@ -584,7 +587,7 @@ class Assistant:
         max_tokens is dropped, since half a sentence is not an answer.
         """
         messages, instructions = await self._messages(user, generation, draft)
-        checker = Checker(generation.facts.model_copy(update={"instructions": instructions}))
+        checker = check.checker = Checker(generation.facts.model_copy(update={"instructions": instructions, "question": generation.question}))
         overrides = await self._state.get_overrides("llm")
         max_tokens = overrides.get("max_tokens", min(llm.config.max_tokens, ANSWER_MAX_TOKENS))
         loop = asyncio.get_running_loop()

@@ -27,7 +27,7 @@ from bot.language import detect_language
 from bot.reply import Language
 from retrieval.models import Product
 
-ViolationKind = Literal["language", "echo", "price", "number", "free", "brand", "name", "citation"]
+ViolationKind = Literal["language", "echo", "repeat", "price", "number", "free", "brand", "name", "citation"]
 
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _MONEY = re.compile(
@@ -53,6 +53,12 @@ _INSTRUCTIONS = re.compile(
 # The evidence block copied out as it was laid out in the prompt ("[1] product: ... | price ¥499 | ...").
 _EVIDENCE_LAYOUT = re.compile(r"\|[^|]*\||^\s*(?:\d+\.\s*)?\[?\d*\]?\s*(?:product|buyer review|shop policy)\s*[:：]", re.I)
 _SMALL_NUMBER = 10
+_MAX_WORD_REPEATS = 3  # "lightweight, lightweight and lightweight": a model stuck in a loop
+_MIN_SHARED_TERMS = 3
+_GENERIC = frozenset(
+    "product products item items shop store customer customers service quality price prices great good best "
+    "with that this from have will your about which their they them also very more most some other".split()
+)
 _MIN_ECHO = 4  # characters; shorter fragments ("Yes.") may match the instructions by chance  # counts like "2 options" or "3 reviews" need no evidence; prices and specs do
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
 _BRAND_PARTS = re.compile(r"[/|()（）·,，]+")
@@ -80,6 +86,7 @@ class Facts(BaseModel):
     catalog_brands: list[str] = Field(default_factory=list, description="Every brand the shop sells (the vocabulary).")
     evidence_count: int = Field(0, description="How many numbered pieces of evidence the prompt had.")
     instructions: str = Field("", description="The prompt's own words (without the evidence): never an answer.")
+    question: str = Field("", description="The customer's message: words taken from it show no use of the evidence.")
 
     def evidence_text(self) -> str:
         parts = []
@@ -129,6 +136,8 @@ class Checker:
         }
         self._names = [p.title for p in facts.products] + [p.brand for p in facts.products if p.brand]
         self._instructions = _squash(facts.instructions)
+        self._seen: set[str] = set()
+        self._evidence_terms = _terms(evidence) - _terms(facts.question)
 
     def language_ok(self, text: str) -> bool:
         """Whether `text` is in the customer's language once product names are taken out."""
@@ -149,6 +158,10 @@ class Checker:
         core = _squash(_CITATION.sub(" ", text))
         if (len(core) >= _MIN_ECHO and core in self._instructions) or _EVIDENCE_LAYOUT.search(text):
             flag("echo", sentence.strip())
+        words = re.findall(r"[a-z]{4,}", text.casefold())
+        if core in self._seen or any(words.count(word) >= _MAX_WORD_REPEATS for word in set(words)):
+            flag("repeat", sentence.strip())
+        self._seen.add(core)
         for match in _CITATION.finditer(text):
             if not 1 <= int(match.group(1)) <= self.facts.evidence_count:
                 flag("citation", match.group(0))
@@ -176,6 +189,13 @@ class Checker:
             if not _UNITS_NOT_NAMES.match(name) and name.casefold() not in self._evidence_folded:
                 flag("name", name)
         return found
+
+    def on_evidence(self, text: str) -> bool:
+        """Whether an answer draws on the evidence at all: it cites it, or shares a few of its own
+        terms beyond the customer's words ("The product is a quality product." does not)."""
+        if any(1 <= int(m.group(1)) <= self.facts.evidence_count for m in _CITATION.finditer(text)):
+            return True
+        return len(_terms(text) & self._evidence_terms) >= _MIN_SHARED_TERMS
 
     def check(self, text: str) -> GroundingResult:
         """Check a whole answer: wrong language rejects it, other violations remove their sentence."""
@@ -234,6 +254,14 @@ def _mentions(text: str, alias: str) -> bool:
     if alias.isascii():
         return re.search(rf"(?<![A-Za-z0-9]){re.escape(alias)}(?![A-Za-z0-9])", text) is not None
     return alias in text
+
+
+def _terms(text: str) -> set[str]:
+    """Content terms: Latin words of 4+ letters (generic shop words aside), figures, Chinese character pairs."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    words = {w.removesuffix("s") for w in re.findall(r"[a-z]{4,}|\d{2,}", folded)} - _GENERIC
+    pairs = {run[i : i + 2] for run in re.findall(r"[\u4e00-\u9fff]{2,}", folded) for i in range(len(run) - 1)}
+    return words | pairs
 
 
 def _squash(text: str) -> str:

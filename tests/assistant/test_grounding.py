@@ -82,6 +82,21 @@ def test_the_prompt_echoed_back_is_not_an_answer():
     assert {v.kind for v in echo.sentence("1. Product: Alpine Shell 冲锋衣 | price ¥499 | in stock")} == {"echo"}
 
 
+def test_a_model_stuck_in_a_loop_is_caught():
+    looping = checker()
+    assert looping.sentence("It has taped seams.") == []
+    assert {v.kind for v in looping.sentence("It has taped seams.")} == {"repeat"}
+    assert {v.kind for v in looping.sentence("Made of a lightweight, lightweight and lightweight fabric.")} == {"repeat"}
+
+
+def test_an_answer_must_draw_on_the_evidence():
+    grounded = checker(question="a waterproof jacket please")
+    assert grounded.on_evidence("It has taped seams and weighs 420 g.")
+    assert grounded.on_evidence("This one fits you well [1].")
+    assert not grounded.on_evidence("The product is a quality product.")
+    assert not grounded.on_evidence("It is a waterproof jacket.")  # the customer's own words
+
+
 def test_sentence_splitter_waits_for_whole_sentences():
     splitter = SentenceSplitter()
     assert splitter.feed("The price is ¥12.") == []

@@ -122,12 +122,16 @@ async def test_single_product_edits_are_versions(index, monkeypatch) -> None:
 
 async def test_export_parses_back_to_the_same_records(index) -> None:
     await load_shop(index)
-    for kind in ("products", "reviews"):
+    current = {
+        "products": await index.products(SHOP),
+        "reviews": [review for p in PRODUCTS for review in await index.reviews(SHOP, p["sku"])],
+        "policies": await index.policies(SHOP),
+    }
+    for kind, records in current.items():
         data = await index.export(SHOP, kind)
         parsed = parse_catalog_file(kind, f"{kind}.csv", data, SHOP, max_bytes=10**7, max_rows=10**5)
         assert parsed.ok, parsed.rejected
-        current = await index.products(SHOP) if kind == "products" else [r for p in PRODUCTS for r in await index.reviews(SHOP, p["sku"])]
-        assert sorted(parsed.records, key=lambda r: r.key) == sorted(current, key=lambda r: r.key)
+        assert sorted(parsed.records, key=lambda r: r.key) == sorted(records, key=lambda r: r.key)
 
 
 async def test_a_merchant_only_touches_its_own_documents(index) -> None:

@@ -201,7 +201,8 @@ class CatalogIndex:
         state = await self._state(merchant_id)
         rejected = list(parsed.rejected)
         if kind == "reviews":
-            rejected += _reviews_of_unknown_products(parsed.records, state.sku_rows)
+            rejected += _reviews_of_unknown_products(parsed, state.sku_rows)
+            rejected.sort(key=lambda error: error.row)
         report = UploadReport(
             merchant_id=merchant_id,
             kind=kind,
@@ -748,16 +749,14 @@ def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _reviews_of_unknown_products(records: Sequence[Record], sku_rows: dict[str, int]) -> list[RowError]:
+def _reviews_of_unknown_products(parsed: ParsedFile, sku_rows: dict[str, int]) -> list[RowError]:
     return [
-        # ParsedFile does not say which row a record came from: row 0 = "see the review id".
         RowError(
-            row=0,
+            row=row,
             field="sku",
-            reason=f"review {record.review_id!r}: no product with SKU {record.sku!r} in the current catalog; "
-            "upload the products first (商品不存在)",
+            reason=f"no product with SKU {record.sku!r} in the current catalog; upload the products first (商品不存在)",
         )
-        for record in records
+        for record, row in zip(parsed.records, parsed.record_rows)
         if isinstance(record, Review) and record.sku not in sku_rows
     ]
 

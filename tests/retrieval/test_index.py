@@ -84,7 +84,8 @@ async def test_reviews_of_unknown_products_are_rejected(index) -> None:
     await index.ingest(SHOP, "products", "p.jsonl", jsonl(PRODUCTS))
     report = await index.validate(SHOP, "reviews", "r.jsonl", jsonl([*REVIEWS, {"sku": "GHOST", "rating": 3, "text": "?"}]))
     assert not report.ok
-    assert [(error.field, "GHOST" in error.reason) for error in report.rejected] == [("sku", True)]
+    # JSONL rows are line numbers: the ghost review is on the line after the good ones.
+    assert [(error.row, error.field, "GHOST" in error.reason) for error in report.rejected] == [(len(REVIEWS) + 1, "sku", True)]
 
 
 async def test_rollback_restores_the_previous_version(index) -> None:

@@ -375,7 +375,7 @@ class Assistant:
             draft.text = compose.not_sold(draft.language) if not u.constraints.is_empty() else compose.need_products(draft.language)
             return
         reviews = await self._index.reviews(user.merchant_id, product.sku)
-        summary = compose.summarise_reviews(product.sku, reviews)
+        summary = compose.summarise_reviews(product.sku, reviews, draft.language)
         aspect = review_aspect(u.topic)
         if aspect:
             hits = await self._index.search_reviews(user.merchant_id, product.sku, aspect, k=3)
@@ -444,7 +444,7 @@ class Assistant:
             return
         started = time.perf_counter()
         reviews = {p.sku: await self._index.reviews(p.merchant_id, p.sku) for p in products}
-        summaries = {sku: compose.summarise_reviews(sku, items, quotes=1) for sku, items in reviews.items()}
+        summaries = {sku: compose.summarise_reviews(sku, items, language, quotes=1) for sku, items in reviews.items()}
         draft.timings["retrieve"] = _ms(started)
         draft.products = products
         draft.cite_products(products)

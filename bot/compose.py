@@ -236,15 +236,20 @@ class ReviewSummary(BaseModel):
     on_aspect: list[Review] = Field(default_factory=list, description="Reviews that speak to the aspect.")
 
 
-def summarise_reviews(sku: str, reviews: Sequence[Review], quotes: int = 2) -> ReviewSummary:
-    """Ratings 4-5 count as positive, 1-2 as negative; quotes are the first sentence of the longest ones."""
+def summarise_reviews(sku: str, reviews: Sequence[Review], language: Language, quotes: int = 2) -> ReviewSummary:
+    """Ratings 4-5 count as positive, 1-2 as negative; quotes are the first sentence of the longest ones,
+    in the customer's language when there are such reviews."""
     if not reviews:
         return ReviewSummary(sku=sku, count=0)
     good = sorted((r for r in reviews if r.rating >= 4), key=lambda r: (-r.rating, -len(r.text)))
     bad = sorted((r for r in reviews if r.rating <= 2), key=lambda r: (r.rating, -len(r.text)))
-    # A review that addresses the assistant still counts, but is never quoted.
-    good_quotes = [r for r in good if not looks_like_instructions(r.text)][:quotes]
-    bad_quotes = [r for r in bad if not looks_like_instructions(r.text)][:quotes]
+
+    def quotable(pool: list[Review]) -> list[Review]:
+        # A review that addresses the assistant still counts, but is never quoted.
+        safe = [r for r in pool if not looks_like_instructions(r.text)]
+        return ([r for r in safe if _readable(r.text, language)] or safe)[:quotes]
+
+    good_quotes, bad_quotes = quotable(good), quotable(bad)
     return ReviewSummary(
         sku=sku,
         count=len(reviews),

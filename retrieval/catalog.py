@@ -9,7 +9,8 @@ caller's concern: it knows the current products.
 
 Headers may be English or Chinese (商品名称, 价格, 品牌, 类目 ...); unknown product columns become free
 attributes. Cell text is NFKC-normalised (full-width letters and digits become ASCII), HTML is stripped,
-whitespace collapsed. Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) are rejected,
+whitespace collapsed. Cells that a spreadsheet would run as a formula (`=` or `@` first, or `+`/`-` followed by a
+pipe, an operator or a function call) are rejected,
 because the catalog is exported again and opened in spreadsheets.
 """
 
@@ -256,9 +257,10 @@ def _duplicate_reason(kind: DocumentKind, identity: str, first: int) -> str:
 # --- cells -----------------------------------------------------------------------------------------
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
-# A signed number with an optional plain unit or note ("-5°C", "+86 138 0000 0000", "-10 dB") is a value a
-# spreadsheet shows as text; an attack needs an operator, a call or a DDE pipe after the sign ("-2+3+cmd|...").
-_SIGNED_VALUE = re.compile(r"^[+-]\s*\d[^=+\-*/^&()!|@;]*$")
+# After a leading sign, a spreadsheet attack needs a DDE pipe, another operator or a function call
+# ("+cmd|' /C calc'!A0", "-2+3+cmd", "-SUM(A1)"); without them the cell is data a merchant means:
+# "-5°C", "+86 138 0000 0000", a Markdown bullet "- 7天无理由退货（不影响二次销售）".
+_SIGNED_DATA = re.compile(r"^[+-](?!.*[|=+@])(?!.*[A-Za-z_][\w.]*\()")
 
 
 def _clean(value: Any) -> str:
@@ -286,7 +288,7 @@ def _formula_lead(text: str) -> str | None:
     """The character that would make a spreadsheet run `text` as a formula, if any."""
     if not text or text[0] not in "=+-@":
         return None
-    if text[0] in "+-" and (set(text) == {"-"} or _SIGNED_VALUE.match(text)):
+    if text[0] in "+-" and _SIGNED_DATA.match(text):
         return None
     return text[0]
 

@@ -54,6 +54,10 @@ Unworn items can be returned within 7 days of delivery for a full refund.
 
 # 保修
 电子产品享受一年保修，人为损坏不在保修范围内。
+
+# Payment
+- Alipay, WeChat Pay and bank cards (Visa, Mastercard)
+- 货到付款仅限中国大陆地区
 """
 
 

@@ -559,7 +559,9 @@ class Assistant:
                     "llm_error", user.user_id, turn_id=draft.turn_id, data={"error": check.reason[:300]}, merchant_id=user.merchant_id
                 )
         text = join_sentences(check.kept)
-        if check.reason is None and (not check.kept or check.removed > len(check.kept)):
+        if check.reason is None and not check.kept and not check.removed:
+            check.reason = "the model wrote no complete sentence"
+        elif check.reason is None and (not check.kept or check.removed > len(check.kept)):
             check.reason = f"grounding: {check.removed} of {check.removed + len(check.kept)} sentences rejected"
         elif check.reason is None and check.checker is not None and not check.checker.on_evidence(text):
             check.reason = "off evidence: the answer uses none of the evidence"

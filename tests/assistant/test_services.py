@@ -165,7 +165,7 @@ async def test_prompt_gate_rejects_a_draft_that_does_worse(start, shop_dir: Path
 
     def model(request: dict) -> str:  # answers the draft prompt worse than the active one
         draft = "DRAFT" in json.dumps(request["messages"])
-        return "Buy the Peak Trail Rain Jacket now." if draft else "The Peak Trail Rain Jacket keeps you dry."
+        return "Buy the Peak Trail Rain Jacket now." if draft else "The Peak Trail Rain Jacket keeps you dry with taped seams [1]."
 
     async with ScriptedLLMServer(model) as server:
         async with start(settings_for(shop_dir, llm=LLMConfig(base_url=server.base_url, max_retries=0))) as services:

@@ -245,7 +245,7 @@ class Assistant:
                 if not products:
                     draft.text = compose.need_products(language)
                     return
-                yield ProductsShown(products=[_card(p, None) for p in products])
+                yield ProductsShown(turn_id=draft.turn_id, products=[_card(p, None) for p in products])
                 if len(products) == 1:
                     draft.text = compose.details(products[0], language)
                 else:
@@ -313,7 +313,7 @@ class Assistant:
                 dialog.shown, dialog.focus = [p.sku for p in alternatives], []
             await self._save_dialog(user, dialog)
             if alternatives:
-                yield ProductsShown(products=[_card(p, label) for p in alternatives])
+                yield ProductsShown(turn_id=draft.turn_id, products=[_card(p, label) for p in alternatives])
             draft.text = compose.no_match(constraints, alternatives, language)
             return
         draft.timings["retrieve"] = _ms(started)
@@ -323,7 +323,7 @@ class Assistant:
         dialog.constraints = constraints
         dialog.shown, dialog.focus = [p.sku for p in products], []
         await self._save_dialog(user, dialog)
-        yield ProductsShown(products=[_card(p, None) for p in products])
+        yield ProductsShown(turn_id=draft.turn_id, products=[_card(p, None) for p in products])
         wanted = compose.constraints_text(constraints, language, products[0].currency)
         generation = _Generation(
             task="recommend",
@@ -352,7 +352,7 @@ class Assistant:
         draft.cite_products([product])
         draft.cite_reviews(reviews)
         dialog.focus = [product.sku]
-        yield ProductsShown(products=[_card(product, None)])
+        yield ProductsShown(turn_id=draft.turn_id, products=[_card(product, None)])
         template, answered = compose.product_answer(product, u.topic, reviews, draft.language)
         generation = _Generation(
             task="product_question",
@@ -386,7 +386,7 @@ class Assistant:
         draft.cite_products([product])
         draft.cite_reviews([*summary.quoted, *(r for r in summary.on_aspect if r not in summary.quoted)])
         dialog.focus = [product.sku]
-        yield ProductsShown(products=[_card(product, None)])
+        yield ProductsShown(turn_id=draft.turn_id, products=[_card(product, None)])
         template = compose.reviews_answer(product, summary, draft.language)
         if summary.count == 0:
             draft.text = template
@@ -453,7 +453,7 @@ class Assistant:
         draft.comparison = compose.comparison_table(products, reviews, language)
         dialog.focus = [p.sku for p in products]
         dialog.compare = []
-        yield ProductsShown(products=[_card(p, None) for p in products])
+        yield ProductsShown(turn_id=draft.turn_id, products=[_card(p, None) for p in products])
         quoted = [r.text for s in summaries.values() for r in s.quoted]
         generation = _Generation(
             task="compare",
@@ -524,7 +524,7 @@ class Assistant:
                 draft.cite_products(similar)
                 dialog.shown, dialog.focus = [p.sku for p in similar], []
                 if similar:
-                    yield ProductsShown(products=[_card(p, None) for p in similar])
+                    yield ProductsShown(turn_id=draft.turn_id, products=[_card(p, None) for p in similar])
                 lines = [compose.product_line(i, p, language) for i, p in enumerate(similar, 1)]
                 draft.text = "\n".join([compose.similar_intro(product, language), *lines])
             case "why":

@@ -61,6 +61,7 @@ class Reply(BaseModel):
 
 class ProductsShown(BaseModel):
     type: Literal["products"] = "products"
+    turn_id: str = Field(description="The turn's id, known before its final reply, so cards carry their final buttons")
     products: list[ProductCard]
 
 

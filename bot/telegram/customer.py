@@ -173,56 +173,42 @@ class CustomerHandlers:
             interval_s=self._config.stream_edit_interval_s,
             reply_to_message_id=message.message_id if reply_to and chat.type != ChatType.PRIVATE else None,
         )
-        cards: list[tuple[Message, ProductCard]] = []
         async with contextlib.aclosing(events):
             async for event in events:
                 if superseded.is_set():
                     return  # a newer message is being answered; closing `events` stops the LLM stream
-                await self._render_event(event, message, user, writer, cards, language)
+                await self._render_event(event, message, user, writer, language)
 
     async def _render_event(self, event: TurnEvent, message: Message, user: User, writer: StreamWriter,
-                            cards: list[tuple[Message, ProductCard]], language: Language) -> None:
+                            language: Language) -> None:
         chat = message.chat
         if isinstance(event, ProductsShown):
-            cards.extend(await self._send_cards(message, event.products, language))
+            await self._send_cards(message, event.products, event.turn_id, language)
         elif isinstance(event, TextDelta):
             await writer.add(event.text)
         elif isinstance(event, FinalReply):
             reply = event.reply
             keyboard = quick_replies_keyboard(reply) if chat.type == ChatType.PRIVATE else None
-            await self._attach_turn(cards, reply.turn_id, language)
             await writer.finish(reply_chunks(reply), keyboard)
             if reply.handoff:
                 await self._forward_to_support(message, user, message.text or "", last_reply=reply)
 
-    async def _send_cards(self, message: Message, cards: list[ProductCard],
-                          language: Language) -> list[tuple[Message, ProductCard]]:
+    async def _send_cards(self, message: Message, cards: list[ProductCard], turn_id: str, language: Language) -> None:
+        """One message per card, its buttons carrying the turn (so "Why?" shows that turn's evidence,
+        even after a restart)."""
         bot = message.get_bot()
-        sent = []
         for card in cards:
             caption = card_caption(card, language)
-            keyboard = card_keyboard(card, language)
+            keyboard = card_keyboard(card, language, turn_id)
             if card.image_url:
                 try:
-                    photo = await bot.send_photo(message.chat_id, card.image_url, caption=caption,
-                                                 parse_mode=ParseMode.HTML, reply_markup=keyboard)
-                    sent.append((photo, card))
+                    await bot.send_photo(message.chat_id, card.image_url, caption=caption,
+                                         parse_mode=ParseMode.HTML, reply_markup=keyboard)
                     continue
                 except BadRequest as exc:
                     # A dead image link must not cost the customer the card.
                     logger.info("image of %s not accepted (%s); sending the card as text", card.sku, exc)
-            text = await bot.send_message(message.chat_id, caption, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-            sent.append((text, card))
-        return sent
-
-    @staticmethod
-    async def _attach_turn(cards: list[tuple[Message, ProductCard]], turn_id: str, language: Language) -> None:
-        """Cards go out before the turn has an id; once it has, their buttons learn it (so "Why?" can
-        show that turn's evidence, even after a restart)."""
-        for card_message, card in cards:
-            keyboard = card_keyboard(card, language, turn_id)
-            if keyboard is not None and keyboard != card_message.reply_markup:
-                await card_message.edit_reply_markup(keyboard)
+            await bot.send_message(message.chat_id, caption, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
     async def _send_reply(self, message: Message, reply: Reply) -> None:
         chunks = reply_chunks(reply)

@@ -50,6 +50,9 @@ class LocalEngineConfig(BaseModel):
     n_ctx: int = Field(4096, ge=512, description="Context tokens, shared by all parallel slots.")
     n_threads: int = Field(2, ge=1)
     parallel: int = Field(4, ge=1, le=64, description="Requests decoded at the same time (llama.cpp slots).")
+    http_threads: int = Field(
+        32, ge=2, le=512, description="Connections served at once; an idle keep-alive connection holds one for ~5 s."
+    )
     served_model_name: str = Field("shopguide", description="Model name the engine answers to.")
     startup_timeout_s: float = Field(60.0, gt=0)
 

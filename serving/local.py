@@ -113,6 +113,8 @@ class LocalEngine:
         params.model.path = str(path)
         params.n_ctx = config.n_ctx
         params.n_parallel = config.parallel
+        # llama.cpp's default (parallel + 2 threads) lets a client's idle pooled connections starve new requests.
+        params.n_threads_http = config.http_threads
         params.kv_unified = True  # slots share the whole context instead of n_ctx / parallel each
         params.cpuparams.n_threads = config.n_threads
         params.cpuparams_batch.n_threads = config.n_threads

@@ -5,8 +5,10 @@
     .venv/bin/python bench/llm_latency.py --base-url http://127.0.0.1:8000/v1 --model shopguide
 
 Figures are medians over rounds; the ratio columns are the median over rounds of client/raw for
-throughput and raw/client for TTFT, so 1.0 means "no overhead" and the target is >= 0.9. Each round runs raw and client back to back, alternating which goes first, so drift
-(caches, other load on the machine) hits both alike; use an even number of rounds.
+throughput and raw/client for TTFT, so 1.0 means "no overhead" and the target is >= 0.9. Each round runs
+raw and client back to back, alternating which goes first, so drift (caches, other load on the machine)
+hits both alike; use an even number of rounds. The first line printed is the client-side CPU cost per
+streamed token, which does not depend on the engine.
 """
 
 from __future__ import annotations

@@ -98,8 +98,9 @@ class LLMClient:
             first_token_deadline = min(deadline, loop.time() + self._config.first_token_timeout_s)
             with self._tracked():
                 response = await self._post(body, deadline=first_token_deadline)
+                chunks = self._read_stream(response, deadline, first_token_deadline)
                 try:
-                    async with contextlib.aclosing(self._read_stream(response, deadline, first_token_deadline)) as chunks:
+                    async with contextlib.aclosing(chunks):
                         async for chunk in chunks:
                             yield chunk
                 finally:

@@ -18,16 +18,23 @@ from serving.vllm import run_vllm, vllm_serve_command
 
 @app.command("serve-llm")
 def serve_llm(
-    local: Annotated[bool, typer.Option("--local", help="Serve the embedded CPU engine (llama.cpp) until Ctrl-C.")] = False,
+    local: Annotated[
+        bool, typer.Option("--local", help="Serve the embedded CPU engine (llama.cpp) until Ctrl-C.")
+    ] = False,
     vllm_model: Annotated[
         str | None,
-        typer.Option("--vllm", metavar="MODEL", help="Run `vllm serve MODEL` (Hugging Face id or folder) with our flags."),
+        typer.Option(
+            "--vllm", metavar="MODEL", help="Run `vllm serve MODEL` (Hugging Face id or folder) with our flags."
+        ),
     ] = None,
     model: Annotated[
-        Path | None, typer.Option("--model", help="GGUF file for --local (default: SHOPGUIDE_LOCAL_LLM__MODEL_PATH or SmolLM2).")
+        Path | None,
+        typer.Option("--model", help="GGUF file for --local (default: SHOPGUIDE_LOCAL_LLM__MODEL_PATH or SmolLM2)."),
     ] = None,
     port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = None,
-    print_only: Annotated[bool, typer.Option("--print", help="With --vllm: print the command instead of running it.")] = False,
+    print_only: Annotated[
+        bool, typer.Option("--print", help="With --vllm: print the command instead of running it.")
+    ] = False,
 ) -> None:
     """Serve an OpenAI-compatible LLM endpoint for ShopGuide (point SHOPGUIDE_LLM__BASE_URL at it)."""
     if local == (vllm_model is not None):

@@ -6,9 +6,10 @@ the way vLLM does, usage chunk with `choices: []` and `[DONE]` included) as the 
     async with ScriptedLLMServer([Status(500), Reply("ok")]) as server: ...
 
 The behaviour is either a callable receiving the parsed request JSON and returning a reply (a `str` is a
-`Reply`), or a sequence of replies used one per request (a request past the end gets HTTP 500 "script
-exhausted"). Every chat request body is recorded in `server.requests`, its headers in `server.request_headers`. `GET /v1/models` answers 200
-(503 while `server.healthy` is False).
+`Reply`; `Status`, `RawStream` and `Disconnect` inject faults), or a sequence of replies used one per
+request (a request past the end gets HTTP 500 "script exhausted"). Every chat request body is recorded in
+`server.requests`, its headers in `server.request_headers`; `server.disconnects` counts streams the client
+closed early. `GET /v1/models` answers 200 (503 while `server.healthy` is False).
 """
 
 from __future__ import annotations

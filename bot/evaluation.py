@@ -175,8 +175,10 @@ class SuiteResult(BaseModel):
 
 
 def compare_suites(draft: SuiteResult, active: SuiteResult) -> bool:
-    """True when the draft is not worse: overall pass rate at least the active one's and no check's rate drops."""
-    if draft.pass_rate < active.pass_rate:
+    """True when the draft is not worse: overall pass rate at least the active one's, no check's rate drops,
+    and the model's text is thrown away for the template no more often. (A template answer passes the
+    checks, so without that last rule a prompt that makes the model useless would look as good.)"""
+    if draft.pass_rate < active.pass_rate or draft.fallbacks > active.fallbacks:
         return False
     return all(draft.checks[name].rate >= rate.rate for name, rate in active.checks.items() if name in draft.checks) and all(
         name in draft.checks for name in active.checks

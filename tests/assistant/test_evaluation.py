@@ -171,9 +171,11 @@ async def test_a_turn_without_reply_fails_completed_only() -> None:
     assert await checks(None, intent="search") == {"completed": "boom"}
 
 
-def suite(rates: dict[str, tuple[int, int]], passed: int) -> SuiteResult:
+def suite(rates: dict[str, tuple[int, int]], passed: int, fallbacks: int = 0) -> SuiteResult:
     checks_ = {name: CheckRate(passed=p, total=t) for name, (p, t) in rates.items()}
-    return SuiteResult(conversations=10, conversations_passed=passed, turns=20, turns_passed=passed * 2, checks=checks_, failures=[])
+    return SuiteResult(
+        conversations=10, conversations_passed=passed, turns=20, turns_passed=passed * 2, checks=checks_, failures=[], fallbacks=fallbacks
+    )
 
 
 def test_compare_suites_gate() -> None:
@@ -183,6 +185,12 @@ def test_compare_suites_gate() -> None:
     assert not compare_suites(suite({"grounded": (20, 20), "language": (20, 20)}, passed=7), active)
     assert not compare_suites(suite({"grounded": (20, 20), "language": (19, 20)}, passed=9), active)
     assert not compare_suites(suite({"grounded": (20, 20)}, passed=9), active)
+
+
+def test_a_draft_whose_model_text_is_thrown_away_more_often_is_worse() -> None:
+    active = suite({"grounded": (20, 20)}, passed=10, fallbacks=2)
+    assert compare_suites(suite({"grounded": (20, 20)}, passed=10, fallbacks=2), active)
+    assert not compare_suites(suite({"grounded": (20, 20)}, passed=10, fallbacks=3), active)
 
 
 def test_conversations_for_prompt_pick_language_and_task() -> None:

@@ -6,7 +6,9 @@ retrieves from the catalog (`retrieval.index.CatalogIndex`), emits the product c
 `bot.grounding` before it is shown) and ends with one `FinalReply`. Which products are offered is
 decided by retrieval and the customer's hard filters, never by the model; when the model is absent,
 down, slow, or writes something the check rejects, the deterministic template of `bot.compose` in the
-customer's language answers instead, within the same time budget.
+customer's language answers instead, within the same time budget. Comparisons and review summaries, which
+reach the customer whole, are asked for as JSON with a schema (`bot.answers`) unless
+`AssistantConfig.structured_output` is off, and every field is checked the same way.
 
 Card buttons arrive as `Assistant.action(user, action, sku, turn_id)`. Every reply is saved (so "Why?"
 works after a restart) and the turn's metrics are recorded in the `StateStore`.
@@ -21,10 +23,12 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot import compose
+from bot.answers import FieldCheck, StructuredTask, comparison_task, reviews_task
 from bot.dialog import Constraints, DialogState, Understanding, color_aliases, review_aspect, understand
-from bot.grounding import Checker, Facts, SentenceSplitter, join_sentences, looks_like_instructions
+from bot.grounding import Checker, Facts, SentenceSplitter, looks_like_instructions
 from bot.language import detect_language
 from bot.prompts import PromptBook, quote
 from bot.reply import (
@@ -51,15 +55,8 @@ from serving.protocol import ChatMessage
 CARD_BUTTONS: tuple[ButtonAction, ...] = ("details", "compare", "similar", "why", "buy", "like", "dislike")
 MAX_MESSAGE_CHARS = 2000
 MAX_COMPARE = 4
-# Cosine similarity (the packaged multilingual encoder) below which the best product in the shop is not
-# the kind of thing asked for ("dog food" in an outdoor shop scores ~0.13, "tent" ~0.34).
-MIN_RELEVANCE = 0.28
 POLICY_RRF_K = 60
-# The prompt explains the top products only; the cards show them all. Every prompt token costs time
-# on the embedded engine (STACK.md), so the answer is short too unless an admin sets max_tokens.
-PROMPT_PRODUCTS = 3
 CATEGORY_VOTERS = 8
-ANSWER_MAX_TOKENS = 120
 ALTERNATIVE_LABEL = {"en": "nearest alternative", "zh": "最接近的替代"}
 FOLLOW_UPS = {
     "en": ["Cheaper", "Compare the first two", "What do buyers say about the first one?"],
@@ -124,13 +121,25 @@ class _Generation:
     context: dict[str, object]
     facts: Facts
     template: str
+    structured: StructuredTask[Any] | None = field(default=None, repr=False)
+
+
+@dataclass
+class _Prompt:
+    """The messages sent, the instructions alone (never an answer) and the evidence shown, by ref."""
+
+    messages: list[ChatMessage]
+    instructions: str
+    evidence: dict[int, Evidence]
 
 
 @dataclass
 class _CheckedAnswer:
-    """How the model's answer fared: sentences kept and removed, why it was set aside, time spent checking."""
+    """How the model's answer fared: the text kept, how many pieces (sentences, or a structured answer's items)
+    were kept and removed, why it was set aside, time spent checking."""
 
-    kept: list[str] = field(default_factory=list)
+    text: str = ""
+    kept: int = 0
     removed: int = 0
     reason: str | None = None
     seconds: float = 0.0
@@ -405,6 +414,7 @@ class Assistant:
                 evidence_count=len(draft.evidence),
             ),
             template=template,
+            structured=reviews_task(compose.reviews_heading(product, summary, draft.language), draft.language),
         )
         async for event in self._generate(user, generation, draft):
             yield event
@@ -468,6 +478,7 @@ class Assistant:
                 evidence_count=len(draft.evidence),
             ),
             template=compose.comparison(products, summaries, language),
+            structured=comparison_task(products, language),
         )
         async for event in self._generate(user, generation, draft):
             yield event
@@ -541,15 +552,21 @@ class Assistant:
     # --- generation and the grounding check -------------------------------------------------------
 
     async def _generate(self, user: UserRef, generation: _Generation, draft: _Draft) -> AsyncIterator[TextDelta]:
-        """Stream the model's checked sentences; on any failure the template answers (`draft.fallback`)."""
+        """The model's checked answer: streamed sentence by sentence, or one structured answer when the task has a
+        schema and the backend takes one. On any failure the template answers (`draft.fallback`)."""
         started = time.perf_counter()
         check = _CheckedAnswer()
+        structured = generation.structured if self._config.structured_output else None
         if self._llm is None:
             check.reason = "no LLM configured"
         else:
             try:
-                async for sentence in self._checked_sentences(self._llm, user, generation, draft, check):
-                    yield TextDelta(text=sentence)
+                if structured is not None:
+                    async with asyncio.timeout(self._config.turn_budget_s):
+                        await self._structured_answer(self._llm, user, generation, structured, draft, check)
+                else:
+                    async for sentence in self._checked_sentences(self._llm, user, generation, draft, check):
+                        yield TextDelta(text=sentence)
             except TimeoutError:
                 # Checked sentences already streamed stand on their own; with none yet, the template answers.
                 check.reason = None if check.kept else "turn budget exhausted"
@@ -558,11 +575,11 @@ class Assistant:
                 await self._state.record_event(
                     "llm_error", user.user_id, turn_id=draft.turn_id, data={"error": check.reason[:300]}, merchant_id=user.merchant_id
                 )
-        text = join_sentences(check.kept)
+        text = check.text.strip()
         if check.reason is None and not check.kept and not check.removed:
             check.reason = "the model wrote no complete sentence"
-        elif check.reason is None and (not check.kept or check.removed > len(check.kept)):
-            check.reason = f"grounding: {check.removed} of {check.removed + len(check.kept)} sentences rejected"
+        elif check.reason is None and (not check.kept or check.removed > check.kept):
+            check.reason = f"grounding: {check.removed} of {check.removed + check.kept} pieces rejected"
         elif check.reason is None and check.checker is not None and not check.checker.on_evidence(text):
             check.reason = "off evidence: the answer uses none of the evidence"
         if check.reason is None:
@@ -588,14 +605,14 @@ class Assistant:
         A first sentence in the wrong language stops the answer at once; a last fragment cut off by
         max_tokens is dropped, since half a sentence is not an answer.
         """
-        messages, instructions = await self._messages(user, generation, draft)
-        checker = check.checker = Checker(generation.facts.model_copy(update={"instructions": instructions, "question": generation.question}))
+        prompt = await self._prompt(user, generation, draft, structured=False)
+        checker = check.checker = self._checker(generation, prompt)
         overrides = await self._state.get_overrides("llm")
-        max_tokens = overrides.get("max_tokens", min(llm.config.max_tokens, ANSWER_MAX_TOKENS))
+        max_tokens = overrides.get("max_tokens", min(llm.config.max_tokens, self._config.answer_max_tokens))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._config.turn_budget_s
         splitter = SentenceSplitter()
-        stream = llm.stream(messages, temperature=overrides.get("temperature"), max_tokens=max_tokens)
+        stream = llm.stream(prompt.messages, temperature=overrides.get("temperature"), max_tokens=max_tokens)
         async with contextlib.aclosing(stream):
             finish_reason: str | None = None
             while True:
@@ -621,18 +638,43 @@ class Assistant:
                     if problems or not in_language:
                         check.removed += 1
                     else:
-                        check.kept.append(sentence)
+                        check.text += sentence
+                        check.kept += 1
                         yield sentence
                 if done:
                     return
 
-    async def _messages(self, user: UserRef, generation: _Generation, draft: _Draft) -> tuple[list[ChatMessage], str]:
+    async def _structured_answer(
+        self, llm: LLMClient, user: UserRef, generation: _Generation, task: StructuredTask[Any], draft: _Draft, check: _CheckedAnswer
+    ) -> None:
+        """Ask for `task.schema`, check every field (`bot.answers.FieldCheck`) and lay out what passes.
+
+        Raises `LLMError` (`LLMOutputError` for JSON that does not fit the schema) like any call to the model.
+        """
+        prompt = await self._prompt(user, generation, draft, structured=True)
+        checker = check.checker = self._checker(generation, prompt)
+        overrides = await self._state.get_overrides("llm")
+        max_tokens = overrides.get("max_tokens", min(llm.config.max_tokens, self._config.structured_max_tokens))
+        answer = await llm.structured(prompt.messages, task.schema, temperature=overrides.get("temperature"), max_tokens=max_tokens)
+        tick = time.perf_counter()
+        fields = FieldCheck(checker, prompt.evidence)
+        if fields.language_ok(answer):
+            check.text = task.layout(answer, fields)
+            check.kept, check.removed = fields.kept, fields.removed
+        else:
+            check.reason = "wrong language"
+        check.seconds += time.perf_counter() - tick
+
+    def _checker(self, generation: _Generation, prompt: _Prompt) -> Checker:
+        return Checker(generation.facts.model_copy(update={"instructions": prompt.instructions, "question": generation.question}))
+
+    async def _prompt(self, user: UserRef, generation: _Generation, draft: _Draft, *, structured: bool) -> _Prompt:
         """The stable instructions and the evidence as the system message; the customer's words as the user's.
 
-        Also returns the instructions alone (the system message without the evidence), which the model
-        must not echo back as its answer.
+        The instructions alone (the system message without the evidence) are kept too: the model must not
+        echo them back as its answer.
         """
-        products = [e for e in draft.evidence if e.kind == "product"][:PROMPT_PRODUCTS]
+        products = [e for e in draft.evidence if e.kind == "product"][: self._config.prompt_products]
         chosen = [e for e in draft.evidence if e.kind != "product" or e in products]
         evidence = [{"ref": e.ref, "kind": e.kind, "label": _evidence_label(e), "text": e.text} for e in chosen]
         system = await self._prompts.render(
@@ -642,12 +684,14 @@ class Assistant:
             evidence=evidence,
             constraints=generation.context.get("constraints", ""),
             summary=generation.context.get("summary", ""),
+            structured=structured,
         )
         instructions = system
         for item in evidence:
             instructions = instructions.replace(quote(item["text"]), " ")
         # No chat history is sent: references were resolved before retrieval, and a short prompt is a fast one.
-        return [ChatMessage(role="system", content=system), ChatMessage(role="user", content=generation.question)], instructions
+        messages = [ChatMessage(role="system", content=system), ChatMessage(role="user", content=generation.question)]
+        return _Prompt(messages=messages, instructions=instructions, evidence={e.ref: e for e in chosen})
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -659,7 +703,7 @@ class Assistant:
             return True, constraints
         anywhere = SearchFilters(merchant_id=merchant_id)
         closest = await self._index.search(query, anywhere, 1, mode="dense")
-        if not closest or closest[0].score < MIN_RELEVANCE:
+        if not closest or closest[0].score < self._config.min_relevance:
             return False, constraints
         if constraints.categories or not _names_more_than_brands(query, constraints.brands):
             return True, constraints
@@ -675,7 +719,7 @@ class Assistant:
         wanted = u.constraints.model_copy(update={"in_stock_only": False})
         query = wanted.search_text() or u.topic
         closest = await self._index.search(query, SearchFilters(merchant_id=merchant_id), 1, mode="dense")
-        if not closest or closest[0].score < MIN_RELEVANCE:
+        if not closest or closest[0].score < self._config.min_relevance:
             return None
         found = await self._search(merchant_id, wanted, u.topic, 1)
         return found[0] if found else None

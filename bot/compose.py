@@ -218,6 +218,11 @@ def comparison(products: Sequence[Product], summaries: dict[str, ReviewSummary],
     return "\n".join(lines)
 
 
+def best_for_line(title: str, use: str, language: Language) -> str:
+    """'• Title: who it suits [1]' under the model's comparison verdict."""
+    return _t(language, f"• {title}: {use}", f"• {title}：{use}")
+
+
 # --- reviews -------------------------------------------------------------------------------------
 
 
@@ -281,11 +286,27 @@ def summary_counts(summary: ReviewSummary, language: Language) -> str:
     )
 
 
+def reviews_heading(product: Product, summary: ReviewSummary, language: Language) -> str:
+    """'What buyers say about X (3 reviews, average 4/5: ...):' — the line above pros and cons."""
+    title = local_name(product.title, language)
+    return _t(language, f"What buyers say about {title} ({summary_counts(summary, language)}):", f"{title} 的买家评价（{summary_counts(summary, language)}）：")
+
+
+def review_points(heading: str, pros: Sequence[str], cons: Sequence[str], language: Language) -> str:
+    """The model's checked pros and cons under the computed heading."""
+    lines = [heading]
+    if pros:
+        lines.append(_t(language, "Pros: ", "优点：") + _t(language, "; ", "；").join(pros))
+    if cons:
+        lines.append(_t(language, "Cons: ", "缺点：") + _t(language, "; ", "；").join(cons))
+    return "\n".join(lines)
+
+
 def reviews_answer(product: Product, summary: ReviewSummary, language: Language) -> str:
     title = local_name(product.title, language)
     if summary.count == 0:
         return _t(language, f"{title} has no reviews yet.", f"{title} 暂时还没有评价。")
-    lines = [_t(language, f"What buyers say about {title} ({summary_counts(summary, language)}):", f"{title} 的买家评价（{summary_counts(summary, language)}）：")]
+    lines = [reviews_heading(product, summary, language)]
     if summary.pros:
         lines.append(_t(language, "Pros: ", "优点：") + " / ".join(f"“{q}”" for q in summary.pros))
     if summary.cons:

@@ -31,6 +31,7 @@ PROMPT_VARIABLES: dict[str, str] = {
     "constraints": "the customer's requirements in words (may be empty)",
     "evidence": "numbered evidence: items with .ref, .kind, .label and .text",
     "summary": "the computed review summary (reviews task) or the comparison table (compare task)",
+    "structured": "true when the answer must be JSON (the backend holds the model to the task's schema), false for plain text",
 }
 
 

@@ -23,6 +23,27 @@ class AssistantConfig(BaseModel):
     turn_budget_s: float = Field(25.0, gt=0, description="Wall time for the LLM part of a turn before the template answer is used.")
     max_history_turns: int = Field(6, ge=0, le=50)
     default_merchant: str = Field("demo", description="Merchant whose catalog customers see when not scoped by a deep link.")
+    min_relevance: float = Field(
+        0.28,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity below which the shop's closest product is not what was asked for, so the "
+        "answer is 'we do not sell that' (tuned for the packaged multilingual encoder; retune with another one).",
+    )
+    prompt_products: int = Field(
+        3, ge=1, le=10, description="Products given to the model as evidence; the cards show them all. Each costs prompt time."
+    )
+    answer_max_tokens: int = Field(
+        120, ge=16, le=4096, description="Cap on a streamed answer's tokens (an admin's /llm max_tokens overrides it)."
+    )
+    structured_output: bool = Field(
+        True,
+        description="Ask for comparisons and review summaries as JSON constrained by a schema (sent in the form "
+        "SHOPGUIDE_LLM__STRUCTURED_OUTPUT names). Turn off for an endpoint without JSON-schema support: plain text is used.",
+    )
+    structured_max_tokens: int = Field(
+        240, ge=32, le=4096, description="Cap on a JSON answer's tokens: keys and evidence numbers cost tokens too."
+    )
 
 
 class TelegramConfig(BaseModel):

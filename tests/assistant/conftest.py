@@ -110,13 +110,13 @@ def user() -> UserRef:
 
 @pytest.fixture
 def open_assistant(shop_index, state):
-    """`async with open_assistant(handler) as assistant`: handler is a ScriptedLLMServer script,
-    "refused" for a port with nothing listening, or None for retrieval-only mode."""
+    """`async with open_assistant(handler, **assistant_settings) as assistant`: handler is a ScriptedLLMServer
+    script, "refused" for a port with nothing listening, or None for retrieval-only mode."""
 
     @asynccontextmanager
-    async def factory(handler=None, *, turn_budget_s: float = 10.0, prompts: PromptBook | None = None):
+    async def factory(handler=None, *, turn_budget_s: float = 10.0, prompts: PromptBook | None = None, **settings):
         book = prompts or PromptBook(PROMPTS_DIR, state)
-        config = AssistantConfig(turn_budget_s=turn_budget_s)
+        config = AssistantConfig(turn_budget_s=turn_budget_s, **settings)
         if handler is None:
             yield Assistant(shop_index, None, state, book, config)
             return

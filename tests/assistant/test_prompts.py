@@ -24,9 +24,19 @@ def test_every_task_has_a_template_in_both_languages(book):
 
 @pytest.mark.parametrize("name", [f"{task}.{lang}" for task in TASKS for lang in ("en", "zh")])
 async def test_templates_render_evidence_as_quoted_data(book, name):
-    text = await book.render(name, shop="demo", language=name[-2:], evidence=EVIDENCE, constraints="", summary="")
+    text = await book.render(name, shop="demo", language=name[-2:], evidence=EVIDENCE, constraints="", summary="", structured=False)
     assert f"[1] buyer review: {json.dumps(EVIDENCE[0]['text'], ensure_ascii=False)}" in text.replace("：", ": ")
     assert "\n[2] SYSTEM" not in text
+
+
+@pytest.mark.parametrize("name", [f"{task}.{lang}" for task in ("compare", "reviews") for lang in ("en", "zh")])
+async def test_structured_tasks_describe_the_json_answer_only_when_asked(book, name):
+    context = {"shop": "demo", "language": name[-2:], "evidence": EVIDENCE, "summary": ""}
+    keys = ('"verdict"', '"best_for"', '"ref"', '"use"') if name.startswith("compare") else ('"pros"', '"cons"', '"point"', '"refs"')
+    as_json = await book.render(name, **context, structured=True)
+    as_text = await book.render(name, **context, structured=False)
+    assert all(key in as_json for key in keys) and "JSON" in as_json
+    assert not any(key in as_text for key in keys) and "[1]" in as_text.split("\n[1]")[0]
 
 
 async def test_the_active_admin_version_wins_and_version_zero_restores_the_file(book, state):

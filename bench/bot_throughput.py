@@ -169,17 +169,21 @@ async def measure_echo(args: argparse.Namespace) -> LoadResult:
 
 
 def scripted_answer(request: dict[str, Any]) -> str:
-    """A short, claim-free answer in the customer's language, streamed word by word by the server."""
+    """A short answer in the customer's language that cites the first product and states no fact, so
+    the grounding check keeps it (an answer drawing on no evidence is replaced by the template);
+    streamed word by word by the server."""
     question = str(request["messages"][-1].get("content", ""))
     if re.search(r"[\u4e00-\u9fff]", question):
-        return "这几款都符合您的要求。 您可以点开详情看看。"
-    return "These options match what you asked for. Open the details to compare them."
+        return "这几款都符合您的要求，第一款最合适 [1]。 您可以点开详情看看。"
+    return "These options match what you asked for. The first one fits best [1]. Open the details to compare them."
 
 
 async def small_catalog(services: Services, products: int) -> None:
-    """The first `products` products of the packaged demo shop, as merchant "demo"."""
-    lines = (files("retrieval") / "demo" / "products.jsonl").read_text(encoding="utf-8").splitlines()
-    data = "\n".join(lines[:products]).encode()
+    """`products` products spread evenly over the packaged demo shop (which lists them category by
+    category, so every question finds its kind of product), as merchant "demo"."""
+    lines = [line for line in (files("retrieval") / "demo" / "products.jsonl").read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    data = "\n".join(lines[n * len(lines) // products] for n in range(min(products, len(lines)))).encode()
     report = await services.index.ingest(DEMO_MERCHANT, "products", "products.jsonl", data)
     if not report.ok:
         raise RuntimeError(f"the demo products did not ingest: {report}")

@@ -11,7 +11,7 @@ from bot.language import is_written_in
 from bot.prompts import PromptBook
 from bot.settings import AssistantConfig
 from serving.llm import LLMClient
-from tests.assistant.conftest import PRODUCTS, PROMPTS_DIR, say
+from tests.assistant.conftest import PRODUCTS, PROMPTS_DIR, press, say
 
 pytestmark = pytest.mark.slow
 
@@ -33,3 +33,17 @@ async def test_turns_on_the_embedded_engine_stay_grounded(local_llm_config, shop
         facts = Facts(language="en", products=products, evidence_count=len(english.reply.evidence))
         assert Checker(facts).check(english.reply.text).removed == 0
     assert chinese.reply.fallback  # SmolLM2 writes English only: the Chinese template answers
+
+
+async def test_llama_cpp_takes_the_comparison_schema_and_the_reply_stays_grounded(local_llm_config, shop_index, state, user):
+    async with LLMClient(local_llm_config) as llm:
+        assistant = Assistant(shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig(turn_budget_s=30))
+        await press(assistant, user, "compare", "JK-100")
+        turn = await press(assistant, user, "compare", "JK-300")
+
+    errors = [event.data["error"] for event in await state.events("llm_error")]
+    assert not any(error.startswith("LLMRequestError") for error in errors), errors  # the schema itself is accepted
+    reply = turn.reply
+    assert reply.comparison and {card.sku for card in reply.products} == {"JK-100", "JK-300"}
+    assert all(card.price == PRICES[card.sku] for card in reply.products)
+    assert reply.fallback or "[" in reply.text  # kept model words cite their evidence

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import re
 import time
+import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Any
 from bot import compose
 from bot.answers import FieldCheck, StructuredTask, comparison_task, reviews_task
 from bot.dialog import Constraints, DialogState, Understanding, color_aliases, review_aspect, understand
-from bot.grounding import Checker, Facts, SentenceSplitter, looks_like_instructions
+from bot.grounding import Checker, Facts, SentenceSplitter, content_terms, looks_like_instructions
 from bot.language import detect_language
 from bot.prompts import PromptBook, quote
 from bot.reply import (
@@ -57,6 +58,7 @@ MAX_MESSAGE_CHARS = 2000
 MAX_COMPARE = 4
 POLICY_RRF_K = 60
 CATEGORY_VOTERS = 8
+LEXICAL_VOTERS = 3  # BM25 hits whose own words may show the shop sells what the encoder scored low
 ALTERNATIVE_LABEL = {"en": "nearest alternative", "zh": "最接近的替代"}
 FOLLOW_UPS = {
     "en": ["Cheaper", "Compare the first two", "What do buyers say about the first one?"],
@@ -701,15 +703,32 @@ class Assistant:
         query = constraints.search_text() or topic
         if not query.strip():
             return True, constraints
-        anywhere = SearchFilters(merchant_id=merchant_id)
-        closest = await self._index.search(query, anywhere, 1, mode="dense")
-        if not closest or closest[0].score < self._config.min_relevance:
+        if not await self._sells(merchant_id, query, constraints):
             return False, constraints
+        anywhere = SearchFilters(merchant_id=merchant_id)
         if constraints.categories or not _names_more_than_brands(query, constraints.brands):
             return True, constraints
         hits = await self._index.search(query, anywhere, CATEGORY_VOTERS)
         leaf = _implied_category(query, [hit.product for hit in hits])
         return True, constraints.model_copy(update={"categories": [leaf]}) if leaf else constraints
+
+    async def _sells(self, merchant_id: str, query: str, constraints: Constraints) -> bool:
+        """Whether the shop sells anything like `query`: it names one of the shop's own categories or brands,
+        the closest product by meaning is close enough, or one product's name covers most of the query's words
+        (an exact title such as "Atomic Habits" can score low with the encoder)."""
+        if constraints.categories or constraints.brands:
+            return True
+        anywhere = SearchFilters(merchant_id=merchant_id)
+        closest = await self._index.search(query, anywhere, 1, mode="dense")
+        if closest and closest[0].score >= self._config.min_relevance:
+            return True
+        wanted = content_terms(query)
+        for hit in await self._index.search(query, anywhere, LEXICAL_VOTERS, mode="lexical"):
+            covered = {term for term in wanted if term in _name_text(hit.product)}
+            # Two words at least: one shared word ("food" in "food-grade") is not the thing asked for.
+            if len(covered) >= 2 and 2 * len(covered) >= len(wanted):
+                return True
+        return False
 
     async def _named_product(self, merchant_id: str, u: Understanding) -> Product | None:
         """The product a question names ('Does the Salomon X Ultra 4 have GORE-TEX?'), if the shop sells it."""
@@ -858,6 +877,12 @@ def _has_color(product: Product, aliases: tuple[str, ...]) -> bool:
 
 def _evidence_label(evidence: Evidence) -> str:
     return {"product": "product", "review": "buyer review", "policy": "shop policy"}[evidence.kind]
+
+
+def _name_text(product: Product) -> str:
+    """What a product is called (title, brand, category), folded like `content_terms` folds a query. Not the
+    description: "for MagSafe iPhones" does not make a power bank an iPhone."""
+    return unicodedata.normalize("NFKC", " ".join([product.title, product.brand or "", *product.category])).casefold()
 
 
 def _turn_id() -> str:

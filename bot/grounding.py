@@ -137,7 +137,7 @@ class Checker:
         self._names = [p.title for p in facts.products] + [p.brand for p in facts.products if p.brand]
         self._instructions = _squash(facts.instructions)
         self._seen: set[str] = set()
-        self._evidence_terms = _terms(evidence) - _terms(facts.question)
+        self._evidence_terms = content_terms(evidence) - content_terms(facts.question)
 
     def language_ok(self, text: str) -> bool:
         """Whether `text` is in the customer's language once product names are taken out."""
@@ -195,7 +195,7 @@ class Checker:
         terms beyond the customer's words ("The product is a quality product." does not)."""
         if any(1 <= int(m.group(1)) <= self.facts.evidence_count for m in _CITATION.finditer(text)):
             return True
-        return len(_terms(text) & self._evidence_terms) >= _MIN_SHARED_TERMS
+        return len(content_terms(text) & self._evidence_terms) >= _MIN_SHARED_TERMS
 
     def check(self, text: str) -> GroundingResult:
         """Check a whole answer: wrong language rejects it, other violations remove their sentence."""
@@ -256,7 +256,7 @@ def _mentions(text: str, alias: str) -> bool:
     return alias in text
 
 
-def _terms(text: str) -> set[str]:
+def content_terms(text: str) -> set[str]:
     """Content terms: Latin words of 4+ letters (generic shop words aside), figures, Chinese character pairs."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     words = {w.removesuffix("s") for w in re.findall(r"[a-z]{4,}|\d{2,}", folded)} - _GENERIC

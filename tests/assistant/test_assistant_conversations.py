@@ -131,3 +131,14 @@ async def test_dialog_survives_a_restart(shop_index, tmp_path, user):
         assert again.skus == [] and again.reply.intent == "reference"
     finally:
         await state.close()
+
+
+async def test_what_the_shop_sells_is_never_called_not_sold(open_assistant, user):
+    # With a relevance bar no encoder score reaches, only the catalog's own names can show the shop sells it.
+    async with open_assistant(None, min_relevance=0.99) as assistant:
+        exact_title = await say(assistant, user.model_copy(update={"user_id": "t:title"}), "Sony WH-1000XM5 Noise Cancelling")
+        category = await say(assistant, user.model_copy(update={"user_id": "t:category"}), "headphones")
+        not_sold = await say(assistant, user.model_copy(update={"user_id": "t:dog"}), "dog food")
+    assert exact_title.skus[0] == "HP-100"
+    assert set(category.skus) <= {"HP-100", "HP-200", "HP-300"} and category.skus
+    assert not not_sold.skus and "not sell" in not_sold.reply.text

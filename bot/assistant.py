@@ -350,11 +350,8 @@ class Assistant:
         self, user: UserRef, u: Understanding, shown: list[Product], dialog: DialogState, brands: list[str], draft: _Draft
     ) -> AsyncIterator[TurnEvent]:
         started = time.perf_counter()
-        product = next((p for p in shown if p.sku in u.references[:1]), None)
+        product = await self._subject(user, u, shown, draft)
         if product is None:
-            product = await self._named_product(user.merchant_id, u)
-        if product is None:
-            draft.text = compose.not_sold(draft.language) if not u.constraints.is_empty() else compose.need_products(draft.language)
             return
         hits = await self._index.search_reviews(user.merchant_id, product.sku, u.topic, k=3)
         reviews = [hit.review for hit in hits if not looks_like_instructions(hit.review.text)]
@@ -379,11 +376,8 @@ class Assistant:
         self, user: UserRef, u: Understanding, shown: list[Product], dialog: DialogState, brands: list[str], draft: _Draft
     ) -> AsyncIterator[TurnEvent]:
         started = time.perf_counter()
-        product = next((p for p in shown if p.sku in u.references[:1]), None)
+        product = await self._subject(user, u, shown, draft)
         if product is None:
-            product = await self._named_product(user.merchant_id, u)
-        if product is None:
-            draft.text = compose.not_sold(draft.language) if not u.constraints.is_empty() else compose.need_products(draft.language)
             return
         reviews = await self._index.reviews(user.merchant_id, product.sku)
         summary = compose.summarise_reviews(product.sku, reviews, draft.language)
@@ -711,6 +705,14 @@ class Assistant:
         hits = await self._index.search(query, anywhere, CATEGORY_VOTERS)
         leaf = _implied_category(query, [hit.product for hit in hits])
         return True, constraints.model_copy(update={"categories": [leaf]}) if leaf else constraints
+
+    async def _subject(self, user: UserRef, u: Understanding, shown: list[Product], draft: _Draft) -> Product | None:
+        """The one product a question is about: the shown product it refers to, else the one it names. When
+        there is none, the draft says why (not sold, or nothing shown to refer to)."""
+        product = next((p for p in shown if p.sku in u.references[:1]), None) or await self._named_product(user.merchant_id, u)
+        if product is None:
+            draft.text = compose.not_sold(draft.language) if not u.constraints.is_empty() else compose.need_products(draft.language)
+        return product
 
     async def _sells(self, merchant_id: str, query: str, constraints: Constraints) -> bool:
         """Whether the shop sells anything like `query`: it names one of the shop's own categories or brands,

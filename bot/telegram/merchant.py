@@ -209,24 +209,22 @@ class MerchantHandlers:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False)
 
     async def price(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        merchant_id = await self._merchant(update, "/price " + " ".join(context.args))
-        if merchant_id is None:
-            return
-        value = _number(context.args, float)
-        if value is None:
-            await update.effective_message.reply_text(f"Usage: {USAGE['price']}", do_quote=False)
-            return
-        await self._change(update, merchant_id, self._services.index.set_price, context.args[0], value)
+        await self._set_number(update, context, "price", float, self._services.index.set_price)
 
     async def stock(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        merchant_id = await self._merchant(update, "/stock " + " ".join(context.args))
+        await self._set_number(update, context, "stock", int, self._services.index.set_stock)
+
+    async def _set_number(self, update: Update, context: ContextTypes.DEFAULT_TYPE, command: str,
+                          kind: type[int] | type[float], change: Callable[[str, str, float], Awaitable[object]]) -> None:
+        """`/price SKU N` and `/stock SKU N`: check the role and the arguments, then change one product."""
+        merchant_id = await self._merchant(update, f"/{command} " + " ".join(context.args))
         if merchant_id is None:
             return
-        value = _number(context.args, int)
+        value = _number(context.args, kind)
         if value is None:
-            await update.effective_message.reply_text(f"Usage: {USAGE['stock']}", do_quote=False)
+            await update.effective_message.reply_text(f"Usage: {USAGE[command]}", do_quote=False)
             return
-        await self._change(update, merchant_id, self._services.index.set_stock, context.args[0], value)
+        await self._change(update, merchant_id, change, context.args[0], value)
 
     async def _change(self, update: Update, merchant_id: str, change: Callable[[str, str, float], Awaitable[object]],
                       sku: str, value: float) -> None:

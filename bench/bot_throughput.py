@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -207,6 +209,23 @@ async def run_assistant_only(services: Services, *, users: int, messages: int) -
     return LoadResult(users * messages, wall_s, cpu_s, latencies, Counter())
 
 
+@asynccontextmanager
+async def serving_bot(services: Services, telegram: TelegramConfig, api: BotApiEmulator,
+                      timeout_s: float) -> AsyncIterator[TurnTracker]:
+    """The ShopGuide bot polling the emulator, its turns tracked, stopped on exit."""
+    application = build_application(services, telegram)
+    tracker = TurnTracker()
+    tracker.attach(application)
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(application, telegram, stop))
+    try:
+        await api.wait_for(lambda: api.long_polling, timeout=timeout_s, waiting_for="polling")
+        yield tracker
+    finally:
+        stop.set()
+        await serving
+
+
 async def measure_shopguide(args: argparse.Namespace) -> tuple[LoadResult, LoadResult]:
     with tempfile.TemporaryDirectory(prefix="shopguide-bench-") as data_dir:
         async with ScriptedLLMServer(scripted_answer) as llm, BotApiEmulator() as api:
@@ -214,18 +233,9 @@ async def measure_shopguide(args: argparse.Namespace) -> tuple[LoadResult, LoadR
             settings = Settings(data_dir=Path(data_dir), llm=LLMConfig(base_url=llm.base_url), telegram=telegram)
             async with open_services(settings) as services:
                 await small_catalog(services, args.products)
-                application = build_application(services, telegram)
-                tracker = TurnTracker()
-                tracker.attach(application)
-                stop = asyncio.Event()
-                serving = asyncio.create_task(serve(application, telegram, stop))
-                try:
-                    await api.wait_for(lambda: api.long_polling, timeout=args.timeout, waiting_for="polling")
+                async with serving_bot(services, telegram, api, args.timeout) as tracker:
                     await warm_up(api, tracker, args.timeout)
                     bot = await run_load(api, tracker, users=args.users, messages=args.messages, timeout_s=args.timeout)
-                finally:
-                    stop.set()
-                    await serving
                 alone = await run_assistant_only(services, users=args.users, messages=args.messages)
     return bot, alone
 

@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from bot_throughput import TurnTracker  # this directory is sys.path[0] when run as a script
+from bot_throughput import TurnTracker, serving_bot  # this directory is sys.path[0] when run as a script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.services import open_services  # noqa: E402
 from bot.settings import Settings, TelegramConfig  # noqa: E402
-from bot.telegram.app import build_application, serve  # noqa: E402
 from tests.support.botapi import BotApiEmulator, EmulatedUser, Outgoing  # noqa: E402
 
 TARGET_S = 1.0
@@ -90,18 +89,9 @@ async def run(args: argparse.Namespace) -> tuple[Turn, list[Turn]]:
                 print(f"services open, demo ingested, engine up: {time.perf_counter() - loading:.0f} s", flush=True)
                 if services.llm is None:
                     raise RuntimeError("the embedded LLM engine did not start; this measures the embedded defaults")
-                application = build_application(services, telegram)
-                tracker = TurnTracker()
-                tracker.attach(application)
-                stop = asyncio.Event()
-                serving = asyncio.create_task(serve(application, telegram, stop))
-                try:
-                    await api.wait_for(lambda: api.long_polling, timeout=args.timeout, waiting_for="polling")
+                async with serving_bot(services, telegram, api, args.timeout) as tracker:
                     cold = await measure_turn(api.user(FIRST_USER_ID), tracker, WARM_UP_QUERY, args.timeout)
                     turns = await run_customers(api, tracker, queries, args)
-                finally:
-                    stop.set()
-                    await serving
     return cold, turns
 
 

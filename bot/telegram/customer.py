@@ -73,6 +73,12 @@ class CustomerHandlers:
         application.add_handler(
             MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, self.group_text)
         )
+        # Photos, voice, stickers ...: say what the bot reads rather than stay silent. (Documents are the
+        # merchant handlers' and are registered before this.)
+        application.add_handler(
+            MessageHandler(~filters.TEXT & ~filters.Document.ALL & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE,
+                           self.not_text)
+        )
 
     async def user_ref(self, user: User) -> UserRef:
         """The customer as the assistant sees them, scoped to the shop of their last deep link."""
@@ -101,6 +107,9 @@ class CustomerHandlers:
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply = self._services.assistant.help(language_of(update.effective_user))
         await self._send_reply(update.effective_message, reply)
+
+    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.effective_message.reply_text(phrase("text_only", language_of(update.effective_user)), do_quote=False)
 
     async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user

@@ -71,6 +71,10 @@ PHRASES: dict[str, dict[Language, str]] = {
         "zh": "好的，我们重新开始。您想找什么？",
         "en": "Done, let's start over. What are you looking for?",
     },
+    "text_only": {
+        "zh": "我只能读文字消息。请用文字告诉我您想找什么，例如“500元以内的防水冲锋衣”。",
+        "en": "I can only read text messages. Tell me in words what you are looking for, e.g. \"waterproof jacket under 500\".",
+    },
     "in_stock": {"zh": "有货", "en": "In stock"},
     "out_of_stock": {"zh": "缺货", "en": "Out of stock"},
 }

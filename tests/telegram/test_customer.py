@@ -62,6 +62,13 @@ async def test_start_greets_in_the_users_language(telegram_world):
     assert "导购" in chinese.text
 
 
+async def test_a_sticker_gets_told_what_the_bot_reads(telegram_world):
+    lin = telegram_world.api.user(5003, "Lin", "zh-hans")
+    await lin.send_sticker()
+    answer = await lin.wait_for_reply(timeout=TURN)
+    assert "文字" in answer.text
+
+
 async def test_a_conversation_streams_cards_then_text(telegram_world):
     alice = telegram_world.api.user(5001, "Alice", "en")
     cards, final = await converse(alice, "running shoes please")

@@ -199,6 +199,13 @@ class EmulatedUser:
                 content["caption_entities"] = entities
         return self._emulator._user_message(self.user, (chat or self.chat)._state, content, None)
 
+    async def send_sticker(self, emoji: str = "👍", *, chat: EmulatedChat | None = None) -> dict[str, Any]:
+        """Send a (static, regular) sticker: a message with no text, as real clients send them."""
+        stored = self._emulator._store_file("stickers", b"RIFF\x00\x00\x00\x00WEBP", file_name=None, mime_type="image/webp")
+        sticker = {**document_json(stored), "width": 512, "height": 512, "is_animated": False, "is_video": False,
+                   "type": "regular", "emoji": emoji}
+        return self._emulator._user_message(self.user, (chat or self.chat)._state, {"sticker": sticker}, None)
+
     async def press(self, message: Outgoing | dict[str, Any], callback_data: str) -> CallbackPress:
         """Press the inline button carrying `callback_data` on `message` as it is now."""
         return self._emulator._press(self.user, message, callback_data)

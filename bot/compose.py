@@ -79,8 +79,11 @@ def local_name(name: str, language: Language) -> str:
     latin = [p for p in parts if p and not _HAN.search(p)]
     if latin:
         return latin[0]
-    stripped = re.sub(r"\s+", " ", _HAN.sub(" ", name)).strip(" -·,，")
-    return stripped if len(re.findall(r"[A-Za-z]", stripped)) >= 3 else name
+    # "小米手环9 Xiaomi Smart Band 9" leaves a stray "9" in front of the Latin name.
+    stripped = re.sub(r"^[^A-Za-z]+", "", re.sub(r"\s+", " ", _HAN.sub(" ", name))).strip(" -·,，")
+    # The Latin part names the product only when it says more than a brand: "骆驼 CAMEL 全自动帐篷 3-4人"
+    # would leave "CAMEL 3-4", so such names stay whole.
+    return stripped if len(re.findall(r"[A-Za-z]{3,}", stripped)) >= 2 else name
 
 
 def product_line(position: int, product: Product, language: Language) -> str:

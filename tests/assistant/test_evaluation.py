@@ -167,6 +167,14 @@ async def test_language_follows_the_customers_message() -> None:
     assert (await checks(reply("给您推荐这件。", language="zh"), "防水夹克"))["language"] is None
 
 
+async def test_chinese_product_names_in_an_english_reply_are_not_its_language() -> None:
+    named = card("J1").model_copy(update={"title": "李宁 赤兔7 跑鞋 男 轻量"})
+    english = reply("Here is what I found:\n1. 李宁 赤兔7 跑鞋 男 轻量 — ¥399", named)
+    chinese = reply("为您找到以下商品，都很轻便：\n1. 李宁 赤兔7 跑鞋 男 轻量 — ¥399", named)
+    assert (await checks(english, "light running shoes"))["language"] is None
+    assert (await checks(chinese, "light running shoes"))["language"].startswith("reply text is not in en")
+
+
 async def test_a_turn_without_reply_fails_completed_only() -> None:
     assert await checks(None, intent="search") == {"completed": "boom"}
 

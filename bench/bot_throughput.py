@@ -37,13 +37,13 @@ from telegram.ext import Application, ContextTypes, MessageHandler, TypeHandler,
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.reply import UserRef  # noqa: E402
-from bot.services import DEMO_MERCHANT, Services, open_services  # noqa: E402
-from bot.settings import Settings, TelegramConfig  # noqa: E402
-from bot.telegram.app import build_application, serve  # noqa: E402
-from serving.config import LLMConfig  # noqa: E402
-from tests.support.botapi import BotApiEmulator, EmulatedUser, polling  # noqa: E402
-from tests.support.llm_server import ScriptedLLMServer  # noqa: E402
+from bot.channels.telegram.app import build_application, serve
+from bot.core.reply import UserRef
+from bot.emulator import BotApiEmulator, EmulatedUser, polling
+from bot.services import DEMO_MERCHANT, Services, open_services
+from bot.settings import Settings, TelegramConfig
+from serving.config import LLMConfig
+from tests.support.llm_server import ScriptedLLMServer
 
 # After every other handler group, so it runs once the bot's own handlers are done with the update.
 TURN_DONE_GROUP = 1_000_000
@@ -80,13 +80,17 @@ class LoadResult:
     def row(self, name: str) -> str:
         latencies = sorted(self.latencies_s)
         p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
-        return (f"{name:<18} {self.turns:>6} {self.wall_s:>8.2f} {self.turns_per_s:>8.1f} "
-                f"{statistics.median(latencies) * 1000:>8.0f} {p95 * 1000:>8.0f} {self.cpu_ms_per_turn:>12.1f} "
-                f"{self.calls_per_turn:>11.1f}")
+        return (
+            f"{name:<18} {self.turns:>6} {self.wall_s:>8.2f} {self.turns_per_s:>8.1f} "
+            f"{statistics.median(latencies) * 1000:>8.0f} {p95 * 1000:>8.0f} {self.cpu_ms_per_turn:>12.1f} "
+            f"{self.calls_per_turn:>11.1f}"
+        )
 
 
-HEADER = (f"{'run':<18} {'turns':>6} {'wall s':>8} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'CPU ms/turn':>12} {'calls/turn':>11}")
+HEADER = (
+    f"{'run':<18} {'turns':>6} {'wall s':>8} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+    f"{'CPU ms/turn':>12} {'calls/turn':>11}"
+)
 
 
 class TurnTracker:
@@ -156,9 +160,13 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def measure_echo(args: argparse.Namespace) -> LoadResult:
     async with BotApiEmulator() as api:
         application = (
-            Application.builder().token(api.token).base_url(api.base_url).base_file_url(api.base_file_url)
-            .concurrent_updates(True).build()
-        )  # fmt: skip
+            Application.builder()
+            .token(api.token)
+            .base_url(api.base_url)
+            .base_file_url(api.base_file_url)
+            .concurrent_updates(True)
+            .build()
+        )
         application.add_handler(MessageHandler(filters.TEXT, echo))
         tracker = TurnTracker()
         tracker.attach(application)
@@ -183,8 +191,11 @@ def scripted_answer(request: dict[str, Any]) -> str:
 async def small_catalog(services: Services, products: int) -> None:
     """`products` products spread evenly over the packaged demo shop (which lists them category by
     category, so every question finds its kind of product), as merchant "demo"."""
-    lines = [line for line in (files("retrieval") / "demo" / "products.jsonl").read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    lines = [
+        line
+        for line in (files("retrieval") / "demo" / "products.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     data = "\n".join(lines[n * len(lines) // products] for n in range(min(products, len(lines)))).encode()
     report = await services.index.ingest(DEMO_MERCHANT, "products", "products.jsonl", data)
     if not report.ok:
@@ -210,8 +221,9 @@ async def run_assistant_only(services: Services, *, users: int, messages: int) -
 
 
 @asynccontextmanager
-async def serving_bot(services: Services, telegram: TelegramConfig, api: BotApiEmulator,
-                      timeout_s: float) -> AsyncIterator[TurnTracker]:
+async def serving_bot(
+    services: Services, telegram: TelegramConfig, api: BotApiEmulator, timeout_s: float
+) -> AsyncIterator[TurnTracker]:
     """The ShopGuide bot polling the emulator, its turns tracked, stopped on exit."""
     application = build_application(services, telegram)
     tracker = TurnTracker()
@@ -242,12 +254,17 @@ async def measure_shopguide(args: argparse.Namespace) -> tuple[LoadResult, LoadR
 
 def print_overhead(echo: LoadResult, bot: LoadResult, alone: LoadResult) -> None:
     """The Telegram layer's own cost per turn (bot minus assistant alone) beside the echo bot's."""
-    for measure, unit, of in (("CPU", "ms", lambda r: r.cpu_ms_per_turn), ("wall", "ms", lambda r: 1000 / r.turns_per_s)):
+    for measure, unit, of in (
+        ("CPU", "ms", lambda r: r.cpu_ms_per_turn),
+        ("wall", "ms", lambda r: 1000 / r.turns_per_s),
+    ):
         layer = of(bot) - of(alone)
         per_call = layer / bot.calls_per_turn
-        print(f"{measure} per turn: echo bot {of(echo):.1f} {unit}; ShopGuide's Telegram layer {layer:.1f} {unit} "
-              f"= {layer / of(echo):.2f}x echo (target <= 1.3x); per Bot API call {per_call:.1f} {unit} "
-              f"= {per_call / of(echo):.2f}x echo")
+        print(
+            f"{measure} per turn: echo bot {of(echo):.1f} {unit}; ShopGuide's Telegram layer {layer:.1f} {unit} "
+            f"= {layer / of(echo):.2f}x echo (target <= 1.3x); per Bot API call {per_call:.1f} {unit} "
+            f"= {per_call / of(echo):.2f}x echo"
+        )
 
 
 def print_report(results: dict[str, LoadResult]) -> None:

@@ -30,9 +30,9 @@ from bot_throughput import TurnTracker, serving_bot  # this directory is sys.pat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.services import open_services  # noqa: E402
-from bot.settings import Settings, TelegramConfig  # noqa: E402
-from tests.support.botapi import BotApiEmulator, EmulatedUser, Outgoing  # noqa: E402
+from bot.emulator import BotApiEmulator, EmulatedUser, Outgoing
+from bot.services import open_services
+from bot.settings import Settings, TelegramConfig
 
 TARGET_S = 1.0
 FIRST_USER_ID = 20_000
@@ -95,8 +95,9 @@ async def run(args: argparse.Namespace) -> tuple[Turn, list[Turn]]:
     return cold, turns
 
 
-async def run_customers(api: BotApiEmulator, tracker: TurnTracker, queries: list[str],
-                        args: argparse.Namespace) -> list[Turn]:
+async def run_customers(
+    api: BotApiEmulator, tracker: TurnTracker, queries: list[str], args: argparse.Namespace
+) -> list[Turn]:
     pending: list[asyncio.Task[Turn]] = []
     for n, query in enumerate(queries, start=1):
         customer = api.user(FIRST_USER_ID + n, f"Customer {n}", "zh" if n % 2 else "en")
@@ -121,9 +122,11 @@ def print_report(cold: Turn, turns: list[Turn], args: argparse.Namespace) -> Non
     whole = [turn.turn_s for turn in turns]
     if shown:
         p50, p95 = statistics.median(shown), percentile(shown, 0.95)
-        print(f"first card: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {max(shown) * 1000:.0f} ms "
-              f"over {len(shown)} turns with cards; p95 = {p95 / TARGET_S:.2f}x the {TARGET_S:g} s target "
-              f"({'met' if p95 <= TARGET_S else 'not met'})")
+        print(
+            f"first card: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {max(shown) * 1000:.0f} ms "
+            f"over {len(shown)} turns with cards; p95 = {p95 / TARGET_S:.2f}x the {TARGET_S:g} s target "
+            f"({'met' if p95 <= TARGET_S else 'not met'})"
+        )
     print(f"whole turn (final reply out): p50 {statistics.median(whole):.1f} s, p95 {percentile(whole, 0.95):.1f} s")
     without = [turn.query for turn in turns if turn.first_card_s is None]
     print(f"turns without a card: {len(without)}" + (f" ({'; '.join(without)})" if without else ""))
@@ -134,8 +137,12 @@ def print_report(cold: Turn, turns: list[Turn], args: argparse.Namespace) -> Non
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=30, help="customer messages measured (after one cold turn)")
-    parser.add_argument("--pace", type=float, default=None,
-                        help="send a message every PACE seconds instead of after the previous final reply")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=None,
+        help="send a message every PACE seconds instead of after the previous final reply",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds one turn may take before failing")
     args = parser.parse_args()
     if args.messages < 1 or (args.pace is not None and args.pace <= 0):

@@ -27,7 +27,11 @@ from retrieval.index import CatalogIndex, document_text
 
 async def main(args: argparse.Namespace) -> None:
     config = Settings().retrieval
-    overrides = {"embed_backend": args.embed_backend, "embed_model": args.embed_model, "embed_batch_size": args.batch_size}
+    overrides = {
+        "embed_backend": args.embed_backend,
+        "embed_model": args.embed_model,
+        "embed_batch_size": args.batch_size,
+    }
     # Generated catalogs may exceed the upload limits meant for a merchant's file.
     limits = {"max_upload_bytes": 2**31, "max_rows": 10**7}
     config = config.model_copy(update={**limits, **{k: v for k, v in overrides.items() if v is not None}})
@@ -57,7 +61,9 @@ async def main(args: argparse.Namespace) -> None:
     encode_s = (encode_before + encode_after) / 2
     encode_rate = len(texts) / encode_s
     ingest_rate = args.size / ingest_s
-    print(f"embedder: {embedder.name} ({embedder.dim} dims), batch size {config.embed_batch_size}, {args.size:,} products")
+    print(
+        f"embedder: {embedder.name} ({embedder.dim} dims), batch size {config.embed_batch_size}, {args.size:,} products"
+    )
     print(f"raw encode      {encode_rate:8.1f} texts/s    ({encode_before:.1f} s before, {encode_after:.1f} s after)")
     print(f"catalog ingest  {ingest_rate:8.1f} products/s ({ingest_s:.1f} s)")
     print(f"ratio           {ingest_rate / encode_rate:8.2f}x  (target >= 0.85x)")
@@ -67,7 +73,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=10_000, help="products in the generated catalog")
     parser.add_argument("--embed-backend", choices=["use", "sentence-transformers"])
-    parser.add_argument("--embed-model", help="for sentence-transformers: a local directory or packaged:all-MiniLM-L6-v2")
+    parser.add_argument(
+        "--embed-model", help="for sentence-transformers: a local directory or packaged:all-MiniLM-L6-v2"
+    )
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--data-dir", help="where the temporary data directory goes (default: the system temp dir)")
     asyncio.run(main(parser.parse_args()))

@@ -19,8 +19,8 @@ import json
 import statistics
 import sys
 import time
-from contextlib import nullcontext
 from collections.abc import Awaitable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +28,11 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from serving.config import LLMConfig, LocalEngineConfig  # noqa: E402
-from serving.llm import LLMClient  # noqa: E402
-from serving.local import LocalEngine  # noqa: E402
-from serving.protocol import ChatCompletionChunk, StreamChunk  # noqa: E402
-from serving.sse import SSEDecoder  # noqa: E402
+from serving.config import LLMConfig, LocalEngineConfig
+from serving.llm import LLMClient
+from serving.local import LocalEngine
+from serving.protocol import ChatCompletionChunk, StreamChunk
+from serving.sse import SSEDecoder
 
 PROMPTS = [
     "Describe a good running shoe in a few sentences.",
@@ -130,9 +130,7 @@ async def timed_round(streams: list[Awaitable[StreamTiming]]) -> RoundResult:
     started = time.perf_counter()
     timings = await asyncio.gather(*streams)
     wall_s = time.perf_counter() - started
-    return RoundResult(
-        statistics.median(t.ttft_s * 1000 for t in timings), sum(t.tokens for t in timings) / wall_s
-    )
+    return RoundResult(statistics.median(t.ttft_s * 1000 for t in timings), sum(t.tokens for t in timings) / wall_s)
 
 
 async def run_level(config: LLMConfig, concurrency: int, rounds: int, max_tokens: int) -> LevelResult:

@@ -95,8 +95,10 @@ async def main(args: argparse.Namespace) -> None:
     config = Settings().retrieval.model_copy(update={"max_upload_bytes": 2**31, "max_rows": 10**7})
     embedder = await open_embedder(config)
     queries = generate_queries(args.queries)
-    print(f"embedder {embedder.name} ({embedder.dim} dims); {args.queries} queries per size, top {args.k}; "
-          f"exact dense search up to {config.exact_search_max:,} allowed products, Chroma ANN above")
+    print(
+        f"embedder {embedder.name} ({embedder.dim} dims); {args.queries} queries per size, top {args.k}; "
+        f"exact dense search up to {config.exact_search_max:,} allowed products, Chroma ANN above"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         await bench_size(size, queries, args.k, config, embedder, args.data_dir)
 

@@ -28,14 +28,53 @@ CATEGORIES = [
     (["食品", "茶叶"], "green tea", "绿茶"),
 ]
 BRANDS = [
-    "Peak", "Nordic", "Aurora", "Summit", "Kestrel", "Orbit", "Harbor", "Maple", "Zenith", "Vela",
-    "山野", "骆驼", "安踏", "李宁", "小米", "绿联", "苏泊尔", "美的", "罗莱", "新秀丽", "珀莱雅", "乐高派", "特步", "华为",
+    "Peak",
+    "Nordic",
+    "Aurora",
+    "Summit",
+    "Kestrel",
+    "Orbit",
+    "Harbor",
+    "Maple",
+    "Zenith",
+    "Vela",
+    "山野",
+    "骆驼",
+    "安踏",
+    "李宁",
+    "小米",
+    "绿联",
+    "苏泊尔",
+    "美的",
+    "罗莱",
+    "新秀丽",
+    "珀莱雅",
+    "乐高派",
+    "特步",
+    "华为",
 ]
-FEATURES_EN = ["lightweight", "waterproof", "breathable", "durable", "compact", "premium", "classic", "ultra-soft", "portable", "quiet"]
+FEATURES_EN = [
+    "lightweight",
+    "waterproof",
+    "breathable",
+    "durable",
+    "compact",
+    "premium",
+    "classic",
+    "ultra-soft",
+    "portable",
+    "quiet",
+]
 FEATURES_ZH = ["轻量", "防水", "透气", "耐用", "便携", "高端", "经典款", "超柔软", "大容量", "静音"]
 DETAILS_EN = [
-    "designed for everyday use", "great for travel", "easy to clean", "two-year warranty", "fits most sizes",
-    "made from recycled materials", "long battery life", "gift box included",
+    "designed for everyday use",
+    "great for travel",
+    "easy to clean",
+    "two-year warranty",
+    "fits most sizes",
+    "made from recycled materials",
+    "long battery life",
+    "gift box included",
 ]
 DETAILS_ZH = ["适合日常使用", "出差旅行必备", "清洗方便", "两年质保", "多尺码可选", "环保材料", "续航持久", "附送礼盒"]
 COLOURS = [("Black", "黑色"), ("White", "白色"), ("Blue", "蓝色"), ("Red", "红色"), ("Grey", "灰色")]

@@ -20,10 +20,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.assistant import Assistant
-from bot.prompts import PromptBook
+import demo
+from bot.core.assistant import Assistant
+from bot.core.prompts import PromptBook
 from bot.settings import Settings
-from bot.state import StateStore
+from bot.state.store import StateStore
 from retrieval.embed import Embedder
 from retrieval.index import CatalogIndex
 from serving.config import LLMConfig
@@ -33,10 +34,8 @@ from serving.local import LocalEngine
 
 logger = logging.getLogger(__name__)
 
-DEMO_MERCHANT = "demo"
-# The demo shop shipped in the wheel (retrieval/demo/), one file per document kind.
-DEMO_CATALOG: dict[str, str] = {"products": "products.jsonl", "reviews": "reviews.jsonl", "policies": "policies.md"}
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+DEMO_MERCHANT = demo.MERCHANT
+DEFAULT_PROMPTS_DIR = Path(str(files("prompts")))
 # The sampling settings an admin may change at run time (`/llm`); stored as StateStore overrides.
 LLM_OVERRIDE_SECTION = "llm"
 LLM_OVERRIDABLE: tuple[str, ...] = ("temperature", "top_p", "max_tokens")
@@ -139,17 +138,19 @@ async def open_services(
 
 
 async def ingest_demo_catalog(index: CatalogIndex, source: Traversable | None = None) -> bool:
-    """Ingest the demo shop (default: the packaged `retrieval/demo/`) as merchant "demo" when that
+    """Ingest the demo shop (default: the packaged `demo/shop/`) as merchant "demo" when that
     merchant has no catalog yet; True when it did. Products go first: reviews must name known SKUs."""
     if await index.versions(DEMO_MERCHANT):
         return False
-    source = source or files("retrieval") / "demo"
+    source = source or demo.shop_dir()
     logger.info("first run: ingesting the demo catalog into merchant %r (takes a minute or two)", DEMO_MERCHANT)
-    for kind, name in DEMO_CATALOG.items():
+    for kind, name in demo.CATALOG_FILES.items():
         report = await index.ingest(DEMO_MERCHANT, kind, name, (source / name).read_bytes())
         if not report.ok:
             problems = report.parsed.errors or [f"row {e.row}: {e.field}: {e.reason}" for e in report.rejected[:3]]
-            raise RuntimeError(f"the demo catalog file {name} does not ingest cleanly ({'; '.join(problems)}); reinstall ShopGuide")
+            raise RuntimeError(
+                f"the demo catalog file {name} does not ingest cleanly ({'; '.join(problems)}); reinstall ShopGuide"
+            )
     return True
 
 

@@ -20,9 +20,13 @@ from serving.config import LLMConfig, LocalEngineConfig, VLLMConfig
 class AssistantConfig(BaseModel):
     """How one customer turn behaves."""
 
-    turn_budget_s: float = Field(25.0, gt=0, description="Wall time for the LLM part of a turn before the template answer is used.")
+    turn_budget_s: float = Field(
+        25.0, gt=0, description="Wall time for the LLM part of a turn before the template answer is used."
+    )
     max_history_turns: int = Field(6, ge=0, le=50)
-    default_merchant: str = Field("demo", description="Merchant whose catalog customers see when not scoped by a deep link.")
+    default_merchant: str = Field(
+        "demo", description="Merchant whose catalog customers see when not scoped by a deep link."
+    )
     min_relevance: float = Field(
         0.28,
         ge=0.0,
@@ -31,7 +35,10 @@ class AssistantConfig(BaseModel):
         "answer is 'we do not sell that' (tuned for the packaged multilingual encoder; retune with another one).",
     )
     prompt_products: int = Field(
-        3, ge=1, le=10, description="Products given to the model as evidence; the cards show them all. Each costs prompt time."
+        3,
+        ge=1,
+        le=10,
+        description="Products given to the model as evidence; the cards show them all. Each costs prompt time.",
     )
     answer_max_tokens: int = Field(
         120, ge=16, le=4096, description="Cap on a streamed answer's tokens (an admin's /llm max_tokens overrides it)."
@@ -54,7 +61,9 @@ class TelegramConfig(BaseModel):
     base_file_url: str = "https://api.telegram.org/file/bot"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = Field(None, description="Public HTTPS URL Telegram posts updates to.")
-    webhook_secret: str | None = Field(None, description="Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token).")
+    webhook_secret: str | None = Field(
+        None, description="Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token)."
+    )
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(8443, ge=1, le=65535)
     admin_ids: list[int] = Field(default_factory=list, description="Bootstrap admins (Telegram user ids).")

@@ -48,7 +48,8 @@ class ParsedFile(BaseModel):
 
     records: list[Product | Review | Policy] = Field(default_factory=list)
     record_rows: list[int] = Field(
-        default_factory=list, description="The row (Markdown: heading line) each record came from, in the order of records."
+        default_factory=list,
+        description="The row (Markdown: heading line) each record came from, in the order of records.",
     )
     rejected: list[RowError] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="File-level problems; when present, records is empty.")
@@ -69,20 +70,72 @@ class _FieldError(ValueError):
 
 # --- header names ----------------------------------------------------------------------------------
 
-_SKU = ("sku", "skuid", "id", "productid", "itemid", "货号", "编号", "商品编号", "商品id", "款号", "sku编码", "商品编码", "产品编号")
+_SKU = (
+    "sku",
+    "skuid",
+    "id",
+    "productid",
+    "itemid",
+    "货号",
+    "编号",
+    "商品编号",
+    "商品id",
+    "款号",
+    "sku编码",
+    "商品编码",
+    "产品编号",
+)
 _MERCHANT = ("merchant", "merchantid", "shop", "shopid", "商家", "商家id", "店铺", "店铺id")
 _HEADERS: dict[DocumentKind, dict[str, tuple[str, ...]]] = {
     "products": {
         "sku": _SKU,
-        "title": ("title", "name", "productname", "producttitle", "商品名称", "名称", "标题", "商品标题", "品名", "产品名称", "商品名"),
+        "title": (
+            "title",
+            "name",
+            "productname",
+            "producttitle",
+            "商品名称",
+            "名称",
+            "标题",
+            "商品标题",
+            "品名",
+            "产品名称",
+            "商品名",
+        ),
         "price": ("price", "saleprice", "unitprice", "价格", "售价", "单价", "销售价", "现价", "零售价"),
-        "description": ("description", "desc", "details", "detail", "描述", "详情", "商品描述", "商品详情", "简介", "说明", "卖点"),
+        "description": (
+            "description",
+            "desc",
+            "details",
+            "detail",
+            "描述",
+            "详情",
+            "商品描述",
+            "商品详情",
+            "简介",
+            "说明",
+            "卖点",
+        ),
         "category": ("category", "categories", "categorypath", "类目", "分类", "品类", "商品类目", "商品分类", "类别"),
         "brand": ("brand", "brandname", "品牌"),
         "stock": ("stock", "quantity", "qty", "inventory", "库存", "库存数量", "数量"),
         "in_stock": ("instock", "available", "availability", "是否有货", "有货", "在售"),
         "currency": ("currency", "币种", "货币"),
-        "image_urls": ("image", "images", "imageurl", "imageurls", "picture", "pictures", "pic", "photo", "图片", "主图", "图片链接", "商品图片", "图片地址"),
+        "image_urls": (
+            "image",
+            "images",
+            "imageurl",
+            "imageurls",
+            "picture",
+            "pictures",
+            "pic",
+            "photo",
+            "图片",
+            "主图",
+            "图片链接",
+            "商品图片",
+            "图片地址",
+        ),
         "url": ("url", "link", "producturl", "链接", "商品链接", "网址"),
         "rating": ("rating", "score", "stars", "评分", "星级"),
         "attributes": ("attributes", "attrs", "属性"),
@@ -150,11 +203,15 @@ def parse_catalog_file(
         fmt = file_format(filename, text_default="markdown" if kind == "policies" else "tsv")
         if fmt == "markdown":
             if kind != "policies":
-                raise FileRejected(f"{filename}: a Markdown/text file can only hold policies; upload {kind} as CSV, JSON or XLSX")
+                raise FileRejected(
+                    f"{filename}: a Markdown/text file can only hold policies; upload {kind} as CSV, JSON or XLSX"
+                )
             passages = _policy_passages(decode_text(data), merchant_id, PurePath(filename).stem)
             if not passages:
                 raise FileRejected("the file holds no policy text (文件为空)")
-            return ParsedFile(records=[p for _, p in passages], record_rows=[line for line, _ in passages], rows_total=len(passages))
+            return ParsedFile(
+                records=[p for _, p in passages], record_rows=[line for line, _ in passages], rows_total=len(passages)
+            )
         table = read_table(fmt, data, max_rows=max_rows, container_keys=_CONTAINER_KEYS[kind])
     except FileRejected as exc:
         return ParsedFile(errors=[str(exc)])
@@ -195,7 +252,13 @@ def _parse_rows(
             continue
         identity = _identity(record)
         if identity in first_row_of:
-            rejected.append(RowError(row=row.number, field=_IDENTITY_FIELD[kind], reason=_duplicate_reason(kind, identity, first_row_of[identity])))
+            rejected.append(
+                RowError(
+                    row=row.number,
+                    field=_IDENTITY_FIELD[kind],
+                    reason=_duplicate_reason(kind, identity, first_row_of[identity]),
+                )
+            )
             continue
         first_row_of[identity] = row.number
         records.append(record)
@@ -218,7 +281,9 @@ def _map_columns(kind: DocumentKind, columns: list[str]) -> dict[str, str | None
         fields[column] = field
     missing = [field for field in _REQUIRED[kind] if field not in owner]
     if missing:
-        names = "; ".join(f"{field} (e.g. {', '.join(_HEADERS[kind][field][:1] + _chinese_names(kind, field))})" for field in missing)
+        names = "; ".join(
+            f"{field} (e.g. {', '.join(_HEADERS[kind][field][:1] + _chinese_names(kind, field))})" for field in missing
+        )
         return f"missing required column(s): {names}. Columns found: {', '.join(columns) or '(none)'} (缺少必填列)"
     return fields
 
@@ -354,7 +419,17 @@ _CURRENCY_SUFFIXES = [
     (re.compile(r"(?:€|EUR|欧元)$", re.I), "EUR"),
     (re.compile(r"(?:£|GBP|英镑)$", re.I), "GBP"),
 ]
-_CURRENCY_NAMES = {"人民币": "CNY", "元": "CNY", "RMB": "CNY", "¥": "CNY", "美元": "USD", "$": "USD", "US$": "USD", "欧元": "EUR", "英镑": "GBP"}
+_CURRENCY_NAMES = {
+    "人民币": "CNY",
+    "元": "CNY",
+    "RMB": "CNY",
+    "¥": "CNY",
+    "美元": "USD",
+    "$": "USD",
+    "US$": "USD",
+    "欧元": "EUR",
+    "英镑": "GBP",
+}
 _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 
 
@@ -396,7 +471,21 @@ def _currency(value: Any) -> str | None:
 
 
 _TRUE = {"true", "yes", "y", "1", "有货", "有", "是", "在售", "现货", "in stock", "available"}
-_FALSE = {"false", "no", "n", "0", "无货", "无", "否", "缺货", "售罄", "下架", "out of stock", "sold out", "unavailable"}
+_FALSE = {
+    "false",
+    "no",
+    "n",
+    "0",
+    "无货",
+    "无",
+    "否",
+    "缺货",
+    "售罄",
+    "下架",
+    "out of stock",
+    "sold out",
+    "unavailable",
+}
 
 
 def _flag(value: Any, field: str) -> bool | None:
@@ -443,11 +532,15 @@ def _rating(value: Any, field: str, *, whole: bool) -> float | None:
         else:
             match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:分|星|stars?|/\s*5(?:\.0)?)?", text, re.I)
             if not match:
-                raise _FieldError(field, f'"{_short(text)}" is not a rating; use a number from {1 if whole else 0} to 5')
+                raise _FieldError(
+                    field, f'"{_short(text)}" is not a rating; use a number from {1 if whole else 0} to 5'
+                )
             number = float(match.group(1))
     low = 1 if whole else 0
     if whole and not number.is_integer():
-        raise _FieldError(field, f"{number:g} is not a whole number of stars; use 1, 2, 3, 4 or 5 (评分应为 1-5 的整数)")
+        raise _FieldError(
+            field, f"{number:g} is not a whole number of stars; use 1, 2, 3, 4 or 5 (评分应为 1-5 的整数)"
+        )
     if not low <= number <= 5:
         raise _FieldError(field, f"{number:g} is out of range; use a number from {low} to 5 (评分应为 {low}-5)")
     return number
@@ -474,7 +567,7 @@ def _attributes(attributes: dict[str, Any], nested: Any) -> dict[str, str]:
     if isinstance(nested, dict):
         merged.update(nested)
     elif nested not in (None, ""):
-        raise _FieldError("attributes", "attributes must be a JSON object like {\"color\": \"red\"}")
+        raise _FieldError("attributes", 'attributes must be a JSON object like {"color": "red"}')
     result: dict[str, str] = {}
     for name, value in merged.items():
         text = ", ".join(_clean(v) for v in value) if isinstance(value, list) else _clean(value)
@@ -526,7 +619,16 @@ def _review(values: dict[str, Any], attributes: dict[str, Any], merchant_id: str
     date = _text(values.get("date")) or None
     author = _text(values.get("author")) or None
     review_id = _text(values.get("review_id")) or _digest(sku, author or "", date or "", text)
-    return _validated(Review, merchant_id=merchant_id, sku=sku, review_id=review_id, rating=int(rating), text=text, date=date, author=author)
+    return _validated(
+        Review,
+        merchant_id=merchant_id,
+        sku=sku,
+        review_id=review_id,
+        rating=int(rating),
+        text=text,
+        date=date,
+        author=author,
+    )
 
 
 def _policy(values: dict[str, Any], attributes: dict[str, Any], merchant_id: str) -> Policy:
@@ -557,7 +659,9 @@ def _digest(*parts: str) -> str:
 
 # --- policies as Markdown/text -----------------------------------------------------------------------
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<md>.+?)\s*#*\s*$|^\s*【(?P<bracket>[^】]+)】\s*$|^\s*[一二三四五六七八九十]+、\s*(?P<cn>\S.{0,40})$")
+_HEADING = re.compile(
+    r"^\s{0,3}#{1,6}\s+(?P<md>.+?)\s*#*\s*$|^\s*【(?P<bracket>[^】]+)】\s*$|^\s*[一二三四五六七八九十]+、\s*(?P<cn>\S.{0,40})$"
+)
 _PASSAGE_CHARS = 1200
 
 
@@ -578,7 +682,9 @@ def _policy_passages(text: str, merchant_id: str, default_title: str) -> list[tu
             chunk_title = title if part == 1 else f"{title} ({part})"
             count = seen[chunk_title] = seen.get(chunk_title, 0) + 1
             policy_id = _digest(chunk_title) + (f"-{count}" if count > 1 else "")
-            passages.append((line_number, Policy(merchant_id=merchant_id, policy_id=policy_id, title=chunk_title, text=chunk)))
+            passages.append(
+                (line_number, Policy(merchant_id=merchant_id, policy_id=policy_id, title=chunk_title, text=chunk))
+            )
     return passages
 
 

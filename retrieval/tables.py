@@ -31,7 +31,9 @@ _EXTENSIONS: dict[str, FileFormat] = {
     ".md": "markdown",
     ".markdown": "markdown",
 }
-SUPPORTED = "CSV (.csv), TSV (.tsv), JSON (.json), JSON Lines (.jsonl), Excel (.xlsx); policies also Markdown/text (.md, .txt)"
+SUPPORTED = (
+    "CSV (.csv), TSV (.tsv), JSON (.json), JSON Lines (.jsonl), Excel (.xlsx); policies also Markdown/text (.md, .txt)"
+)
 
 # Signatures of common non-text files, so the error can say what the file looks like.
 _MAGIC = [
@@ -72,7 +74,9 @@ def file_format(filename: str, *, text_default: FileFormat) -> FileFormat:
     if suffix == ".txt":
         return text_default
     if suffix == ".xls":
-        raise FileRejected(f"{filename}: legacy Excel .xls is not supported; save it as .xlsx or CSV UTF-8 (另存为 .xlsx 或 CSV UTF-8)")
+        raise FileRejected(
+            f"{filename}: legacy Excel .xls is not supported; save it as .xlsx or CSV UTF-8 (另存为 .xlsx 或 CSV UTF-8)"
+        )
     if suffix not in _EXTENSIONS:
         raise FileRejected(f"{filename}: unsupported file type {suffix or '(no extension)'!s}; use {SUPPORTED}")
     return _EXTENSIONS[suffix]
@@ -85,7 +89,9 @@ def decode_text(data: bytes) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise FileRejected(f"the file starts like UTF-16 but is not valid UTF-16 ({exc.reason}); save it as CSV UTF-8") from exc
+            raise FileRejected(
+                f"the file starts like UTF-16 but is not valid UTF-16 ({exc.reason}); save it as CSV UTF-8"
+            ) from exc
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -111,7 +117,9 @@ def _reject_binary(data: bytes) -> None:
     head = data[:8192]
     if b"\x00" in head and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
-            raise FileRejected("the file looks like UTF-16 text without a byte-order mark; save it as CSV UTF-8 (请另存为 UTF-8)")
+            raise FileRejected(
+                "the file looks like UTF-16 text without a byte-order mark; save it as CSV UTF-8 (请另存为 UTF-8)"
+            )
         raise FileRejected(f"the file is binary (it contains NUL bytes), not text; use {SUPPORTED}")
 
 
@@ -155,12 +163,17 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
         # data_only=False: formula cells come back as their "=..." text, so formula injection is caught.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FileRejected(f"the file is not a valid .xlsx workbook ({exc}); re-save it from Excel/WPS as .xlsx") from exc
+        raise FileRejected(
+            f"the file is not a valid .xlsx workbook ({exc}); re-save it from Excel/WPS as .xlsx"
+        ) from exc
     try:
         sheet = workbook.worksheets[0]  # the catalog is the first sheet; others (notes, lookups) are ignored
         if sheet.max_row is not None and sheet.max_row - 1 > max_rows:
             raise _too_many(max_rows)
-        rows = ((number, [_xlsx_cell(v) for v in values]) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
+        rows = (
+            (number, [_xlsx_cell(v) for v in values])
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        )
         return _table_from_rows(rows, max_rows)
     finally:
         workbook.close()
@@ -192,14 +205,21 @@ def _table_from_rows(rows: Any, max_rows: int) -> Table:
             raise _too_many(max_rows)
         extra = [v for v in values[len(columns) :] if not _blank(v)]
         if extra:
-            bad.append((number, f"has {len(values)} cells but the header has {len(columns)} columns (an unquoted separator inside a value?)"))
+            bad.append(
+                (
+                    number,
+                    f"has {len(values)} cells but the header has {len(columns)} columns (an unquoted separator inside a value?)",
+                )
+            )
             continue
         cells = {column: value for column, value in zip(columns, values, strict=False) if column}
         table_rows.append(SourceRow(number, cells))
     if columns is None:
         raise FileRejected("the file is empty: no header row and no data (文件为空)")
     if not table_rows and not bad:
-        raise FileRejected(f"the file has a header ({', '.join(c for c in columns if c)}) but no data rows (没有数据行)")
+        raise FileRejected(
+            f"the file has a header ({', '.join(c for c in columns if c)}) but no data rows (没有数据行)"
+        )
     return Table(columns=[c for c in columns if c], rows=table_rows, bad_rows=bad)
 
 
@@ -213,7 +233,9 @@ def _check_columns(columns: list[str]) -> None:
         if not column:
             continue
         if column in seen:
-            raise FileRejected(f"column '{column}' appears twice (columns {seen[column]} and {index}); rename or remove one")
+            raise FileRejected(
+                f"column '{column}' appears twice (columns {seen[column]} and {index}); rename or remove one"
+            )
         seen[column] = index
 
 
@@ -250,7 +272,7 @@ def _read_json(text: str, max_rows: int, container_keys: tuple[str, ...]) -> Tab
     if isinstance(document, dict):
         items = next((document[key] for key in container_keys if isinstance(document.get(key), list)), None)
     if not isinstance(items, list):
-        raise FileRejected(f"expected a JSON array of objects, or an object like {{\"{container_keys[0]}\": [...]}}")
+        raise FileRejected(f'expected a JSON array of objects, or an object like {{"{container_keys[0]}": [...]}}')
     if len(items) > max_rows:
         raise _too_many(max_rows)
     rows: list[SourceRow] = []

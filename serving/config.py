@@ -11,9 +11,7 @@ from pydantic import BaseModel, Field, SecretStr
 class LLMConfig(BaseModel):
     """The OpenAI-compatible endpoint and how the client treats it."""
 
-    base_url: str | None = Field(
-        None, description="e.g. http://vllm:8000/v1. Empty = start the embedded CPU engine."
-    )
+    base_url: str | None = Field(None, description="e.g. http://vllm:8000/v1. Empty = start the embedded CPU engine.")
     model: str = Field("shopguide", description="Model name sent in requests (vLLM's --served-model-name).")
     structured_output: Literal["vllm", "openai", "llamacpp"] = Field(
         "vllm",

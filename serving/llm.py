@@ -117,9 +117,7 @@ class LLMClient:
         max_tokens: int | None = None,
     ) -> ModelT:
         """An answer constrained to `schema`'s JSON schema and validated into an instance of it."""
-        fields = structured_output_fields(
-            self._config.structured_output, schema.__name__, schema.model_json_schema()
-        )
+        fields = structured_output_fields(self._config.structured_output, schema.__name__, schema.model_json_schema())
         body = self._request_body(messages, temperature=temperature, max_tokens=max_tokens, stream=False)
         result = await self._complete({**body, **fields})
         if result.finish_reason == "length":

@@ -3,14 +3,14 @@ that area's own conftest.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+
+import demo
 
 # --- retrieval: embedder and a demo-catalog index built once per session -----------------------
 
-DEMO_DIR = Path(__file__).resolve().parents[1] / "retrieval" / "demo"
-DEMO_FILES = {"products": "products.jsonl", "reviews": "reviews.jsonl", "policies": "policies.md"}
+DEMO_DIR = demo.shop_dir()
+DEMO_FILES = demo.CATALOG_FILES
 
 
 @pytest.fixture(scope="session")
@@ -25,9 +25,6 @@ async def embedder():
 @pytest.fixture(scope="session")
 async def demo_index(embedder, tmp_path_factory):
     """A CatalogIndex over a fresh data dir with the demo catalog (merchant "demo") ingested."""
-    missing = [name for name in DEMO_FILES.values() if not (DEMO_DIR / name).exists()]
-    if missing:
-        pytest.skip(f"demo catalog not there yet: retrieval/demo/ lacks {missing}")
     from retrieval.config import RetrievalConfig
     from retrieval.index import CatalogIndex
 

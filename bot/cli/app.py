@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
-
 from pydantic import ValidationError
+from rich.console import Console
 
 from bot.settings import Settings, describe_invalid_settings
 
@@ -22,7 +21,9 @@ err_console = Console(stderr=True)
 
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where the catalog, indexes and state live (default: SHOPGUIDE_DATA_DIR or ./data)."),
+    typer.Option(
+        "--data-dir", help="Where the catalog, indexes and state live (default: SHOPGUIDE_DATA_DIR or ./data)."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 

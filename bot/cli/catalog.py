@@ -12,7 +12,6 @@ import json
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,20 +21,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, eval_app, fail, load_settings
+from bot.evaluation.retrieval import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
 from bot.settings import Settings
 from retrieval.catalog import RowError
-from retrieval.evaluation import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
 from retrieval.index import CatalogError, CatalogIndex, ProductHit, UploadReport
 from retrieval.models import DocumentKind, Product
 from retrieval.query import ParsedQuery, SearchFilters, parse_query
 from retrieval.search import SearchMode
 
-DEMO_FILES: dict[DocumentKind, str] = {"products": "products.jsonl", "reviews": "reviews.jsonl", "policies": "policies.md"}
 EVAL_MERCHANT = "eval"
 SHOWN_REJECTIONS = 50
 
 MerchantOption = Annotated[
-    str | None, typer.Option("--merchant", help="Whose catalog (default: SHOPGUIDE_ASSISTANT__DEFAULT_MERCHANT, 'demo').")
+    str | None,
+    typer.Option("--merchant", help="Whose catalog (default: SHOPGUIDE_ASSISTANT__DEFAULT_MERCHANT, 'demo')."),
 ]
 
 catalog_app = typer.Typer(no_args_is_help=True, help="Inspect a merchant's catalog and roll it back.")
@@ -58,7 +57,12 @@ def _progress(description: str, enabled: bool) -> Iterator[Callable[[int, int], 
         yield None
         return
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     ) as progress:
         task = progress.add_task(description, total=None)
 
@@ -89,12 +93,17 @@ def guess_kind(path: Path) -> DocumentKind:
 
 @app.command()
 def ingest(
-    file: Annotated[Path | None, typer.Argument(help="Catalog file: CSV, TSV, JSON, JSONL, XLSX; policies also .md/.txt.")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Catalog file: CSV, TSV, JSON, JSONL, XLSX; policies also .md/.txt.")
+    ] = None,
     kind: Annotated[
-        DocumentKind | None, typer.Option("--kind", help="What the file holds (default: guessed from the name, else products).")
+        DocumentKind | None,
+        typer.Option("--kind", help="What the file holds (default: guessed from the name, else products)."),
     ] = None,
     merchant: MerchantOption = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Ingest the bundled demo shop (products, reviews, policies).")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Ingest the bundled demo shop (products, reviews, policies).")
+    ] = False,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -104,8 +113,7 @@ def ingest(
     if demo == (file is not None):
         fail("give either a FILE or --demo")
     if demo:
-        demo_dir = files("retrieval") / "demo"
-        uploads = [(kind_, name, (demo_dir / name).read_bytes()) for kind_, name in DEMO_FILES.items()]
+        uploads = [(kind_, name, (demo.shop_dir() / name).read_bytes()) for kind_, name in demo.CATALOG_FILES.items()]
     else:
         assert file is not None
         try:
@@ -192,10 +200,17 @@ def rejections_table(rejected: list[RowError]) -> Table:
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="What a customer would type, e.g. '500元以内的冲锋衣' or 'rain jacket under $100'.")],
+    query: Annotated[
+        str, typer.Argument(help="What a customer would type, e.g. '500元以内的冲锋衣' or 'rain jacket under $100'.")
+    ],
     merchant: MerchantOption = None,
-    k: Annotated[int | None, typer.Option("-k", "--k", min=1, max=50, help="Results (default: SHOPGUIDE_RETRIEVAL__SEARCH_TOP_K).")] = None,
-    mode: Annotated[SearchMode, typer.Option("--mode", help="hybrid (default), lexical (BM25 only) or dense (embeddings only).")] = "hybrid",
+    k: Annotated[
+        int | None,
+        typer.Option("-k", "--k", min=1, max=50, help="Results (default: SHOPGUIDE_RETRIEVAL__SEARCH_TOP_K)."),
+    ] = None,
+    mode: Annotated[
+        SearchMode, typer.Option("--mode", help="hybrid (default), lexical (BM25 only) or dense (embeddings only).")
+    ] = "hybrid",
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -206,21 +221,28 @@ def search(
     if as_json:
         console.print_json(
             json.dumps(
-                {"parsed": parsed.model_dump(mode="json"), "hits": [h.model_dump(mode="json") for h in hits]}, ensure_ascii=False
+                {"parsed": parsed.model_dump(mode="json"), "hits": [h.model_dump(mode="json") for h in hits]},
+                ensure_ascii=False,
             )
         )
         return
-    console.print(f"[bold]query:[/] {escape(parsed.text or '(constraints only)')}   [bold]filters:[/] {escape(describe_filters(parsed))}")
+    console.print(
+        f"[bold]query:[/] {escape(parsed.text or '(constraints only)')}   [bold]filters:[/] {escape(describe_filters(parsed))}"
+    )
     if not hits:
         console.print("no product matches")
         return
     console.print(hits_table(hits))
 
 
-async def _search(settings: Settings, merchant_id: str, query: str, k: int | None, mode: SearchMode) -> tuple[ParsedQuery, list[ProductHit]]:
+async def _search(
+    settings: Settings, merchant_id: str, query: str, k: int | None, mode: SearchMode
+) -> tuple[ParsedQuery, list[ProductHit]]:
     async with _open_index(settings) as index:
         if (await index.stats(merchant_id)).version == 0:
-            raise CatalogError(f"merchant {merchant_id!r} has no catalog yet; run `shopguide ingest FILE` or `shopguide ingest --demo`")
+            raise CatalogError(
+                f"merchant {merchant_id!r} has no catalog yet; run `shopguide ingest FILE` or `shopguide ingest --demo`"
+            )
         parsed = parse_query(query, await index.vocabulary(merchant_id))
         parsed.filters.merchant_id = merchant_id
         return parsed, await index.search(parsed.text, parsed.filters, k, sort=parsed.sort, mode=mode)
@@ -233,7 +255,11 @@ def describe_filters(parsed: ParsedQuery) -> str:
         low = "" if filters.price_min is None else f"{filters.price_min:g}"
         high = "" if filters.price_max is None else f"{filters.price_max:g}"
         parts.append(f"price {low}..{high}")
-    for label, values in (("category", filters.categories), ("brand", filters.brands), ("not brand", filters.exclude_brands)):
+    for label, values in (
+        ("category", filters.categories),
+        ("brand", filters.brands),
+        ("not brand", filters.exclude_brands),
+    ):
         if values:
             parts.append(f"{label} {' | '.join(values)}")
     if filters.in_stock_only:
@@ -290,13 +316,17 @@ def catalog_stats(merchant: MerchantOption = None, data_dir: DataDirOption = Non
 @catalog_app.command("list")
 def catalog_list(
     merchant: MerchantOption = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Most products shown in the table (--json lists all).")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Most products shown in the table (--json lists all).")
+    ] = 50,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The current products."""
     settings = load_settings(data_dir)
-    products = _run(_with_index(settings, lambda index: index.products(merchant or settings.assistant.default_merchant)))
+    products = _run(
+        _with_index(settings, lambda index: index.products(merchant or settings.assistant.default_merchant))
+    )
     if as_json:
         console.print_json(json.dumps([p.model_dump(mode="json") for p in products], ensure_ascii=False))
         return
@@ -316,10 +346,14 @@ def catalog_list(
 
 
 @catalog_app.command("versions")
-def catalog_versions(merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+def catalog_versions(
+    merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
+) -> None:
     """The kept catalog versions, oldest first."""
     settings = load_settings(data_dir)
-    versions = _run(_with_index(settings, lambda index: index.versions(merchant or settings.assistant.default_merchant)))
+    versions = _run(
+        _with_index(settings, lambda index: index.versions(merchant or settings.assistant.default_merchant))
+    )
     if as_json:
         console.print_json(json.dumps([v.model_dump(mode="json") for v in versions], ensure_ascii=False))
         return
@@ -328,12 +362,21 @@ def catalog_versions(merchant: MerchantOption = None, data_dir: DataDirOption = 
         table.add_column(column)
     for version in versions:
         counts = ", ".join(f"{kind} {count}" for kind, count in version.counts.items())
-        table.add_row(str(version.version), f"{version.created_at:%Y-%m-%d %H:%M:%S}", version.action, version.kind or "", escape(version.note), counts)
+        table.add_row(
+            str(version.version),
+            f"{version.created_at:%Y-%m-%d %H:%M:%S}",
+            version.action,
+            version.kind or "",
+            escape(version.note),
+            counts,
+        )
     console.print(table)
 
 
 @catalog_app.command("rollback")
-def catalog_rollback(merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+def catalog_rollback(
+    merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
+) -> None:
     """Restore the version before the current one (recorded as a new version)."""
     settings = load_settings(data_dir)
     version = _run(_with_index(settings, lambda index: index.rollback(merchant or settings.assistant.default_merchant)))
@@ -358,7 +401,7 @@ def eval_retrieval(
         typer.Option(
             "--dataset",
             help="Directory with products.jsonl, queries.jsonl ({id, text, lang}) and qrels.tsv (query_id, sku, grade 0-3); "
-            "see docs/EVALUATION.md. The demo set: retrieval/demo.",
+            "see docs/EVALUATION.md. The demo set: demo/shop.",
         ),
     ],
     data_dir: DataDirOption = None,
@@ -374,17 +417,29 @@ def eval_retrieval(
         console.print_json(result.model_dump_json())
         return
     table = Table(
-        title=f"Retrieval quality: {result.queries} queries, {result.products} products", title_justify="left", header_style="bold"
+        title=f"Retrieval quality: {result.queries} queries, {result.products} products",
+        title_justify="left",
+        header_style="bold",
     )
     table.caption = "queries: with an answer; violations: results breaking parsed filters; empty: no-answer queries answered with nothing"
     for column in ("mode", "lang", "queries", "NDCG@10", "MRR@10", "Recall@50", "violations", "empty"):
         table.add_column(column, justify="left" if column in ("mode", "lang") else "right")
     for row in result.results:
-        empty = "-" if row.no_answer_empty_rate is None else f"{round(row.no_answer_empty_rate * row.no_answer_queries)}/{row.no_answer_queries}"
+        empty = (
+            "-"
+            if row.no_answer_empty_rate is None
+            else f"{round(row.no_answer_empty_rate * row.no_answer_queries)}/{row.no_answer_queries}"
+        )
         table.add_row(
-            row.mode, row.lang, str(row.queries), f"{row.ndcg_at_10:.3f}", f"{row.mrr_at_10:.3f}", f"{row.recall_at_50:.3f}",
-            f"{row.filter_violation_rate:.1%}", empty,
-        )  # fmt: skip
+            row.mode,
+            row.lang,
+            str(row.queries),
+            f"{row.ndcg_at_10:.3f}",
+            f"{row.mrr_at_10:.3f}",
+            f"{row.recall_at_50:.3f}",
+            f"{row.filter_violation_rate:.1%}",
+            empty,
+        )
     console.print(table)
 
 

@@ -18,22 +18,28 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from bot.channels.terminal.chat import TerminalChat
+from bot.channels.terminal.render import show_turn
 from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, eval_app, fail, load_settings
-from bot.evaluation import Conversation, Failure, SuiteFileError, SuiteResult, default_suite_path, load_conversations, run_suite
-from bot.cli.terminal import render_reply, show_turn
-from bot.reply import ButtonAction, FinalReply, Language, ProductCard, Reply, UserRef
+from bot.core.reply import FinalReply, Language, UserRef
+from bot.evaluation.conversations import (
+    Conversation,
+    Failure,
+    SuiteFileError,
+    SuiteResult,
+    default_suite_path,
+    load_conversations,
+    run_suite,
+)
 from bot.services import DEMO_MERCHANT, Services, open_services
 from bot.settings import Settings
 
 UserOption = Annotated[str, typer.Option("--user", help="Who is talking; the dialog is kept per user as 'cli:<name>'.")]
-MerchantOption = Annotated[str | None, typer.Option("--merchant", help="Whose catalog to shop (default: SHOPGUIDE_ASSISTANT__DEFAULT_MERCHANT).")]
+MerchantOption = Annotated[
+    str | None,
+    typer.Option("--merchant", help="Whose catalog to shop (default: SHOPGUIDE_ASSISTANT__DEFAULT_MERCHANT)."),
+]
 NoLLMOption = Annotated[bool, typer.Option("--no-llm", help="Answer from retrieval only (template text, no model).")]
-
-CARD_ACTIONS: tuple[ButtonAction, ...] = ("details", "compare", "similar", "why", "buy", "like", "dislike")
-CHAT_HELP = (
-    "Type a message to shop. Commands: /why N (evidence for card N), /details N, /compare N, /similar N, "
-    "/buy N, /like N, /dislike N, /reset (forget this conversation), /help, /quit. Ctrl-D also ends."
-)
 
 
 # --- chat -----------------------------------------------------------------------------------------
@@ -42,15 +48,9 @@ CHAT_HELP = (
 def _user_ref(settings: Settings, name: str, merchant: str | None) -> UserRef:
     if not name.strip():
         fail("--user needs a name, e.g. --user alice")
-    return UserRef(user_id=f"cli:{name}", merchant_id=merchant or settings.assistant.default_merchant, display_name=name)
-
-
-def _read_line(prompt: str) -> str | None:
-    """One line from stdin, or None at end of input; prompts only when a person is typing."""
-    if sys.stdin.isatty():
-        console.print(prompt, end="")
-    line = sys.stdin.readline()
-    return None if line == "" else line.rstrip("\n")
+    return UserRef(
+        user_id=f"cli:{name}", merchant_id=merchant or settings.assistant.default_merchant, display_name=name
+    )
 
 
 @app.command()
@@ -85,50 +85,7 @@ async def _shop(settings: Settings, user: UserRef, *, use_llm: bool) -> AsyncIte
 async def _chat(settings: Settings, user: UserRef, *, use_llm: bool, language: Language) -> None:
     err_console.print("[dim]starting (the first run ingests the demo catalog)...[/]")
     async with _shop(settings, user, use_llm=use_llm) as services:
-        render_reply(console, services.assistant.welcome(user, language), cards_already_shown=[])
-        console.print(f"[dim]{CHAT_HELP}[/]", highlight=False)
-        last: Reply | None = None  # the reply whose cards `/why N` and friends refer to
-        while (line := await asyncio.to_thread(_read_line, "[bold cyan]you>[/] ")) is not None:
-            line = line.strip()
-            if line.lower() in ("/quit", "/exit", "/q"):
-                break
-            if line.startswith("/"):
-                reply = await _chat_command(services, user, line, last)
-            elif line:
-                reply = await show_turn(console, services.assistant.turn(user, line))
-            else:
-                continue
-            if reply is not None and reply.products:
-                last = reply
-
-
-async def _chat_command(services: Services, user: UserRef, line: str, last: Reply | None) -> Reply | None:
-    """Run one /command; returns the reply it produced, if any."""
-    command, _, argument = line[1:].partition(" ")
-    command = command.lower()
-    if command == "help":
-        console.print(CHAT_HELP, highlight=False)
-    elif command == "reset":
-        await services.assistant.reset(user)
-        console.print("[dim]conversation forgotten[/]")
-    elif command in CARD_ACTIONS:
-        card = _card(last, argument)
-        if card is not None:
-            return await show_turn(console, services.assistant.action(user, command, card.sku, last.turn_id if last else None))
-    else:
-        console.print(f"[red]unknown command /{escape(command)}[/]; {CHAT_HELP}", highlight=False)
-    return None
-
-
-def _card(last: Reply | None, argument: str) -> ProductCard | None:
-    """Card N (1-based) of the last reply, or None after telling the user what is wrong."""
-    if last is None or not last.products:
-        console.print("[red]no products on screen yet[/]: ask for something first")
-        return None
-    if not argument.strip().isdigit() or not 1 <= int(argument) <= len(last.products):
-        console.print(f"[red]give a card number from 1 to {len(last.products)}[/], e.g. /why 1")
-        return None
-    return last.products[int(argument) - 1]
+        await TerminalChat(console, services.assistant, user).run(language)
 
 
 # --- ask ------------------------------------------------------------------------------------------
@@ -169,11 +126,19 @@ async def _ask(settings: Settings, user: UserRef, text: str, *, as_json: bool, u
 
 @eval_app.command("conversations")
 def eval_conversations(
-    suite: Annotated[Path | None, typer.Option("--suite", help="A conversations .jsonl file (default: the packaged suite).")] = None,
+    suite: Annotated[
+        Path | None, typer.Option("--suite", help="A conversations .jsonl file (default: the packaged suite).")
+    ] = None,
     no_llm: NoLLMOption = False,
-    llm_url: Annotated[str | None, typer.Option("--llm-url", help="OpenAI-compatible endpoint to test instead of the configured one.")] = None,
-    prompts_dir: Annotated[Path | None, typer.Option("--prompts-dir", help="Prompt templates to evaluate (default: prompts/).")] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this conversation id (repeatable).")] = None,
+    llm_url: Annotated[
+        str | None, typer.Option("--llm-url", help="OpenAI-compatible endpoint to test instead of the configured one.")
+    ] = None,
+    prompts_dir: Annotated[
+        Path | None, typer.Option("--prompts-dir", help="Prompt templates to evaluate (default: prompts/).")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only this conversation id (repeatable).")
+    ] = None,
     as_json: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -200,17 +165,23 @@ def eval_conversations(
         _print_suite(result)
 
 
-async def _eval(settings: Settings, conversations: list[Conversation], *, use_llm: bool, prompts_dir: Path | None) -> SuiteResult:
+async def _eval(
+    settings: Settings, conversations: list[Conversation], *, use_llm: bool, prompts_dir: Path | None
+) -> SuiteResult:
     merchants = {c.merchant for c in conversations}
 
     def progress(conversation: Conversation, failures: list[Failure]) -> None:
         mark = "[green]pass[/]" if not failures else f"[red]fail[/] ({', '.join(sorted({f.check for f in failures}))})"
         err_console.print(f"{escape(conversation.id)}: {mark}", highlight=False)
 
-    async with open_services(settings, ingest_demo=DEMO_MERCHANT in merchants, use_llm=use_llm, prompts_dir=prompts_dir) as services:
+    async with open_services(
+        settings, ingest_demo=DEMO_MERCHANT in merchants, use_llm=use_llm, prompts_dir=prompts_dir
+    ) as services:
         if use_llm and services.llm is None:
             err_console.print("[yellow]the LLM did not start: evaluating retrieval-only answers[/]")
-        return await run_suite(services.assistant, conversations, index=services.index, state=services.state, on_conversation=progress)
+        return await run_suite(
+            services.assistant, conversations, index=services.index, state=services.state, on_conversation=progress
+        )
 
 
 def _print_suite(result: SuiteResult) -> None:
@@ -227,10 +198,14 @@ def _print_suite(result: SuiteResult) -> None:
     if result.latency:
         latency = Table("stage", "n", "p50 ms", "p95 ms", "mean ms", title="Turn latency", header_style="bold")
         for stage, summary in result.latency.items():
-            latency.add_row(stage, str(summary.count), f"{summary.p50_ms:,.0f}", f"{summary.p95_ms:,.0f}", f"{summary.mean_ms:,.0f}")
+            latency.add_row(
+                stage, str(summary.count), f"{summary.p50_ms:,.0f}", f"{summary.p95_ms:,.0f}", f"{summary.mean_ms:,.0f}"
+            )
         console.print(latency)
     if result.failures:
-        failures = Table("conversation", "turn", "check", "detail", title="Failures", header_style="bold", show_lines=True)
+        failures = Table(
+            "conversation", "turn", "check", "detail", title="Failures", header_style="bold", show_lines=True
+        )
         for failure in result.failures:
             failures.add_row(escape(failure.conversation), str(failure.turn), failure.check, escape(failure.detail))
         console.print(failures)

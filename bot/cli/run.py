@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import signal
 
+from bot.channels.telegram.app import build_application, configuration_problem, serve
 from bot.cli.app import DataDirOption, app, fail, load_settings
 from bot.services import open_services
 from bot.settings import Settings
-from bot.telegram.app import build_application, configuration_problem, serve
 
 
 @app.command()

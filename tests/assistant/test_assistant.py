@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.reply import ProductsShown, TextDelta
+from bot.core.reply import ProductsShown, TextDelta
 from tests.assistant.conftest import INJECTION, say
 from tests.support.llm_server import Reply
 
@@ -49,7 +49,9 @@ async def test_an_invented_product_and_price_are_cut_from_the_answer(open_assist
 
 
 async def test_an_answer_that_is_mostly_invented_falls_back_to_the_template(open_assistant, user, state):
-    async with open_assistant(lambda request: f"{INVENTED} The Nike Storm Runner is only ¥199 today. Buy now.") as assistant:
+    async with open_assistant(
+        lambda request: f"{INVENTED} The Nike Storm Runner is only ¥199 today. Buy now."
+    ) as assistant:
         turn = await say(assistant, user, "waterproof jacket under 600")
 
     reply = turn.reply
@@ -81,7 +83,9 @@ async def test_llm_down_still_answers_from_retrieval(open_assistant, user, state
 
 
 async def test_a_sentence_cut_off_by_max_tokens_is_dropped(open_assistant, user):
-    async with open_assistant([Reply(GOOD + " The Columbia Trail Lite Jacket is also", finish_reason="length")]) as assistant:
+    async with open_assistant(
+        [Reply(GOOD + " The Columbia Trail Lite Jacket is also", finish_reason="length")]
+    ) as assistant:
         turn = await say(assistant, user, "waterproof jacket under 600")
 
     assert turn.reply.text == GOOD and not turn.reply.fallback

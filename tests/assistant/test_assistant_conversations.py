@@ -3,10 +3,10 @@ comparisons, clarifying questions, no-match answers, card buttons, and a dialog 
 
 from __future__ import annotations
 
-from bot.assistant import Assistant
-from bot.prompts import PromptBook
+from bot.core.assistant import Assistant
+from bot.core.prompts import PromptBook
 from bot.settings import AssistantConfig
-from bot.state import StateStore
+from bot.state.store import StateStore
 from tests.assistant.conftest import PROMPTS_DIR, press, say
 
 
@@ -136,7 +136,9 @@ async def test_dialog_survives_a_restart(shop_index, tmp_path, user):
 async def test_what_the_shop_sells_is_never_called_not_sold(open_assistant, user):
     # With a relevance bar no encoder score reaches, only the catalog's own names can show the shop sells it.
     async with open_assistant(None, min_relevance=0.99) as assistant:
-        exact_title = await say(assistant, user.model_copy(update={"user_id": "t:title"}), "Sony WH-1000XM5 Noise Cancelling")
+        exact_title = await say(
+            assistant, user.model_copy(update={"user_id": "t:title"}), "Sony WH-1000XM5 Noise Cancelling"
+        )
         category = await say(assistant, user.model_copy(update={"user_id": "t:category"}), "headphones")
         not_sold = await say(assistant, user.model_copy(update={"user_id": "t:dog"}), "dog food")
     assert exact_title.skus[0] == "HP-100"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.grounding import Checker, Facts
-from bot.language import is_written_in
-from bot.prompts import PromptBook
+from bot.core.assistant import Assistant
+from bot.core.grounding import Checker, Facts
+from bot.core.language import is_written_in
+from bot.core.prompts import PromptBook
 from bot.settings import AssistantConfig
 from serving.llm import LLMClient
 from tests.assistant.conftest import PRODUCTS, PROMPTS_DIR, press, say
@@ -35,7 +35,9 @@ async def test_turns_on_the_embedded_engine_stay_grounded(local_llm_config, shop
     assert chinese.reply.fallback  # SmolLM2 writes English only: the Chinese template answers
 
 
-async def test_llama_cpp_takes_the_comparison_schema_and_the_reply_stays_grounded(local_llm_config, shop_index, state, user):
+async def test_llama_cpp_takes_the_comparison_schema_and_the_reply_stays_grounded(
+    local_llm_config, shop_index, state, user
+):
     async with LLMClient(local_llm_config) as llm:
         assistant = Assistant(shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig(turn_budget_s=30))
         await press(assistant, user, "compare", "JK-100")

@@ -43,15 +43,21 @@ def test_chat_quit_stops_before_later_lines(shop_dir: Path) -> None:
 
 
 def test_ask_json_remembers_the_dialog_between_calls(shop_dir: Path) -> None:
-    first = json.loads(shopguide("ask", "rain jacket under 500", "--user", "carol", "--json", "--no-llm", "--data-dir", shop_dir))
+    first = json.loads(
+        shopguide("ask", "rain jacket under 500", "--user", "carol", "--json", "--no-llm", "--data-dir", shop_dir)
+    )
     assert first["language"] == "en" and first["evidence"]
     shown = [card["sku"] for card in first["products"]]
     assert len(shown) == 2 and all(card["price"] <= 500 for card in first["products"])
 
-    second = json.loads(shopguide("ask", "the second one", "--user", "carol", "--json", "--no-llm", "--data-dir", shop_dir))
+    second = json.loads(
+        shopguide("ask", "the second one", "--user", "carol", "--json", "--no-llm", "--data-dir", shop_dir)
+    )
     assert [card["sku"] for card in second["products"]] == [shown[1]]
 
-    stranger = json.loads(shopguide("ask", "the second one", "--user", "dave", "--json", "--no-llm", "--data-dir", shop_dir))
+    stranger = json.loads(
+        shopguide("ask", "the second one", "--user", "dave", "--json", "--no-llm", "--data-dir", shop_dir)
+    )
     assert shown[1] not in [card["sku"] for card in stranger["products"]]
 
 
@@ -63,11 +69,17 @@ def test_ask_prints_cards_and_text(shop_dir: Path) -> None:
 def test_eval_conversations_reports_rates_and_failures(shop_dir: Path, tmp_path: Path) -> None:
     suite = tmp_path / "suite.jsonl"
     conversations = [
-        {"id": "ok", "lang": "en", "turns": [{"user": "rain jacket under 500", "expect": {"max_price": 500, "brand_not": ["Nike"]}}]},
+        {
+            "id": "ok",
+            "lang": "en",
+            "turns": [{"user": "rain jacket under 500", "expect": {"max_price": 500, "brand_not": ["Nike"]}}],
+        },
         {"id": "broken", "lang": "zh", "turns": [{"user": "跑鞋", "expect": {"brand": "Puma"}}]},
     ]
     suite.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in conversations), encoding="utf-8")
-    summary = json.loads(shopguide("eval", "conversations", "--suite", suite, "--no-llm", "--json", "--data-dir", shop_dir))
+    summary = json.loads(
+        shopguide("eval", "conversations", "--suite", suite, "--no-llm", "--json", "--data-dir", shop_dir)
+    )
     assert summary["pass_rate"] == 0.5
     assert summary["checks"]["brand"] == {"passed": 0, "total": 1, "rate": 0.0}
     assert summary["checks"]["grounded"]["rate"] == 1.0
@@ -79,11 +91,15 @@ def test_eval_conversations_reports_rates_and_failures(shop_dir: Path, tmp_path:
 
 def test_eval_refuses_a_bad_suite(tmp_path: Path) -> None:
     suite = tmp_path / "bad.jsonl"
-    suite.write_text('{"id": "x", "lang": "en", "turns": [{"user": "hi", "expect": {"colour": "red"}}]}\n', encoding="utf-8")
+    suite.write_text(
+        '{"id": "x", "lang": "en", "turns": [{"user": "hi", "expect": {"colour": "red"}}]}\n', encoding="utf-8"
+    )
     result = runner.invoke(app, ["eval", "conversations", "--suite", str(suite), "--data-dir", str(tmp_path)])
     assert result.exit_code == 1 and "bad.jsonl:1" in result.output and "colour" in result.output
 
 
 def test_unknown_merchant_is_an_actionable_error(shop_dir: Path) -> None:
-    result = runner.invoke(app, ["ask", "jacket", "--user", "x", "--merchant", "nobody", "--no-llm", "--data-dir", str(shop_dir)])
+    result = runner.invoke(
+        app, ["ask", "jacket", "--user", "x", "--merchant", "nobody", "--no-llm", "--data-dir", str(shop_dir)]
+    )
     assert result.exit_code == 1 and "merchant 'nobody' has no products" in result.output

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialog import DialogState, review_aspect, understand
-from bot.language import detect_language
+from bot.core.dialog import DialogState, review_aspect, understand
+from bot.core.language import detect_language
 from retrieval.models import Product
 from retrieval.query import Vocabulary
 
-VOCABULARY = Vocabulary(brands=["Nike/耐克", "Sony/索尼", "Bose"], categories=["冲锋衣", "Jackets", "Headphones", "耳机", "跑步鞋"])
+VOCABULARY = Vocabulary(
+    brands=["Nike/耐克", "Sony/索尼", "Bose"], categories=["冲锋衣", "Jackets", "Headphones", "耳机", "跑步鞋"]
+)
 SHOWN = [
     Product(merchant_id="m", sku="A", title="Nike Storm Jacket", price=300, brand="Nike/耐克", category=["Jackets"]),
     Product(merchant_id="m", sku="B", title="Sony WH-1000XM5", price=2499, brand="Sony/索尼", category=["Headphones"]),

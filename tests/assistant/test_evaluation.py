@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import (
+from bot.core.reply import Evidence, ProductCard, Reply
+from bot.evaluation.conversations import (
     CatalogView,
     CheckRate,
     Conversation,
@@ -21,13 +22,24 @@ from bot.evaluation import (
     load_conversations,
     prices_in,
 )
-from bot.reply import Evidence, ProductCard, Reply
 from retrieval.models import Product
 
 CATALOG = {
-    "J1": Product(merchant_id="demo", sku="J1", title="Trail shell", price=399, brand="Peak", category=["outdoor", "jackets"]),
-    "J2": Product(merchant_id="demo", sku="J2", title="Storm shell", price=899, brand="Nike", category=["outdoor", "jackets"]),
-    "J3": Product(merchant_id="demo", sku="J3", title="Old shell", price=199, brand="Peak", category=["outdoor", "jackets"], in_stock=False),
+    "J1": Product(
+        merchant_id="demo", sku="J1", title="Trail shell", price=399, brand="Peak", category=["outdoor", "jackets"]
+    ),
+    "J2": Product(
+        merchant_id="demo", sku="J2", title="Storm shell", price=899, brand="Nike", category=["outdoor", "jackets"]
+    ),
+    "J3": Product(
+        merchant_id="demo",
+        sku="J3",
+        title="Old shell",
+        price=199,
+        brand="Peak",
+        category=["outdoor", "jackets"],
+        in_stock=False,
+    ),
 }
 
 
@@ -39,20 +51,31 @@ class TinyCatalog:
 def card(sku: str, *, price: float | None = None, label: str | None = None) -> ProductCard:
     product = CATALOG[sku]
     return ProductCard(
-        merchant_id="demo", sku=sku, title=product.title, price=product.price if price is None else price,
-        currency="CNY", in_stock=product.in_stock, label=label,
-    )  # fmt: skip
+        merchant_id="demo",
+        sku=sku,
+        title=product.title,
+        price=product.price if price is None else price,
+        currency="CNY",
+        in_stock=product.in_stock,
+        label=label,
+    )
 
 
 def reply(text: str, *cards: ProductCard, language: str = "en", **fields) -> Reply:
-    return Reply(turn_id="t", language=language, intent=fields.pop("intent", "search"), text=text, products=list(cards), **fields)
+    return Reply(
+        turn_id="t", language=language, intent=fields.pop("intent", "search"), text=text, products=list(cards), **fields
+    )
 
 
-async def checks(reply_: Reply | None, user: str = "a rain jacket", *, said: list[str] | None = None, **expect) -> dict[str, str | None]:
+async def checks(
+    reply_: Reply | None, user: str = "a rain jacket", *, said: list[str] | None = None, **expect
+) -> dict[str, str | None]:
     """{check: None if passed else its detail}."""
     scripted = ScriptedTurn(user=user, expect=expect)
     conversation = Conversation(id="c", lang="en", turns=[scripted])
-    outcomes = await check_turn(reply_, "boom", scripted, conversation, CatalogView(TinyCatalog(), "demo"), said or [user])
+    outcomes = await check_turn(
+        reply_, "boom", scripted, conversation, CatalogView(TinyCatalog(), "demo"), said or [user]
+    )
     return {o.check: None if o.passed else o.detail for o in outcomes}
 
 
@@ -98,24 +121,36 @@ def test_duplicate_ids_empty_and_missing_files_are_refused(tmp_path: Path) -> No
 
 def test_packaged_suite_parses_when_present() -> None:
     path = default_suite_path()
-    if not path.exists():
-        pytest.skip("bot/data/conversations.jsonl not written yet")
     conversations = load_conversations(path)
     assert len(conversations) >= 60
     assert {c.lang for c in conversations} == {"zh", "en"}
 
 
 def test_prices_in_text() -> None:
-    assert prices_in("Trail shell ¥399, Storm 899元, or $49.99 and 1,299 CNY; size 42, 3 colours") == {399, 899, 49.99, 1299}
+    assert prices_in("Trail shell ¥399, Storm 899元, or $49.99 and 1,299 CNY; size 42, 3 colours") == {
+        399,
+        899,
+        49.99,
+        1299,
+    }
 
 
 async def test_a_faithful_reply_passes_everything() -> None:
     got = await checks(
         reply("The Trail shell costs ¥399.", card("J1"), quick_replies=["cheaper?"]),
-        max_price=500, brand="peak", brand_not=["Nike"], category="jackets", in_stock=True,
-        skus_include=["J1"], min_products=1, max_products=3, quick_replies=True, intent="search",
-        text_contains_any=["trail"], text_not_contains=["free"],
-    )  # fmt: skip
+        max_price=500,
+        brand="peak",
+        brand_not=["Nike"],
+        category="jackets",
+        in_stock=True,
+        skus_include=["J1"],
+        min_products=1,
+        max_products=3,
+        quick_replies=True,
+        intent="search",
+        text_contains_any=["trail"],
+        text_not_contains=["free"],
+    )
     assert got == dict.fromkeys(got) and "grounded" in got and "language" in got and len(got) == 15
 
 
@@ -124,8 +159,20 @@ async def test_a_faithful_reply_passes_everything() -> None:
     [
         (reply("Only ¥99 today!", card("J1")), "match no product shown or cited: 99"),
         (reply("A great jacket.", card("J1", price=99)), "J1 says 99, the catalog 399"),
-        (reply("A great jacket.", ProductCard(merchant_id="demo", sku="ZZ", title="x", price=1, currency="CNY", in_stock=True)), "ZZ is not in the catalog"),
-        (reply("See [1].", evidence=[Evidence(ref=1, kind="product", merchant_id="demo", sku="QQ", source_id="QQ", text="x")]), "cites QQ"),
+        (
+            reply(
+                "A great jacket.",
+                ProductCard(merchant_id="demo", sku="ZZ", title="x", price=1, currency="CNY", in_stock=True),
+            ),
+            "ZZ is not in the catalog",
+        ),
+        (
+            reply(
+                "See [1].",
+                evidence=[Evidence(ref=1, kind="product", merchant_id="demo", sku="QQ", source_id="QQ", text="x")],
+            ),
+            "cites QQ",
+        ),
     ],
 )
 async def test_grounded_catches_invented_products_and_prices(the_reply: Reply, detail: str) -> None:
@@ -134,7 +181,9 @@ async def test_grounded_catches_invented_products_and_prices(the_reply: Reply, d
 
 async def test_grounded_allows_the_customers_budget_and_policy_figures() -> None:
     policy = Evidence(ref=1, kind="policy", merchant_id="demo", source_id="ship", text="Free shipping over 99 yuan")
-    the_reply = reply("Nothing under 150 yuan; shipping is free over ¥99.", card("J3", label="nearest alternative"), evidence=[policy])
+    the_reply = reply(
+        "Nothing under 150 yuan; shipping is free over ¥99.", card("J3", label="nearest alternative"), evidence=[policy]
+    )
     assert (await checks(the_reply, "jacket under 150 yuan"))["grounded"] is None
 
 
@@ -151,19 +200,39 @@ async def test_filter_checks_fail_on_matches_but_spare_labelled_alternatives() -
 async def test_structure_checks_fail_when_the_reply_breaks_them() -> None:
     got = await checks(
         reply("我们有两件。", card("J1"), intent="compare"),
-        "compare the first two", min_products=2, skus_include=["J2"], comparison=True, handoff=True,
-        quick_replies=True, intent="search", text_contains_any=["storm"], text_not_contains=["两件"], category="shoes",
-    )  # fmt: skip
+        "compare the first two",
+        min_products=2,
+        skus_include=["J2"],
+        comparison=True,
+        handoff=True,
+        quick_replies=True,
+        intent="search",
+        text_contains_any=["storm"],
+        text_not_contains=["两件"],
+        category="shoes",
+    )
     assert {name for name, detail in got.items() if detail} == {
-        "language", "min_products", "skus_include", "comparison", "handoff", "quick_replies", "intent",
-        "text_contains_any", "text_not_contains", "category",
-    }  # fmt: skip
+        "language",
+        "min_products",
+        "skus_include",
+        "comparison",
+        "handoff",
+        "quick_replies",
+        "intent",
+        "text_contains_any",
+        "text_not_contains",
+        "category",
+    }
     assert got["skus_include"] == "missing J2 (shown: J1)"
 
 
 async def test_language_follows_the_customers_message() -> None:
-    assert (await checks(reply("Here you go.", language="en"), "防水夹克"))["language"] == "reply marked en, expected zh"
-    assert (await checks(reply("Here you go.", language="zh"), "防水夹克"))["language"].startswith("reply text is not in zh")
+    assert (await checks(reply("Here you go.", language="en"), "防水夹克"))[
+        "language"
+    ] == "reply marked en, expected zh"
+    assert (await checks(reply("Here you go.", language="zh"), "防水夹克"))["language"].startswith(
+        "reply text is not in zh"
+    )
     assert (await checks(reply("给您推荐这件。", language="zh"), "防水夹克"))["language"] is None
 
 
@@ -182,7 +251,13 @@ async def test_a_turn_without_reply_fails_completed_only() -> None:
 def suite(rates: dict[str, tuple[int, int]], passed: int, fallbacks: int = 0) -> SuiteResult:
     checks_ = {name: CheckRate(passed=p, total=t) for name, (p, t) in rates.items()}
     return SuiteResult(
-        conversations=10, conversations_passed=passed, turns=20, turns_passed=passed * 2, checks=checks_, failures=[], fallbacks=fallbacks
+        conversations=10,
+        conversations_passed=passed,
+        turns=20,
+        turns_passed=passed * 2,
+        checks=checks_,
+        failures=[],
+        fallbacks=fallbacks,
     )
 
 
@@ -205,7 +280,11 @@ def test_conversations_for_prompt_pick_language_and_task() -> None:
     def conversation(id_: str, lang: str, *intents: str) -> Conversation:
         return Conversation(id=id_, lang=lang, turns=[ScriptedTurn(user="x", expect={"intent": i}) for i in intents])
 
-    suite_ = [conversation("a", "zh", "search", "refine"), conversation("b", "en", "search"), conversation("c", "zh", "policy")]
+    suite_ = [
+        conversation("a", "zh", "search", "refine"),
+        conversation("b", "en", "search"),
+        conversation("c", "zh", "policy"),
+    ]
     assert [c.id for c in conversations_for_prompt(suite_, "recommend.zh")] == ["a"]
     assert [c.id for c in conversations_for_prompt(suite_, "policy.zh")] == ["c"]
     assert [c.id for c in conversations_for_prompt(suite_, "greeting.zh")] == ["a", "c"]

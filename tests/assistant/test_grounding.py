@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from bot.grounding import Checker, Facts, SentenceSplitter, looks_like_instructions, split_sentences
-from bot.language import detect_language, is_written_in
+from bot.core.grounding import Checker, Facts, SentenceSplitter, looks_like_instructions, split_sentences
+from bot.core.language import detect_language, is_written_in
 from retrieval.models import Product
 
 JACKET = Product(
-    merchant_id="m", sku="JK-1", title="Alpine Shell 冲锋衣", price=499, brand="Nike/耐克", rating=4.5,
-    attributes={"weight": "420 g", "waterproof": "20000mm"}, description="Taped seams, BPA-free coating.",
-)  # fmt: skip
+    merchant_id="m",
+    sku="JK-1",
+    title="Alpine Shell 冲锋衣",
+    price=499,
+    brand="Nike/耐克",
+    rating=4.5,
+    attributes={"weight": "420 g", "waterproof": "20000mm"},
+    description="Taped seams, BPA-free coating.",
+)
 
 
 def checker(language="en", **facts) -> Checker:
@@ -86,7 +92,9 @@ def test_a_model_stuck_in_a_loop_is_caught():
     looping = checker()
     assert looping.sentence("It has taped seams.") == []
     assert {v.kind for v in looping.sentence("It has taped seams.")} == {"repeat"}
-    assert {v.kind for v in looping.sentence("Made of a lightweight, lightweight and lightweight fabric.")} == {"repeat"}
+    assert {v.kind for v in looping.sentence("Made of a lightweight, lightweight and lightweight fabric.")} == {
+        "repeat"
+    }
 
 
 def test_an_answer_must_draw_on_the_evidence():

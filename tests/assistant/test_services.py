@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import gate_prompt_draft, load_conversations, run_suite
-from bot.reply import FinalReply, ProductsShown, Reply, UserRef
+from bot.core.reply import FinalReply, ProductsShown, Reply, UserRef
+from bot.evaluation.conversations import gate_prompt_draft, load_conversations, run_suite
 from bot.services import LLM_OVERRIDE_SECTION, Services, open_services
 from bot.settings import Settings
-from bot.state import StateStore
+from bot.state.store import StateStore
 from serving.config import LLMConfig, LocalEngineConfig
 from serving.llm import LLMClient
 from tests.assistant.shop_data import tiny_shop_data_dir
@@ -58,7 +58,9 @@ async def test_configured_endpoint_is_used(start, shop_dir: Path, llm_server: Sc
     assert len(llm_server.requests) > before
 
 
-async def test_sampling_overrides_apply_at_start_and_when_changed(start, shop_dir: Path, llm_server: ScriptedLLMServer) -> None:
+async def test_sampling_overrides_apply_at_start_and_when_changed(
+    start, shop_dir: Path, llm_server: ScriptedLLMServer
+) -> None:
     state = await StateStore.open(shop_dir / "state.sqlite3")
     await state.set_override(LLM_OVERRIDE_SECTION, "temperature", 0.9, by="tg:1")
     await state.close()
@@ -107,7 +109,9 @@ async def test_no_llm_starts_nothing(start, shop_dir: Path) -> None:
     assert reply.language == "zh" and {card.sku for card in reply.products} <= {"SHOE-ROAD", "SHOE-TRAIL"}
 
 
-async def test_draft_prompts_do_not_touch_the_active_assistant(start, shop_dir: Path, llm_server: ScriptedLLMServer) -> None:
+async def test_draft_prompts_do_not_touch_the_active_assistant(
+    start, shop_dir: Path, llm_server: ScriptedLLMServer
+) -> None:
     async with start(settings_for(shop_dir, llm=LLMConfig(base_url=llm_server.base_url))) as services:
         name = "recommend.en"
         draft = services.assistant_with_prompts({name: "DRAFT MARKER for {{ shop }}"})
@@ -120,13 +124,30 @@ async def test_draft_prompts_do_not_touch_the_active_assistant(start, shop_dir: 
 
 
 SUITE = [
-    {"id": "en-budget", "lang": "en", "turns": [
-        {"user": "rain jacket under 500", "expect": {"max_price": 500, "min_products": 1, "intent": "search", "text_not_contains": ["99"]}}]},
-    {"id": "en-broken-expectation", "lang": "en", "turns": [{"user": "rain jacket under 500", "expect": {"max_products": 0}}]},
-    {"id": "zh-two-turns", "lang": "zh", "turns": [
-        {"user": "防水夹克 500元以内", "expect": {"max_price": 500, "brand_not": ["Nike"]}},
-        {"user": "第二个", "expect": {"intent": "reference", "max_products": 1}}]},
-]  # fmt: skip
+    {
+        "id": "en-budget",
+        "lang": "en",
+        "turns": [
+            {
+                "user": "rain jacket under 500",
+                "expect": {"max_price": 500, "min_products": 1, "intent": "search", "text_not_contains": ["99"]},
+            }
+        ],
+    },
+    {
+        "id": "en-broken-expectation",
+        "lang": "en",
+        "turns": [{"user": "rain jacket under 500", "expect": {"max_products": 0}}],
+    },
+    {
+        "id": "zh-two-turns",
+        "lang": "zh",
+        "turns": [
+            {"user": "防水夹克 500元以内", "expect": {"max_price": 500, "brand_not": ["Nike"]}},
+            {"user": "第二个", "expect": {"intent": "reference", "max_products": 1}},
+        ],
+    },
+]
 
 
 async def test_suite_runner_against_scripted_llm(start, shop_dir: Path, tmp_path: Path) -> None:
@@ -140,7 +161,9 @@ async def test_suite_runner_against_scripted_llm(start, shop_dir: Path, tmp_path
             result = await run_suite(services.assistant, conversations, index=services.index, state=services.state)
             assert server.requests, "the runner never reached the model"
 
-    assert [(f.conversation, f.turn, f.check) for f in result.failures] == [("en-broken-expectation", 1, "max_products")]
+    assert [(f.conversation, f.turn, f.check) for f in result.failures] == [
+        ("en-broken-expectation", 1, "max_products")
+    ]
     assert (result.conversations, result.conversations_passed, result.turns, result.turns_passed) == (3, 2, 4, 3)
     assert result.checks["max_products"].passed == 1 and result.checks["max_products"].total == 2
     assert result.checks["grounded"].rate == 1.0 and result.checks["language"].rate == 1.0
@@ -165,12 +188,18 @@ async def test_prompt_gate_rejects_a_draft_that_does_worse(start, shop_dir: Path
 
     def model(request: dict) -> str:  # answers the draft prompt worse than the active one
         draft = "DRAFT" in json.dumps(request["messages"])
-        return "Buy the Peak Trail Rain Jacket now." if draft else "The Peak Trail Rain Jacket keeps you dry with taped seams [1]."
+        return (
+            "Buy the Peak Trail Rain Jacket now."
+            if draft
+            else "The Peak Trail Rain Jacket keeps you dry with taped seams [1]."
+        )
 
     async with ScriptedLLMServer(model) as server:
         async with start(settings_for(shop_dir, llm=LLMConfig(base_url=server.base_url, max_retries=0))) as services:
             worse = await gate_prompt_draft(services, {"recommend.en": "DRAFT for {{ shop }}"}, conversations)
-            same = await gate_prompt_draft(services, {"recommend.en": services.prompts.default_text("recommend.en")}, conversations)
+            same = await gate_prompt_draft(
+                services, {"recommend.en": services.prompts.default_text("recommend.en")}, conversations
+            )
             assert await services.state.active_prompt("recommend.en") is None  # nothing was activated
     assert (worse.active.pass_rate, worse.draft.pass_rate, worse.passed) == (1.0, 0.0, False)
     assert same.passed and same.draft.pass_rate == 1.0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.reply import Evidence, ProductCard, Reply
-from bot.state import MIGRATIONS, StateError, StateStore, percentile
+from bot.core.reply import Evidence, ProductCard, Reply
+from bot.state.store import MIGRATIONS, StateError, StateStore, percentile
 
 
 @pytest.fixture
@@ -61,8 +61,20 @@ async def test_reply_round_trip(store: StateStore) -> None:
         language="en",
         intent="search",
         text="Two jackets fit.",
-        products=[ProductCard(merchant_id="demo", sku="J1", title="Jacket", price=399.0, currency="CNY", in_stock=True, buttons=["why"])],
-        evidence=[Evidence(ref=1, kind="product", merchant_id="demo", sku="J1", source_id="J1", field="price", text="399")],
+        products=[
+            ProductCard(
+                merchant_id="demo",
+                sku="J1",
+                title="Jacket",
+                price=399.0,
+                currency="CNY",
+                in_stock=True,
+                buttons=["why"],
+            )
+        ],
+        evidence=[
+            Evidence(ref=1, kind="product", merchant_id="demo", sku="J1", source_id="J1", field="price", text="399")
+        ],
     )
     await store.save_reply(reply)
     assert await store.load_reply("t-1") == reply
@@ -88,9 +100,15 @@ async def test_roles_grant_revoke_and_audit(store: StateStore) -> None:
 
 @pytest.mark.parametrize(
     ("role", "merchant", "message"),
-    [("owner", None, "unknown role 'owner'"), ("merchant", None, "needs the merchant id"), ("customer", None, "revoke")],
+    [
+        ("owner", None, "unknown role 'owner'"),
+        ("merchant", None, "needs the merchant id"),
+        ("customer", None, "revoke"),
+    ],
 )
-async def test_bad_grants_are_refused_and_change_nothing(store: StateStore, role: str, merchant: str | None, message: str) -> None:
+async def test_bad_grants_are_refused_and_change_nothing(
+    store: StateStore, role: str, merchant: str | None, message: str
+) -> None:
     with pytest.raises(StateError, match=message):
         await store.grant("tg:7", role, merchant, by="tg:1")
     assert await store.roles() == []
@@ -149,7 +167,9 @@ async def test_overrides_set_replace_clear(store: StateStore) -> None:
 async def test_stats_counts_ctr_and_latency_percentiles(store: StateStore) -> None:
     start = datetime.now(UTC) - timedelta(seconds=1)
     for user, latency in [("tg:1", 100.0), ("tg:1", 300.0), ("tg:2", 200.0), ("tg:2", 1000.0)]:
-        await store.record_event("turn", user, turn_id="t", value=latency, data={"intent": "search"}, merchant_id="demo")
+        await store.record_event(
+            "turn", user, turn_id="t", value=latency, data={"intent": "search"}, merchant_id="demo"
+        )
     for sku in ("A", "B", "C", "D"):
         await store.record_event("shown", "tg:1", sku=sku, merchant_id="demo")
     await store.record_event("click", "tg:1", sku="A", data={"action": "buy"}, merchant_id="demo")
@@ -175,7 +195,11 @@ async def test_stats_counts_ctr_and_latency_percentiles(store: StateStore) -> No
 
 @pytest.mark.parametrize(
     ("kind", "kwargs", "message"),
-    [("view", {}, "unknown event kind 'view'"), ("feedback", {"value": 5}, r"\+1 or -1"), ("click", {}, "needs the product's sku")],
+    [
+        ("view", {}, "unknown event kind 'view'"),
+        ("feedback", {"value": 5}, r"\+1 or -1"),
+        ("click", {}, "needs the product's sku"),
+    ],
 )
 async def test_bad_events_are_refused(store: StateStore, kind: str, kwargs: dict, message: str) -> None:
     with pytest.raises(StateError, match=message):

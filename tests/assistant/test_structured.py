@@ -11,7 +11,9 @@ import pytest
 
 from tests.assistant.conftest import press, say
 
-VERDICT = "The Northpeak Alpine Shell is more waterproof with a 10000mm rating, while the Columbia Trail Lite costs ¥299."
+VERDICT = (
+    "The Northpeak Alpine Shell is more waterproof with a 10000mm rating, while the Columbia Trail Lite costs ¥299."
+)
 
 
 def ref_of(request: dict, needle: str) -> int:
@@ -32,11 +34,16 @@ def structured(answer):
     return handler
 
 
-def comparison(request: dict, *, verdict: str = VERDICT, cheap_use: str = "Day hikes on a budget", cheap_ref: int | None = None) -> dict:
+def comparison(
+    request: dict, *, verdict: str = VERDICT, cheap_use: str = "Day hikes on a budget", cheap_ref: int | None = None
+) -> dict:
     shell, trail = ref_of(request, "Northpeak Alpine Shell"), ref_of(request, "Columbia Trail Lite")
     return {
         "verdict": verdict,
-        "best_for": [{"ref": shell, "use": "Hikers who face heavy rain"}, {"ref": cheap_ref or trail, "use": cheap_use}],
+        "best_for": [
+            {"ref": shell, "use": "Hikers who face heavy rain"},
+            {"ref": cheap_ref or trail, "use": cheap_use},
+        ],
     }
 
 
@@ -69,7 +76,10 @@ async def test_a_review_summary_keeps_the_points_its_reviews_back(open_assistant
         dry, small = ref_of(request, "Stayed dry"), ref_of(request, "Runs small")
         product = ref_of(request, "Northpeak Alpine Shell")
         return {
-            "pros": [{"point": "Keeps you dry in heavy rain", "refs": [dry]}, {"point": "Ships free today", "refs": [dry]}],
+            "pros": [
+                {"point": "Keeps you dry in heavy rain", "refs": [dry]},
+                {"point": "Ships free today", "refs": [dry]},
+            ],
             "cons": [{"point": "Runs small", "refs": [small]}, {"point": "Great hood", "refs": [product]}],
         }
 
@@ -93,8 +103,14 @@ async def test_a_review_summary_keeps_the_points_its_reviews_back(open_assistant
 @pytest.mark.parametrize(
     ("answer", "event"),
     [
-        pytest.param(lambda r: comparison(r, verdict="The Columbia costs only ¥199.", cheap_use="Everyone, it is ¥99 today"), None, id="invented-prices"),
-        pytest.param(lambda r: comparison(r, verdict="Both jackets [9] are good.", cheap_ref=99), None, id="refs-to-no-evidence"),
+        pytest.param(
+            lambda r: comparison(r, verdict="The Columbia costs only ¥199.", cheap_use="Everyone, it is ¥99 today"),
+            None,
+            id="invented-prices",
+        ),
+        pytest.param(
+            lambda r: comparison(r, verdict="Both jackets [9] are good.", cheap_ref=99), None, id="refs-to-no-evidence"
+        ),
         pytest.param(lambda r: 'Sure! {"verdict": "The Northpeak', "llm_error", id="malformed-json"),
         pytest.param(lambda r: {"verdict": VERDICT}, "llm_error", id="schema-mismatch"),
     ],

@@ -23,7 +23,7 @@ def products(result: ParsedFile) -> dict[str, Product]:
 
 CHINESE_CSV = (
     "货号,商品名称,售价,品牌,分类,库存,描述,主图,链接,评分,颜色,材质\n"
-    "A1,男士冲锋衣,\"¥1,299.00\",始祖鸟,服装 > 户外 > 冲锋衣,3,<p>防水&amp;透气</p>,"
+    'A1,男士冲锋衣,"¥1,299.00",始祖鸟,服装 > 户外 > 冲锋衣,3,<p>防水&amp;透气</p>,'
     "https://img/1.jpg|https://img/2.jpg,https://shop/a1,4.5,红色,GORE-TEX\n"
     "A2,ＵＬ 背包,899元,,户外/背包,0,,,,,黑,\n"
 )
@@ -39,7 +39,13 @@ def test_chinese_headers_map_and_values_normalise() -> None:
     assert (jacket.url, jacket.rating, jacket.stock, jacket.in_stock) == ("https://shop/a1", 4.5, 3, True)
     assert jacket.attributes == {"颜色": "红色", "材质": "GORE-TEX"}
     assert pack.title == "UL 背包"  # full-width letters become ASCII
-    assert (pack.price, pack.category, pack.stock, pack.in_stock, pack.brand) == (899.0, ["户外", "背包"], 0, False, None)
+    assert (pack.price, pack.category, pack.stock, pack.in_stock, pack.brand) == (
+        899.0,
+        ["户外", "背包"],
+        0,
+        False,
+        None,
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
@@ -77,7 +83,10 @@ def test_currency_column_wins_over_the_symbol() -> None:
 
 
 def test_all_formats_give_the_same_products() -> None:
-    rows = [{"sku": "P1", "title": "Jacket", "price": 299, "size": "L"}, {"sku": "P2", "title": "Shoe", "price": "59.5", "size": "42"}]
+    rows = [
+        {"sku": "P1", "title": "Jacket", "price": 299, "size": "L"},
+        {"sku": "P2", "title": "Shoe", "price": "59.5", "size": "42"},
+    ]
     files = {
         "cat.csv": "sku,title,price,size\nP1,Jacket,299,L\nP2,Shoe,59.5,42\n",
         "cat.tsv": "sku\ttitle\tprice\tsize\nP1\tJacket\t299\tL\nP2\tShoe\t59.5\t42\n",
@@ -96,7 +105,9 @@ def test_all_formats_give_the_same_products() -> None:
 def test_rejected_rows_carry_merchant_visible_row_numbers() -> None:
     csv_result = parse("products", "cat.csv", "sku,title,price\n\nP1,A,1\nP2,B,oops\n")
     assert [(r.row, r.field) for r in csv_result.rejected] == [(4, "price")]
-    jsonl_result = parse("products", "cat.jsonl", '{"sku":"P1","title":"A","price":1}\n\n{"sku":"P2","title":"B","price":"x"}\n')
+    jsonl_result = parse(
+        "products", "cat.jsonl", '{"sku":"P1","title":"A","price":1}\n\n{"sku":"P2","title":"B","price":"x"}\n'
+    )
     assert [(r.row, r.field) for r in jsonl_result.rejected] == [(3, "price")]
     json_result = parse("products", "cat.json", json.dumps([{"sku": "P1", "title": "A", "price": 1}, "not an object"]))
     assert [r.row for r in json_result.rejected] == [2]
@@ -107,25 +118,41 @@ def test_rejected_rows_carry_merchant_visible_row_numbers() -> None:
 
 
 def test_every_problem_in_a_file_is_reported_at_once() -> None:
-    result = parse("products", "cat.csv", "sku,title,price,stock,url\nP1,A,1,-2,\nP2,B,2,,ftp://x\nP3,C,3,many,\nP4,D,4,5,\n")
+    result = parse(
+        "products", "cat.csv", "sku,title,price,stock,url\nP1,A,1,-2,\nP2,B,2,,ftp://x\nP3,C,3,many,\nP4,D,4,5,\n"
+    )
     assert [(r.row, r.field) for r in result.rejected] == [(2, "stock"), (3, "url"), (4, "stock")]
     assert [p.sku for p in result.records] == ["P4"] and not result.ok
 
 
 def test_stock_and_availability_words() -> None:
-    parsed = products(parse("products", "cat.csv", "sku,title,price,库存,in_stock\nA,a,1,有货,\nB,b,1,12件,\nC,c,1,,no\nD,d,1,0,\n"))
-    assert [(parsed[s].stock, parsed[s].in_stock) for s in "ABCD"] == [(None, True), (12, True), (None, False), (0, False)]
+    parsed = products(
+        parse("products", "cat.csv", "sku,title,price,库存,in_stock\nA,a,1,有货,\nB,b,1,12件,\nC,c,1,,no\nD,d,1,0,\n")
+    )
+    assert [(parsed[s].stock, parsed[s].in_stock) for s in "ABCD"] == [
+        (None, True),
+        (12, True),
+        (None, False),
+        (0, False),
+    ]
 
 
 def test_own_merchant_column_is_accepted() -> None:
-    assert products(parse("products", "cat.csv", "sku,title,price,merchant_id\nP,T,1,shop\n"))["P"].merchant_id == "shop"
+    assert (
+        products(parse("products", "cat.csv", "sku,title,price,merchant_id\nP,T,1,shop\n"))["P"].merchant_id == "shop"
+    )
 
 
 def test_reviews_from_chinese_csv() -> None:
-    data = "商品编号,评分,评价内容,昵称,日期\nA1,5星,很好穿,张三,2026-05-01\nA1,★★,一般,,\nA2,6,太棒了,,\nA3,,没评分,,\n"
+    data = (
+        "商品编号,评分,评价内容,昵称,日期\nA1,5星,很好穿,张三,2026-05-01\nA1,★★,一般,,\nA2,6,太棒了,,\nA3,,没评分,,\n"
+    )
     result = parse("reviews", "reviews.csv", data)
     reviews = [r for r in result.records if isinstance(r, Review)]
-    assert [(r.sku, r.rating, r.author, r.date) for r in reviews] == [("A1", 5, "张三", "2026-05-01"), ("A1", 2, None, None)]
+    assert [(r.sku, r.rating, r.author, r.date) for r in reviews] == [
+        ("A1", 5, "张三", "2026-05-01"),
+        ("A1", 2, None, None),
+    ]
     assert len({r.review_id for r in reviews}) == 2
     assert [(r.row, r.field) for r in result.rejected] == [(4, "rating"), (5, "rating")]
 
@@ -159,7 +186,11 @@ def test_long_policy_sections_split_into_passages() -> None:
 
 
 def test_policies_from_question_answer_rows() -> None:
-    result = parse("policies", "faq.json", json.dumps({"faq": [{"问题": "多久发货？", "答案": "24小时内"}, {"问题": "退货？", "答案": ""}]}))
+    result = parse(
+        "policies",
+        "faq.json",
+        json.dumps({"faq": [{"问题": "多久发货？", "答案": "24小时内"}, {"问题": "退货？", "答案": ""}]}),
+    )
     assert [(p.title, p.text) for p in result.records] == [("多久发货?", "24小时内")]
     assert [(r.row, r.field) for r in result.rejected] == [(2, "text")]
 

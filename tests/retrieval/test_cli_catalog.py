@@ -82,7 +82,11 @@ def test_search_needs_a_catalog(shopguide) -> None:
 @pytest.mark.slow
 def test_eval_retrieval_prints_every_mode(shopguide, tmp_path: Path) -> None:
     result = as_json(shopguide("eval", "retrieval", "--dataset", str(write_dataset(tmp_path / "set")), "--json"))
-    assert {(row["mode"], row["lang"]) for row in result["results"]} >= {("hybrid", "all"), ("lexical", "all"), ("dense", "all")}
+    assert {(row["mode"], row["lang"]) for row in result["results"]} >= {
+        ("hybrid", "all"),
+        ("lexical", "all"),
+        ("dense", "all"),
+    }
     broken = shopguide("eval", "retrieval", "--dataset", str(tmp_path / "nowhere"))
     assert broken.exit_code == 1 and "missing products.jsonl" in broken.stderr
 

@@ -1,7 +1,7 @@
 """The shipped demo data is consistent: catalog, reviews, policies, retrieval eval set, conversation suite.
 
 Fast (no model): reads the files, parses them with the real catalog parser and suite loader, and checks
-that they are what `python -m retrieval.demo.make_demo` generates.
+that they are what `python -m demo.generator.make_demo` generates.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import load_conversations
+from bot.evaluation.conversations import load_conversations
+from demo.generator import make_demo
+from demo.generator.conversation_source import Turn
+from demo.generator.query_source import QUERIES
 from retrieval.catalog import parse_catalog_file
-from retrieval.demo import make_demo
-from retrieval.demo.conversation_source import Turn
-from retrieval.demo.query_source import QUERIES
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "retrieval" / "demo"
-SUITE = REPO / "bot" / "data" / "conversations.jsonl"
+DEMO = REPO / "demo" / "shop"
+SUITE = DEMO / "conversations.jsonl"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 INJECTION = re.compile(r"忽略之前|ignore all previous instructions", re.IGNORECASE)
 
@@ -46,7 +46,9 @@ def qrels() -> list[tuple[str, str, int]]:
 
 def test_committed_files_are_what_the_generator_writes() -> None:
     for path, content in make_demo.build().items():
-        assert (REPO / path).read_text(encoding="utf-8") == content, f"{path} is stale: run python -m retrieval.demo.make_demo"
+        assert (REPO / path).read_text(encoding="utf-8") == content, (
+            f"{path} is stale: run python -m demo.generator.make_demo"
+        )
 
 
 def test_catalog_shape(products: dict[str, dict]) -> None:
@@ -63,7 +65,16 @@ def test_catalog_shape(products: dict[str, dict]) -> None:
     assert not any("image_url" in row or "image_urls" in row for row in rows)
     assert all(isinstance(value, str) for row in rows for value in row["attributes"].values())
     brands = {row["brand"] for row in rows}
-    assert {"Nike/耐克", "Li-Ning/李宁", "ANTA/安踏", "The North Face/北面", "Xiaomi/小米", "Anker/安克", "Midea/美的", "Sony/索尼"} <= brands
+    assert {
+        "Nike/耐克",
+        "Li-Ning/李宁",
+        "ANTA/安踏",
+        "The North Face/北面",
+        "Xiaomi/小米",
+        "Anker/安克",
+        "Midea/美的",
+        "Sony/索尼",
+    } <= brands
 
 
 def test_variant_families_share_a_listing(products: dict[str, dict]) -> None:
@@ -97,9 +108,22 @@ def test_reviews(products: dict[str, dict]) -> None:
 
 def test_policies_cover_both_languages() -> None:
     data = (DEMO / "policies.md").read_bytes()
-    titles = {p.title for p in parse_catalog_file("policies", "policies.md", data, "demo", max_bytes=10**6, max_rows=1000).records}
-    for heading in ("配送说明", "退换货政策(7天无理由)", "保修政策", "支付方式", "联系人工客服",
-                    "Shipping", "Warranty", "Payment", "Order help and FAQ", "Talk to a person"):
+    titles = {
+        p.title
+        for p in parse_catalog_file("policies", "policies.md", data, "demo", max_bytes=10**6, max_rows=1000).records
+    }
+    for heading in (
+        "配送说明",
+        "退换货政策(7天无理由)",
+        "保修政策",
+        "支付方式",
+        "联系人工客服",
+        "Shipping",
+        "Warranty",
+        "Payment",
+        "Order help and FAQ",
+        "Talk to a person",
+    ):
         assert heading in titles
     text = data.decode()
     assert "¥99" in text and "7 天" in text and "7 days" in text
@@ -121,9 +145,13 @@ def test_retrieval_eval_set(products: dict[str, dict], qrels: list[tuple[str, st
     assert 8 <= len(unanswerable) <= 20
 
 
-def test_relevant_products_meet_the_query_constraints(products: dict[str, dict], qrels: list[tuple[str, str, int]]) -> None:
+def test_relevant_products_meet_the_query_constraints(
+    products: dict[str, dict], qrels: list[tuple[str, str, int]]
+) -> None:
     by_id = {f"q{number:03d}": query for number, query in enumerate(QUERIES, start=1)}
-    broken = [(query_id, sku) for query_id, sku, _ in qrels if not make_demo.meets_constraints(by_id[query_id], products[sku])]
+    broken = [
+        (query_id, sku) for query_id, sku, _ in qrels if not make_demo.meets_constraints(by_id[query_id], products[sku])
+    ]
     assert not broken
 
 
@@ -139,8 +167,19 @@ def test_conversation_suite(products: dict[str, dict]) -> None:
     for check in ("no_match", "comparison", "handoff", "quick_replies", "text_not_contains", "brand_not", "in_stock"):
         assert checks[check] >= 2, check
     intents = {turn.expect.intent for c in conversations for turn in c.turns}
-    assert intents >= {"search", "refine", "reference", "compare", "reviews", "policy", "greeting", "clarify",
-                       "out_of_scope", "handoff", "product_question"}
+    assert intents >= {
+        "search",
+        "refine",
+        "reference",
+        "compare",
+        "reviews",
+        "policy",
+        "greeting",
+        "clarify",
+        "out_of_scope",
+        "handoff",
+        "product_question",
+    }
 
 
 def test_conversation_checks_catch_impossible_expectations(products: dict[str, dict]) -> None:
@@ -149,4 +188,6 @@ def test_conversation_checks_catch_impossible_expectations(products: dict[str, d
     turn = Turn("帐篷便宜的", {"no_match": True}, {"category": "帐篷", "max_price": cheapest_tent})
     assert "SY-TENT1" in make_demo.unmet_expectation(turn, rows)
     assert "unknown SKUs" in make_demo.unmet_expectation(Turn("x", {"skus_include": ["NOPE"]}), rows)
-    assert make_demo.unmet_expectation(Turn("x", {"category": "帐篷", "max_price": cheapest_tent - 1, "min_products": 1}), rows)
+    assert make_demo.unmet_expectation(
+        Turn("x", {"category": "帐篷", "max_price": cheapest_tent - 1, "min_products": 1}), rows
+    )

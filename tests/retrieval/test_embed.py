@@ -63,4 +63,3 @@ def test_a_model_that_is_not_on_disk_is_never_downloaded() -> None:
     config = RetrievalConfig(embed_backend="sentence-transformers", embed_model="no-such-org/no-such-model")
     with pytest.raises(EmbedderError, match="SHOPGUIDE_RETRIEVAL__EMBED_MODEL"):
         load_embedder(config)
-

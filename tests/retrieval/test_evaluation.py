@@ -7,17 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from bot.evaluation.retrieval import DatasetError, evaluate, load_dataset, ndcg, reciprocal_rank
 from retrieval.config import RetrievalConfig
-from retrieval.evaluation import DatasetError, evaluate, load_dataset, ndcg, reciprocal_rank
 from retrieval.index import CatalogIndex
 from tests.retrieval.evalset import QUERIES, write_dataset
+
 
 def test_ndcg_and_reciprocal_rank() -> None:
     assert ndcg([3, 1], [3, 1], 10) == 1.0
     assert ndcg([1, 3], [3, 1], 10) == pytest.approx((1 + 7 / math.log2(3)) / (7 + 1 / math.log2(3)))
     assert ndcg([0, 0], [2], 10) == 0.0
     assert ndcg([0] * 10 + [3], [3], 10) == 0.0  # beyond the cut-off
-    assert (reciprocal_rank([0, 0, 2], 10), reciprocal_rank([0, 0], 10), reciprocal_rank([0, 1], 1)) == (1 / 3, 0.0, 0.0)
+    assert (reciprocal_rank([0, 0, 2], 10), reciprocal_rank([0, 0], 10), reciprocal_rank([0, 1], 1)) == (
+        1 / 3,
+        0.0,
+        0.0,
+    )
 
 
 def test_dataset_loads_with_no_answer_queries(tmp_path: Path) -> None:

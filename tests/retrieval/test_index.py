@@ -82,10 +82,14 @@ async def test_a_rejected_file_changes_nothing(index) -> None:
 
 async def test_reviews_of_unknown_products_are_rejected(index) -> None:
     await index.ingest(SHOP, "products", "p.jsonl", jsonl(PRODUCTS))
-    report = await index.validate(SHOP, "reviews", "r.jsonl", jsonl([*REVIEWS, {"sku": "GHOST", "rating": 3, "text": "?"}]))
+    report = await index.validate(
+        SHOP, "reviews", "r.jsonl", jsonl([*REVIEWS, {"sku": "GHOST", "rating": 3, "text": "?"}])
+    )
     assert not report.ok
     # JSONL rows are line numbers: the ghost review is on the line after the good ones.
-    assert [(error.row, error.field, "GHOST" in error.reason) for error in report.rejected] == [(len(REVIEWS) + 1, "sku", True)]
+    assert [(error.row, error.field, "GHOST" in error.reason) for error in report.rejected] == [
+        (len(REVIEWS) + 1, "sku", True)
+    ]
 
 
 async def test_rollback_restores_the_previous_version(index) -> None:
@@ -137,7 +141,9 @@ async def test_export_parses_back_to_the_same_records(index) -> None:
 
 async def test_a_merchant_only_touches_its_own_documents(index) -> None:
     await load_shop(index)
-    await index.ingest("shop-b", "products", "p.jsonl", jsonl([{"sku": "JKT-RED", "title": "Shop B Red Kettle", "price": 10}]))
+    await index.ingest(
+        "shop-b", "products", "p.jsonl", jsonl([{"sku": "JKT-RED", "title": "Shop B Red Kettle", "price": 10}])
+    )
     assert await _skus(index, "kettle", "shop-b") == ["JKT-RED"]
     assert (await index.product(SHOP, "JKT-RED")).title.startswith("Alpine")
     await index.delete_product("shop-b", "JKT-RED")
@@ -187,7 +193,7 @@ async def test_an_interrupted_apply_is_reconciled_on_the_next_open(index, embedd
 
     reopened = await CatalogIndex.open(tmp_path, RetrievalConfig(), embedder=embedder)
     assert (await reopened.stats(SHOP)).version == 1
-    assert set((await store.hashes("products", SHOP))) == {p["sku"] for p in PRODUCTS}
+    assert set(await store.hashes("products", SHOP)) == {p["sku"] for p in PRODUCTS}
     assert not marker.exists()
     await reopened.close()
 

@@ -57,7 +57,15 @@ def test_price_phrases(query: str, text: str, price_min: float | None, price_max
 
 @pytest.mark.parametrize(
     "query",
-    ["tent under 5kg", "42码的跑鞋", "100-200 piece puzzle", "iPhone 15 case", "3岁以上的玩具", "500ml water bottle", "model 100-200"],
+    [
+        "tent under 5kg",
+        "42码的跑鞋",
+        "100-200 piece puzzle",
+        "iPhone 15 case",
+        "3岁以上的玩具",
+        "500ml water bottle",
+        "model 100-200",
+    ],
 )
 def test_numbers_that_are_not_prices_are_left_alone(query: str) -> None:
     result = parse_query(query, VOCABULARY)
@@ -131,7 +139,13 @@ def test_included_and_excluded_brands_together() -> None:
 def test_everything_at_once() -> None:
     text, filters, sort = parsed("有货的冲锋衣，500-1000元，不要耐克，最便宜")
     assert text == "冲锋衣"
-    assert filters == {"price_min": 500, "price_max": 1000, "categories": ["冲锋衣"], "exclude_brands": ["耐克"], "in_stock_only": True}
+    assert filters == {
+        "price_min": 500,
+        "price_max": 1000,
+        "categories": ["冲锋衣"],
+        "exclude_brands": ["耐克"],
+        "in_stock_only": True,
+    }
     assert sort == "price_asc"
 
 

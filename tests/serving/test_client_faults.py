@@ -121,9 +121,8 @@ async def test_sse_comments_blank_lines_crlf_and_unknown_fields_are_skipped():
         'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n'
         "data: [DONE]\n\n"
     )
-    async with ScriptedLLMServer([RawStream(body)]) as server:
-        async with LLMClient(fast_config(server.base_url)) as client:
-            chunks = await collect(client.stream(HI))
+    async with ScriptedLLMServer([RawStream(body)]) as server, LLMClient(fast_config(server.base_url)) as client:
+        chunks = await collect(client.stream(HI))
     assert "".join(chunk.text for chunk in chunks) == "Hello"
     assert chunks[-1].finish_reason == "stop"
     assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 5
@@ -131,10 +130,9 @@ async def test_sse_comments_blank_lines_crlf_and_unknown_fields_are_skipped():
 
 async def test_malformed_sse_data_raises_output_error():
     body = 'data: {"choices":[{"index":0,"delta":{"content":"ok"}}]}\n\ndata: {not json\n\ndata: [DONE]\n\n'
-    async with ScriptedLLMServer([RawStream(body)]) as server:
-        async with LLMClient(fast_config(server.base_url)) as client:
-            with pytest.raises(LLMOutputError, match="malformed stream event"):
-                await collect(client.stream(HI))
+    async with ScriptedLLMServer([RawStream(body)]) as server, LLMClient(fast_config(server.base_url)) as client:
+        with pytest.raises(LLMOutputError, match="malformed stream event"):
+            await collect(client.stream(HI))
 
 
 async def test_malformed_whole_answer_raises_output_error():
@@ -343,11 +341,10 @@ async def test_request_body_carries_config_and_per_call_overrides():
 
 
 async def test_health_reflects_the_backend():
-    async with ScriptedLLMServer(lambda request: "ok") as server:
-        async with LLMClient(fast_config(server.base_url)) as client:
-            assert await client.health() is True
-            server.healthy = False
-            assert await client.health() is False
+    async with ScriptedLLMServer(lambda request: "ok") as server, LLMClient(fast_config(server.base_url)) as client:
+        assert await client.health() is True
+        server.healthy = False
+        assert await client.health() is False
 
 
 def test_missing_base_url_is_a_clear_error():
@@ -356,8 +353,7 @@ def test_missing_base_url_is_a_clear_error():
 
 
 async def test_bad_message_role_is_rejected_before_sending():
-    async with ScriptedLLMServer(lambda request: "ok") as server:
-        async with LLMClient(fast_config(server.base_url)) as client:
-            with pytest.raises(ValueError, match="role"):
-                await client.chat([{"role": "wizard", "content": "hi"}])
+    async with ScriptedLLMServer(lambda request: "ok") as server, LLMClient(fast_config(server.base_url)) as client:
+        with pytest.raises(ValueError, match="role"):
+            await client.chat([{"role": "wizard", "content": "hi"}])
     assert server.requests == []

@@ -1,1 +1,1 @@
-"""Test helpers shared across areas (scripted servers, emulators)."""
+"""Test helpers shared across areas (the scripted LLM server)."""

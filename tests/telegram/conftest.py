@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.support.botapi import BotApiEmulator
+from bot.emulator import BotApiEmulator
 
-# --- emulator: a fresh Bot API emulator per test (tests/support/botapi/) ------------------------
+# --- emulator: a fresh Bot API emulator per test (bot/emulator/) ------------------------
 
 
 @pytest.fixture

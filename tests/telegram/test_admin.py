@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.support.botapi import Outgoing
+from bot.emulator import Outgoing
 from tests.telegram.world import BAD_PROMPT_MARK, SHOP_B
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -60,8 +60,9 @@ async def test_a_worse_draft_is_stored_but_not_activated(telegram_world):
     ada, state = telegram_world.admin, telegram_world.services.state
     await say(ada, f"/prompt set {PROMPT}")
     await ada.send_text(telegram_world.services.prompts.default_text(PROMPT) + f"\n{BAD_PROMPT_MARK}")
-    verdict = await ada.wait_for_reply(lambda e: "NOT active" in (e.text or "") or "is active" in (e.text or ""),
-                                       timeout=WAIT)
+    verdict = await ada.wait_for_reply(
+        lambda e: "NOT active" in (e.text or "") or "is active" in (e.text or ""), timeout=WAIT
+    )
     assert "FAILS" in verdict.text and "v2 is stored but NOT active" in verdict.text
     assert (await state.active_prompt(PROMPT)).version == 1
     diff = await say(ada, f"/prompt diff {PROMPT}")
@@ -94,7 +95,9 @@ async def test_history_rollback_and_forced_versions(telegram_world):
     assert (await state.active_prompt(PROMPT)).note == "forced without the gate"
 
     await say(ada, f"/prompt set {PROMPT} force")
-    await ada.send_document(f"{PROMPT}.j2", (telegram_world.services.prompts.default_text(PROMPT) + "\nFROM-FILE").encode())
+    await ada.send_document(
+        f"{PROMPT}.j2", (telegram_world.services.prompts.default_text(PROMPT) + "\nFROM-FILE").encode()
+    )
     from_file = await ada.wait_for_reply(timeout=WAIT)
     assert "v4 is active" in from_file.text and "FROM-FILE" in (await state.active_prompt(PROMPT)).text
 

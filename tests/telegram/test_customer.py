@@ -13,7 +13,7 @@ from datetime import datetime
 import aiohttp
 import pytest
 
-from tests.support.botapi import Outgoing
+from bot.emulator import Outgoing
 from tests.support.llm_server import free_port
 from tests.telegram.world import ANSWER, SHOP_B, SLOW_WORD
 
@@ -153,8 +153,9 @@ async def test_buttons_that_no_longer_apply_get_a_polite_answer(telegram_world):
     # A button of a layout this version does not know (sent "by an older version" through the API).
     async with aiohttp.ClientSession() as session:
         markup = {"inline_keyboard": [[{"text": "Old", "callback_data": "v0:legacy:42"}]]}
-        async with session.post(f"{api.base_url}{api.token}/sendMessage",
-                                json={"chat_id": alice.id, "text": "old", "reply_markup": markup}) as response:
+        async with session.post(
+            f"{api.base_url}{api.token}/sendMessage", json={"chat_id": alice.id, "text": "old", "reply_markup": markup}
+        ) as response:
             old = (await response.json())["result"]
     answer = await (await alice.press(old, "v0:legacy:42")).answer(timeout=TURN)
     assert "expired" in answer.text
@@ -233,7 +234,7 @@ async def test_handoff_forwards_to_support_or_says_there_is_none(telegram_world)
 
 
 async def test_errors_are_reported_without_internals(telegram_world):
-    from tests.support.botapi import bad_request
+    from bot.emulator import bad_request
 
     frank = telegram_world.api.user(5007, "Frank", "zh")
     telegram_world.api.fail_next("sendMessage", bad_request("internal detail that must not leak"))
@@ -245,14 +246,15 @@ async def test_errors_are_reported_without_internals(telegram_world):
 async def test_webhook_mode_serves_the_same_bot_and_checks_the_secret(telegram_world):
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
-    await telegram_world.restart(mode="webhook", webhook_url=url, webhook_secret="s3cret-token",
-                                 webhook_port=port)  # fmt: skip
+    await telegram_world.restart(mode="webhook", webhook_url=url, webhook_secret="s3cret-token", webhook_port=port)
     assert telegram_world.api.webhook_info()["url"] == url
     alice = telegram_world.api.user(5001, "Alice", "en")
     cards, final = await converse(alice, "running shoes")
     assert cards and final.text == ANSWER
     async with aiohttp.ClientSession() as session:
-        forged = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
-                                              "text": "/start"}}  # fmt: skip
+        forged = {
+            "update_id": 1,
+            "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "/start"},
+        }
         async with session.post(url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as response:
             assert response.status == 403

@@ -18,7 +18,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
 
-from tests.support.botapi import MAX_DOWNLOAD_BYTES, BotApiEmulator
+from bot.emulator import MAX_DOWNLOAD_BYTES, BotApiEmulator
 
 
 @pytest.fixture
@@ -39,10 +39,9 @@ async def test_get_me_is_a_bot_user(bot: Bot, emulator: BotApiEmulator) -> None:
 
 
 async def test_wrong_token_is_unauthorized(emulator: BotApiEmulator) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{emulator.base_url}1:wrong/getMe") as response:
-            assert response.status == 401
-            assert await response.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
+    async with aiohttp.ClientSession() as session, session.get(f"{emulator.base_url}1:wrong/getMe") as response:
+        assert response.status == 401
+        assert await response.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
     with pytest.raises(InvalidToken):
         async with Bot("1:wrong", base_url=emulator.base_url):
             pass
@@ -81,7 +80,7 @@ async def test_unknown_chat_is_not_found(bot: Bot) -> None:
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("<b>bold", "Can't find end tag corresponding to start tag \"b\""),
+        ("<b>bold", 'Can\'t find end tag corresponding to start tag "b"'),
         ("<b><i>x</b></i>", "Unmatched end tag"),
         ("<div>x</div>", 'Unsupported start tag "div"'),
         ("1 < 2", "Unexpected end of name token"),
@@ -96,11 +95,15 @@ async def test_bad_html_cannot_be_parsed(bot: Bot, emulator: BotApiEmulator, tex
 
 async def test_html_becomes_text_with_utf16_entities(bot: Bot, emulator: BotApiEmulator) -> None:
     emulator.user(1001)
-    sent = await bot.send_message(1001, '价格 <b>¥99</b> &amp; <a href="https://shop.example/x">链接</a> 👍<i>ok</i>',
-                                  parse_mode="HTML")  # fmt: skip
+    sent = await bot.send_message(
+        1001, '价格 <b>¥99</b> &amp; <a href="https://shop.example/x">链接</a> 👍<i>ok</i>', parse_mode="HTML"
+    )
     assert sent.text == "价格 ¥99 & 链接 👍ok"
-    assert [(e.type, sent.parse_entity(e)) for e in sent.entities] == [("bold", "¥99"), ("text_link", "链接"),
-                                                                      ("italic", "ok")]  # fmt: skip
+    assert [(e.type, sent.parse_entity(e)) for e in sent.entities] == [
+        ("bold", "¥99"),
+        ("text_link", "链接"),
+        ("italic", "ok"),
+    ]
 
 
 async def test_inline_keyboards_are_validated(bot: Bot, emulator: BotApiEmulator) -> None:
@@ -112,7 +115,12 @@ async def test_inline_keyboards_are_validated(bot: Bot, emulator: BotApiEmulator
     with pytest.raises(BadRequest, match="is invalid"):
         await bot.send_message(1001, "card", reply_markup=bad_url)
     good = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("Details", callback_data="d" * 64), InlineKeyboardButton("Buy", url="https://x.example/p")]]
+        [
+            [
+                InlineKeyboardButton("Details", callback_data="d" * 64),
+                InlineKeyboardButton("Buy", url="https://x.example/p"),
+            ]
+        ]
     )
     sent = await bot.send_message(1001, "card", reply_markup=good)
     assert sent.reply_markup == good
@@ -124,8 +132,9 @@ async def test_reply_keyboards_reach_the_user_but_not_the_message(bot: Bot, emul
     assert sent.reply_markup is None
     assert (await alice.wait_for_reply()).quick_replies == ["Cheaper", "便宜点"]
     with pytest.raises(BadRequest, match="Inline keyboard expected"):
-        await bot.edit_message_text("x", chat_id=alice.id, message_id=sent.message_id,
-                                    reply_markup=ReplyKeyboardMarkup([["a"]]))  # fmt: skip
+        await bot.edit_message_text(
+            "x", chat_id=alice.id, message_id=sent.message_id, reply_markup=ReplyKeyboardMarkup([["a"]])
+        )
 
 
 async def test_edit_returns_the_message_and_refuses_identical_text(bot: Bot, emulator: BotApiEmulator) -> None:
@@ -199,7 +208,10 @@ async def test_document_upload_reaches_the_user_with_its_bytes(bot: Bot, emulato
     reply = await alice.wait_for_reply()
     assert reply.document is not None
     assert (reply.document.file_name, reply.document.data, reply.text) == (
-        "rejected.csv", b"sku,price\nA1,9\n", "2 rows rejected")  # fmt: skip
+        "rejected.csv",
+        b"sku,price\nA1,9\n",
+        "2 rows rejected",
+    )
 
 
 async def test_user_documents_download_and_the_20_mb_limit(bot: Bot, emulator: BotApiEmulator) -> None:
@@ -338,6 +350,9 @@ async def test_every_call_is_recorded_in_order(bot: Bot, emulator: BotApiEmulato
     await bot.send_message(1001, "a")
     with pytest.raises(BadRequest):
         await bot.send_message(1, "b")
-    assert [(c.method, c.ok) for c in emulator.calls] == [("getMe", True), ("sendMessage", True),
-                                                           ("sendMessage", False)]  # fmt: skip
+    assert [(c.method, c.ok) for c in emulator.calls] == [
+        ("getMe", True),
+        ("sendMessage", True),
+        ("sendMessage", False),
+    ]
     assert emulator.calls[1].params["text"] == "a" and emulator.calls[2].error == "Bad Request: chat not found"

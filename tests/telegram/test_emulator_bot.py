@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.support.botapi import MAX_DOWNLOAD_BYTES, BotApiEmulator, polling
+from bot.emulator import MAX_DOWNLOAD_BYTES, BotApiEmulator, polling
 
 CARD_MARKUP = InlineKeyboardMarkup(
     [[InlineKeyboardButton("Why?", callback_data="why:A1"), InlineKeyboardButton("Buy", url="https://shop.example/A1")]]
@@ -114,8 +114,10 @@ async def test_drafts_then_final_message_and_edits(emulator: BotApiEmulator) -> 
     async with polling(demo_application(emulator)):
         await alice.send_text("/stream")
         refused = await alice.wait_for_reply(lambda event: event.text.startswith("refused"))
-    assert refused.text.lower() == "refused: message is not modified: specified new message content and reply " \
-        "markup are exactly the same as a current content and reply markup of the message"  # fmt: skip
+    assert (
+        refused.text.lower() == "refused: message is not modified: specified new message content and reply "
+        "markup are exactly the same as a current content and reply markup of the message"
+    )
     kinds_and_texts = [(event.kind, event.text) for event in alice.chat.history]
     assert kinds_and_texts == [
         ("draft", "Trail"),
@@ -176,8 +178,9 @@ async def test_webhook_mode_with_a_secret_token(emulator: BotApiEmulator) -> Non
             # A webhook that rejects the secret keeps the update queued and reports why.
             await application.bot.set_webhook(webhook_url, secret_token="wrong")
             await alice.send_text("kept")
-            await emulator.wait_for(lambda: "last_error_message" in emulator.webhook_info(),
-                                    waiting_for="a failed delivery")  # fmt: skip
+            await emulator.wait_for(
+                lambda: "last_error_message" in emulator.webhook_info(), waiting_for="a failed delivery"
+            )
             assert "403" in emulator.webhook_info()["last_error_message"]
             assert emulator.webhook_info()["pending_update_count"] == 1
             await application.bot.set_webhook(webhook_url, secret_token="s3cret")

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from tests.support.botapi import Outgoing
+from bot.emulator import Outgoing
 from tests.telegram.world import PRODUCTS_HEADER, SHOP_A, SHOP_A_PRODUCTS, SHOP_B
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -99,7 +99,9 @@ async def test_files_over_the_bot_download_limit_are_refused_before_downloading(
     downloads = len(telegram_world.api.calls_of("getFile"))
     await mia.send_document("huge.csv", b"x" * (20 * 1024 * 1024 + 1))
     # Wait for this file's answer: the previous test's last messages may still be arriving.
-    refusal = await mia.wait_for_reply(lambda e: "huge.csv" in (e.text or "") or "20 MB" in (e.text or ""), timeout=WAIT)
+    refusal = await mia.wait_for_reply(
+        lambda e: "huge.csv" in (e.text or "") or "20 MB" in (e.text or ""), timeout=WAIT
+    )
     assert "at most 20 MB" in refusal.text
     assert len(telegram_world.api.calls_of("getFile")) == downloads
 

@@ -6,8 +6,7 @@ import html
 
 import pytest
 
-from bot.reply import ProductCard, Reply
-from bot.telegram.render import (
+from bot.channels.telegram.render import (
     CALLBACK_DATA_LIMIT,
     CardPress,
     DeleteDecision,
@@ -21,10 +20,20 @@ from bot.telegram.render import (
     split_message,
     upload_callback,
 )
+from bot.core.reply import ProductCard, Reply
 
-CARD = ProductCard(merchant_id="m", sku="A-1", title="Shell <Pro> & co", price=1299.5, currency="CNY",
-                   in_stock=True, stock=4, rating=4.25, url="https://shop.example.com/A-1",
-                   buttons=["details", "compare", "similar", "why", "buy", "like", "dislike"])  # fmt: skip
+CARD = ProductCard(
+    merchant_id="m",
+    sku="A-1",
+    title="Shell <Pro> & co",
+    price=1299.5,
+    currency="CNY",
+    in_stock=True,
+    stock=4,
+    rating=4.25,
+    url="https://shop.example.com/A-1",
+    buttons=["details", "compare", "similar", "why", "buy", "like", "dislike"],
+)
 
 
 @pytest.mark.parametrize("action", ["details", "compare", "similar", "why", "like", "dislike"])
@@ -67,8 +76,9 @@ def test_keyboard_has_only_the_requested_buttons_and_buy_only_with_a_web_url():
 
 def test_long_replies_split_into_messages_telegram_accepts():
     text = "\n".join(f"line {i} <tag>" for i in range(2000))
-    chunks = reply_chunks(Reply(turn_id="t", language="en", intent="search", text=text,
-                                comparison=[["", "A", "B"], ["价格", "¥1", "¥2"]]))  # fmt: skip
+    chunks = reply_chunks(
+        Reply(turn_id="t", language="en", intent="search", text=text, comparison=[["", "A", "B"], ["价格", "¥1", "¥2"]])
+    )
     # Telegram's 4096-character limit counts the text after HTML parsing.
     assert all(len(html.unescape(chunk)) <= 4096 for chunk in chunks) and len(chunks) > 2
     assert chunks[-1].startswith("<pre>") and "价格" in chunks[-1]

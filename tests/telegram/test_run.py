@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.channels.telegram.app import configuration_problem
 from bot.cli import app
+from bot.emulator import BotApiEmulator
 from bot.settings import TelegramConfig
-from bot.telegram.app import configuration_problem
 from retrieval.config import RetrievalConfig
 from retrieval.index import CatalogIndex
-from tests.support.botapi import BotApiEmulator
 from tests.support.llm_server import ScriptedLLMServer
 from tests.telegram.world import SHOP_A_PRODUCTS
 
@@ -55,11 +55,17 @@ async def test_shopguide_run_serves_by_polling_and_stops_on_sigterm(tmp_path):
         index = await CatalogIndex.open(tmp_path, RetrievalConfig())
         assert (await index.ingest("demo", "products", "products.csv", SHOP_A_PRODUCTS.encode())).ok
         await index.close()
-        env = {**os.environ, "SHOPGUIDE_TELEGRAM__TOKEN": api.token, "SHOPGUIDE_TELEGRAM__BASE_URL": api.base_url,
-               "SHOPGUIDE_TELEGRAM__BASE_FILE_URL": api.base_file_url, "SHOPGUIDE_LLM__BASE_URL": llm.base_url}  # fmt: skip
+        env = {
+            **os.environ,
+            "SHOPGUIDE_TELEGRAM__TOKEN": api.token,
+            "SHOPGUIDE_TELEGRAM__BASE_URL": api.base_url,
+            "SHOPGUIDE_TELEGRAM__BASE_FILE_URL": api.base_file_url,
+            "SHOPGUIDE_LLM__BASE_URL": llm.base_url,
+        }
         script = Path(sys.executable).with_name("shopguide")
-        process = await asyncio.create_subprocess_exec(str(script), "run", "--data-dir", str(tmp_path), env=env,
-                                                       cwd=tmp_path, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+        process = await asyncio.create_subprocess_exec(
+            str(script), "run", "--data-dir", str(tmp_path), env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        )
         try:
             await api.wait_for(lambda: api.calls_of("deleteWebhook"), timeout=120, waiting_for="the bot to start")
             zed = api.user(42, "Zed", "en")

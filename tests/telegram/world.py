@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.channels.telegram.app import build_application, serve
+from bot.emulator import BotApiEmulator, EmulatedChat, EmulatedUser
 from bot.services import Services, open_services
 from bot.settings import AssistantConfig, Settings, TelegramConfig
-from bot.telegram.app import build_application, serve
 from serving.config import LLMConfig
-from tests.support.botapi import BotApiEmulator, EmulatedChat, EmulatedUser
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
 SHOP_A, SHOP_B = "shopa", "shopb"
@@ -36,8 +36,12 @@ SHOP_A_PRODUCTS = PRODUCTS_HEADER + (
     "BAG-1,Day Pack 20L,259,CNY,Bags > Backpacks,Peak,7,4.4,,,Small hiking backpack\n"
 )
 SHOP_B_PRODUCTS = PRODUCTS_HEADER + "B-1,Tea Cup,39,CNY,Home > Kitchen,Cera,50,4.1,,,A porcelain tea cup\n"
-SUITE = {"id": "shoes", "lang": "en", "merchant": SHOP_A,
-         "turns": [{"user": "running shoes", "expect": {"min_products": 1, "text_not_contains": ["terrible"]}}]}
+SUITE = {
+    "id": "shoes",
+    "lang": "en",
+    "merchant": SHOP_A,
+    "turns": [{"user": "running shoes", "expect": {"min_products": 1, "text_not_contains": ["terrible"]}}],
+}
 
 
 ANSWER = "Here are good options for you. The first one fits best [1]. Tap a card for more."
@@ -99,8 +103,9 @@ class TelegramWorld:
         method = "setWebhook" if self.config.mode == "webhook" else "deleteWebhook"
         calls = len(self.api.calls_of(method))
         self._task = asyncio.create_task(serve(application, self.config, self._stop))
-        await self.api.wait_for(lambda: len(self.api.calls_of(method)) > calls, timeout=30,
-                                waiting_for=f"the bot to call {method}")  # fmt: skip
+        await self.api.wait_for(
+            lambda: len(self.api.calls_of(method)) > calls, timeout=30, waiting_for=f"the bot to call {method}"
+        )
 
     async def stop(self) -> None:
         self._stop.set()
@@ -121,11 +126,16 @@ async def open_world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
     async with BotApiEmulator() as api, ScriptedLLMServer(scripted_answer) as llm:
         support = api.group("Support desk")
         config = TelegramConfig(
-            token=api.token, base_url=api.base_url, base_file_url=api.base_file_url,
-            admin_ids=[ADMIN_ID], support_chat_id=support.id, stream_edit_interval_s=0.05,
-        )  # fmt: skip
-        world = TelegramWorld(api=api, llm=llm, data_dir=data_dir, suite_path=suite_path, config=config,
-                              support_chat=support)  # fmt: skip
+            token=api.token,
+            base_url=api.base_url,
+            base_file_url=api.base_file_url,
+            admin_ids=[ADMIN_ID],
+            support_chat_id=support.id,
+            stream_edit_interval_s=0.05,
+        )
+        world = TelegramWorld(
+            api=api, llm=llm, data_dir=data_dir, suite_path=suite_path, config=config, support_chat=support
+        )
         await world.start()
         try:
             index, state = world.services.index, world.services.state

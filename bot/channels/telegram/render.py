@@ -1,0 +1,266 @@
+"""How ShopGuide's replies look in Telegram: cards, keyboards, HTML escaping, the bot's own phrases,
+and the callback_data of every inline button.
+
+Callback data is at most 64 bytes and must still mean something after a restart, so it carries
+everything a button needs and nothing that lives only in memory:
+
+    a:<code>:<turn>:<sku>   a card button (details, compare, similar, why, like, dislike); <turn> is the
+                            turn that showed the card, empty until that turn's reply is final
+    u:<ok|no>:<upload>    confirm / cancel a merchant's pending upload (kept on disk)
+    d:<ok|no>:<sku>       confirm / cancel deleting a product
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Literal
+
+from pydantic import BaseModel
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram.constants import MessageLimit
+
+from bot.core.reply import ButtonAction, Language, ProductCard, Reply
+
+CALLBACK_DATA_LIMIT = 64
+# Escaping can lengthen text ("<" -> "&lt;"): leave room below Telegram's 4096-character limit.
+_TEXT_CHUNK = 3500
+
+_ACTION_CODES: dict[ButtonAction, str] = {
+    "details": "d",
+    "compare": "c",
+    "similar": "s",
+    "why": "w",
+    "like": "l",
+    "dislike": "x",
+}
+_ACTIONS_BY_CODE: dict[str, ButtonAction] = {code: action for action, code in _ACTION_CODES.items()}
+
+_BUTTON_LABELS: dict[Language, dict[ButtonAction, str]] = {
+    "zh": {
+        "details": "详情",
+        "compare": "对比",
+        "similar": "相似",
+        "why": "为什么?",
+        "buy": "购买",
+        "like": "👍",
+        "dislike": "👎",
+    },
+    "en": {
+        "details": "Details",
+        "compare": "Compare",
+        "similar": "Similar",
+        "why": "Why?",
+        "buy": "Buy",
+        "like": "👍",
+        "dislike": "👎",
+    },
+}
+# Rows of the card keyboard, in the order a shopper reads them.
+_BUTTON_ROWS: tuple[tuple[ButtonAction, ...], ...] = (
+    ("details", "compare", "similar"),
+    ("why", "buy"),
+    ("like", "dislike"),
+)
+
+_CURRENCY_SIGNS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+PHRASES: dict[str, dict[Language, str]] = {
+    "error": {
+        "zh": "抱歉，出了点问题，请稍后再试。",
+        "en": "Sorry, something went wrong. Please try again in a moment.",
+    },
+    "expired_button": {
+        "zh": "这个按钮已失效，请重新提问。",
+        "en": "This button has expired. Please ask again.",
+    },
+    "handoff_sent": {
+        "zh": "已为您转接人工客服，请稍候，客服会尽快联系您。",
+        "en": "I've passed your conversation to a person from the shop; they will contact you shortly.",
+    },
+    "handoff_unavailable": {
+        "zh": "抱歉，这家店目前没有开通人工客服。您可以继续向我提问。",
+        "en": "Sorry, this shop has no human support set up yet. You can keep asking me.",
+    },
+    "reset_done": {
+        "zh": "好的，我们重新开始。您想找什么？",
+        "en": "Done, let's start over. What are you looking for?",
+    },
+    "text_only": {
+        "zh": "我只能读文字消息。请用文字告诉我您想找什么，例如“500元以内的防水冲锋衣”。",
+        "en": 'I can only read text messages. Tell me in words what you are looking for, e.g. "waterproof jacket under 500".',
+    },
+    "in_stock": {"zh": "有货", "en": "In stock"},
+    "out_of_stock": {"zh": "缺货", "en": "Out of stock"},
+}
+
+
+def phrase(key: str, language: Language) -> str:
+    return PHRASES[key][language]
+
+
+class CardPress(BaseModel):
+    """A card button: what to do with which product, shown by which turn (None when not known)."""
+
+    kind: Literal["card"] = "card"
+    action: ButtonAction
+    sku: str
+    turn_id: str | None = None
+
+
+class UploadDecision(BaseModel):
+    kind: Literal["upload"] = "upload"
+    confirmed: bool
+    upload_id: str
+
+
+class DeleteDecision(BaseModel):
+    kind: Literal["delete"] = "delete"
+    confirmed: bool
+    sku: str
+
+
+CallbackPayload = CardPress | UploadDecision | DeleteDecision
+
+
+def _checked(data: str) -> str | None:
+    return data if len(data.encode()) <= CALLBACK_DATA_LIMIT else None
+
+
+def card_callback(action: ButtonAction, sku: str, turn_id: str | None = None) -> str | None:
+    """The callback data of a card button; without the turn when both do not fit in 64 bytes, None when
+    even the SKU alone does not."""
+    code = _ACTION_CODES[action]
+    return _checked(f"a:{code}:{turn_id or ''}:{sku}") or _checked(f"a:{code}::{sku}")
+
+
+def upload_callback(confirmed: bool, upload_id: str) -> str:
+    return f"u:{'ok' if confirmed else 'no'}:{upload_id}"
+
+
+def delete_callback(confirmed: bool, sku: str) -> str | None:
+    return _checked(f"d:{'ok' if confirmed else 'no'}:{sku}")
+
+
+def decode_callback(data: str | None) -> CallbackPayload | None:
+    """Read back any button this bot ever sent; None for data it does not recognise (old or forged)."""
+    if not data:
+        return None
+    prefix, _, rest = data.partition(":")
+    code, _, value = rest.partition(":")
+    if not value:
+        return None
+    if prefix == "a" and code in _ACTIONS_BY_CODE:
+        turn_id, _, sku = value.partition(":")
+        return CardPress(action=_ACTIONS_BY_CODE[code], sku=sku, turn_id=turn_id or None) if sku else None
+    if prefix in ("u", "d") and code in ("ok", "no"):
+        if prefix == "u":
+            return UploadDecision(confirmed=code == "ok", upload_id=value)
+        return DeleteDecision(confirmed=code == "ok", sku=value)
+    return None
+
+
+def escape(text: str) -> str:
+    """Escape text for parse_mode=HTML; everything the bot sends goes through this or a renderer here."""
+    return html.escape(text, quote=False)
+
+
+def format_price(price: float, currency: str) -> str:
+    sign = _CURRENCY_SIGNS.get(currency.upper())
+    return f"{sign}{price:,.2f}" if sign else f"{price:,.2f} {currency}"
+
+
+def card_caption(card: ProductCard, language: Language) -> str:
+    """Title, price, stock and rating as an HTML caption (fits the 1024-character caption limit)."""
+    stock = phrase("in_stock" if card.in_stock else "out_of_stock", language)
+    if card.in_stock and card.stock is not None:
+        stock = f"{stock} ({card.stock})"
+    details = [f"💰 {format_price(card.price, card.currency)}", f"📦 {stock}"]
+    if card.rating is not None:
+        details.append(f"⭐ {card.rating:.1f}")
+    lines = []
+    if card.label:
+        lines.append(f"<i>{escape(card.label)}</i>")
+    lines.append(f"<b>{escape(card.title[:300])}</b>")
+    lines.append("  ".join(details))
+    lines.append(f"<code>{escape(card.sku[:100])}</code>")
+    return "\n".join(lines)
+
+
+def card_keyboard(card: ProductCard, language: Language, turn_id: str | None = None) -> InlineKeyboardMarkup | None:
+    """The card's inline buttons: only those the assistant asked for, Buy only with a product URL."""
+    labels = _BUTTON_LABELS[language]
+    rows: list[list[InlineKeyboardButton]] = []
+    for row_actions in _BUTTON_ROWS:
+        row = []
+        for action in row_actions:
+            if action not in card.buttons:
+                continue
+            if action == "buy":
+                if card.url and card.url.startswith(("http://", "https://")):
+                    row.append(InlineKeyboardButton(labels["buy"], url=card.url))
+                continue
+            data = card_callback(action, card.sku, turn_id)
+            if data is not None:
+                row.append(InlineKeyboardButton(labels[action], callback_data=data))
+        if row:
+            rows.append(row)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def quick_replies_keyboard(reply: Reply) -> ReplyKeyboardMarkup | None:
+    """Suggested next messages as a one-time reply keyboard: tapping one sends it as the customer's text."""
+    if not reply.quick_replies:
+        return None
+    return ReplyKeyboardMarkup(
+        [[text] for text in reply.quick_replies[:6]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        selective=True,
+    )
+
+
+def reply_chunks(reply: Reply) -> list[str]:
+    """The final answer as HTML messages: the text (split at line breaks when long), then the comparison table.
+
+    Text is split before escaping so no chunk ends inside an HTML entity or tag.
+    """
+    chunks = [escape(part) for part in split_message(reply.text, _TEXT_CHUNK)] if reply.text.strip() else []
+    if reply.comparison:
+        chunks.append(f"<pre>{escape(comparison_table(reply.comparison)[:_TEXT_CHUNK])}</pre>")
+    return chunks or ["…"]
+
+
+def comparison_table(rows: list[list[str]]) -> str:
+    """A monospace table; columns padded to their widest cell (CJK counts double) and cut at 18 columns."""
+
+    def width(text: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    cells = [[cell[:18] for cell in row] for row in rows]
+    widths = [max(width(row[i]) for row in cells if i < len(row)) for i in range(max(len(r) for r in cells))]
+    lines = []
+    for row in cells:
+        lines.append("  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(row)).rstrip())
+    return "\n".join(lines)
+
+
+def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split long text at line breaks into chunks Telegram accepts (a single huge line is cut hard)."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks

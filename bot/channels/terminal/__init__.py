@@ -1,0 +1,1 @@
+"""The terminal channel: `shopguide chat` and `shopguide ask` render turns with rich."""

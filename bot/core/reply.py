@@ -1,0 +1,88 @@
+"""What a customer turn produces, independent of any channel.
+
+`Assistant.turn` yields `TurnEvent`s: `ProductsShown` as soon as retrieval is done (channels render
+cards right away), `TextDelta`s while the model writes, and exactly one `FinalReply` at the end.
+The Telegram layer and the terminal chat both render these; neither looks inside the assistant.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Language = Literal["zh", "en"]
+ButtonAction = Literal["details", "compare", "similar", "why", "buy", "like", "dislike"]
+
+
+class Evidence(BaseModel):
+    """One catalog fact or review quote a claim rests on; shown by the "Why?" button."""
+
+    ref: int = Field(description="The number the prompt gave this piece of evidence, [1], [2] ...")
+    kind: Literal["product", "review", "policy"]
+    merchant_id: str
+    sku: str | None = None
+    source_id: str = Field(description="sku, review_id or policy_id")
+    field: str | None = Field(None, description="e.g. 'price', 'attributes.material', 'text'")
+    text: str
+
+
+class ProductCard(BaseModel):
+    """A product as a channel shows it: the catalog's own values, never the model's."""
+
+    merchant_id: str
+    sku: str
+    title: str
+    price: float
+    currency: str
+    in_stock: bool
+    stock: int | None = None
+    rating: float | None = None
+    image_url: str | None = None
+    url: str | None = None
+    label: str | None = Field(None, description="e.g. 'nearest alternative' when nothing fits exactly")
+    buttons: list[ButtonAction] = Field(default_factory=list)
+
+
+class Reply(BaseModel):
+    """The checked, final answer of one turn."""
+
+    turn_id: str
+    language: Language
+    intent: str
+    text: str
+    products: list[ProductCard] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    quick_replies: list[str] = Field(
+        default_factory=list, description="Suggested next messages (clarifying options, follow-ups)"
+    )
+    comparison: list[list[str]] | None = Field(None, description="Rows of a compact table, header first")
+    fallback: bool = Field(False, description="True when the deterministic template replaced the model's text")
+    handoff: bool = Field(False, description="True when the conversation should go to a human")
+
+
+class ProductsShown(BaseModel):
+    type: Literal["products"] = "products"
+    turn_id: str = Field(description="The turn's id, known before its final reply, so cards carry their final buttons")
+    products: list[ProductCard]
+
+
+class TextDelta(BaseModel):
+    type: Literal["delta"] = "delta"
+    text: str
+
+
+class FinalReply(BaseModel):
+    type: Literal["final"] = "final"
+    reply: Reply
+
+
+TurnEvent = ProductsShown | TextDelta | FinalReply
+
+
+class UserRef(BaseModel):
+    """Who is talking, as the assistant sees it: a channel-prefixed id (e.g. 'tg:42') and the shop in scope."""
+
+    user_id: str
+    merchant_id: str
+    display_name: str | None = None

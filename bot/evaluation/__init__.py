@@ -1,0 +1,1 @@
+"""Quality measurement: retrieval metrics on judged datasets and the conversation regression suite."""

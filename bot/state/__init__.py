@@ -1,0 +1,1 @@
+"""The bot's durable state (SQLite): dialogs, replies, roles, prompt versions, settings overrides, events, audit."""

@@ -1,0 +1,1 @@
+"""The demo shop's hand-written sources and the generator that writes `demo/shop/` (not installed)."""

@@ -197,7 +197,7 @@ async def small_catalog(services: Services, products: int) -> None:
         if line.strip()
     ]
     data = "\n".join(lines[n * len(lines) // products] for n in range(min(products, len(lines)))).encode()
-    report = await services.index.ingest(DEMO_MERCHANT, "products", "products.jsonl", data)
+    report = await (await services.index.merchant(DEMO_MERCHANT)).ingest("products", "products.jsonl", data)
     if not report.ok:
         raise RuntimeError(f"the demo products did not ingest: {report}")
 

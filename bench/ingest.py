@@ -51,7 +51,7 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(dir=args.data_dir) as data_dir:
         index = await CatalogIndex.open(Path(data_dir), config, embedder=embedder)
         started = time.perf_counter()
-        report = await index.ingest("bench", "products", "bench.jsonl", data)
+        report = await (await index.merchant("bench")).ingest("products", "bench.jsonl", data)
         ingest_s = time.perf_counter() - started
         await index.close()
     encode_after = await raw_encode()

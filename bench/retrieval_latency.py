@@ -42,13 +42,16 @@ async def bench_size(size: int, queries: list[str], k: int, config, embedder, da
         directory = Path(data_dir) / f"catalog-{size}" if data_dir else Path(scratch)
         index = await CatalogIndex.open(directory, config, embedder=embedder)
         started = time.perf_counter()
-        report = await index.ingest(MERCHANT, "products", "bench.jsonl", to_jsonl(generate_products(size)))
+        report = await (await index.merchant(MERCHANT)).ingest(
+            "products", "bench.jsonl", to_jsonl(generate_products(size))
+        )
         if not report.ok:
             raise SystemExit(f"generated catalog was rejected: {report.parsed.errors or report.rejected[:3]}")
         print(f"\n{size:,} products ingested in {time.perf_counter() - started:.0f} s")
         store = await VectorStore.open(directory, config, embedder.name, embedder.dim)
-        products = await index.products(MERCHANT)
-        filters = {name: f.model_copy(update={"merchant_id": MERCHANT}) for name, f in FILTER_SETS.items()}
+        products = await (await index.merchant(MERCHANT)).products()
+        filters = FILTER_SETS
+        shop = await index.merchant(MERCHANT)
         for name, f in filters.items():
             share = sum(f.matches(p) for p in products) / len(products)
             print(f"  filter {name:<26} allows {share:6.1%} of the catalog")
@@ -57,20 +60,20 @@ async def bench_size(size: int, queries: list[str], k: int, config, embedder, da
             vector = (await embedder.embed([query]))[0]
             await store.query("products", MERCHANT, vector, k)
 
-        plain = SearchFilters(merchant_id=MERCHANT)
+        plain = SearchFilters()
         names = list(filters)
         timings: dict[str, list[float]] = {"floor": [], "unfiltered": [], "filtered": []}
         per_filter: dict[str, list[float]] = {name: [] for name in names}
         for warm_up in queries[:10]:
             await floor(warm_up)
-            await index.search(warm_up, plain, k)
-            await index.search(warm_up, filters[names[0]], k)
+            await shop.search(warm_up, plain, k)
+            await shop.search(warm_up, filters[names[0]], k)
         for i, query in enumerate(queries):
             name = names[i % len(names)]
             for label, call in (
                 ("floor", floor(query)),
-                ("unfiltered", index.search(query, plain, k)),
-                ("filtered", index.search(query, filters[name], k)),
+                ("unfiltered", shop.search(query, plain, k)),
+                ("filtered", shop.search(query, filters[name], k)),
             ):
                 started = time.perf_counter()
                 await call

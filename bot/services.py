@@ -140,12 +140,12 @@ async def open_services(
 async def ingest_demo_catalog(index: CatalogIndex, source: Traversable | None = None) -> bool:
     """Ingest the demo shop (default: the packaged `demo/shop/`) as merchant "demo" when that
     merchant has no catalog yet; True when it did. Products go first: reviews must name known SKUs."""
-    if await index.versions(DEMO_MERCHANT):
+    if await (await index.merchant(DEMO_MERCHANT)).versions():
         return False
     source = source or demo.shop_dir()
     logger.info("first run: ingesting the demo catalog into merchant %r (takes a minute or two)", DEMO_MERCHANT)
     for kind, name in demo.CATALOG_FILES.items():
-        report = await index.ingest(DEMO_MERCHANT, kind, name, (source / name).read_bytes())
+        report = await (await index.merchant(DEMO_MERCHANT)).ingest(kind, name, (source / name).read_bytes())
         if not report.ok:
             problems = report.parsed.errors or [f"row {e.row}: {e.field}: {e.reason}" for e in report.rejected[:3]]
             raise RuntimeError(

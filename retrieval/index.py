@@ -20,7 +20,7 @@ import hashlib
 import io
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,7 @@ __all__ = [
     "CatalogIndex",
     "CatalogStats",
     "CatalogVersion",
+    "Shop",
     "PolicyHit",
     "ProductHit",
     "ReviewHit",
@@ -185,246 +186,11 @@ class CatalogIndex:
     def embedder(self) -> Embedder:
         return self._embedder
 
-    # --- uploads ------------------------------------------------------------------------------
-
-    async def validate(self, merchant_id: str, kind: DocumentKind, filename: str, data: bytes) -> UploadReport:
-        """Parse `data` and compare it with the current version; writes nothing."""
+    async def merchant(self, merchant_id: str) -> Shop:
+        """The handle on one merchant's catalog (created empty on its first upload)."""
         _check_merchant_id(merchant_id)
-        parsed = await asyncio.to_thread(
-            parse_catalog_file,
-            kind,
-            filename,
-            data,
-            merchant_id,
-            max_bytes=self._config.max_upload_bytes,
-            max_rows=self._config.max_rows,
-        )
-        state = await self._state(merchant_id)
-        rejected = list(parsed.rejected)
-        if kind == "reviews":
-            rejected += _reviews_of_unknown_products(parsed, state.sku_rows)
-            rejected.sort(key=lambda error: error.row)
-        report = UploadReport(
-            merchant_id=merchant_id,
-            kind=kind,
-            filename=filename,
-            parsed=parsed,
-            rejected=rejected,
-            base_version=state.manifest.current,
-        )
-        old = {r.key: r.content_hash() for r in state.records[kind]}
-        new = {r.key: r.content_hash() for r in parsed.records}
-        report.added = sum(key not in old for key in new)
-        report.updated = sum(key in old and old[key] != h for key, h in new.items())
-        report.unchanged = sum(old.get(key) == h for key, h in new.items())
-        report.removed = sum(key not in new for key in old)
-        return report
-
-    async def apply(self, report: UploadReport, progress: Progress | None = None) -> CatalogVersion:
-        """Make a validated upload the merchant's current `report.kind` documents, all or nothing."""
-        if not report.ok:
-            raise CatalogError(
-                f"{report.filename} has {len(report.parsed.errors)} file error(s) and {len(report.rejected)} rejected "
-                "row(s); nothing was applied. Fix the file and upload it again."
-            )
-        async with self._write_lock(report.merchant_id):
-            return await self._apply(report, progress)
-
-    async def ingest(
-        self, merchant_id: str, kind: DocumentKind, filename: str, data: bytes, progress: Progress | None = None
-    ) -> UploadReport:
-        """`validate`, then `apply` when the report is clean; the report says which version it became."""
-        async with self._write_lock(merchant_id):
-            report = await self.validate(merchant_id, kind, filename, data)
-            if report.ok:
-                await self._apply(report, progress)
-        return report
-
-    async def _apply(self, report: UploadReport, progress: Progress | None) -> CatalogVersion:
-        state = await self._state(report.merchant_id)
-        if state.manifest.current != report.base_version:
-            raise CatalogError(
-                f"the catalog changed (version {report.base_version} -> {state.manifest.current}) since "
-                f"{report.filename} was checked; validate it again."
-            )
-        entry = await self._commit(
-            state, {report.kind: list(report.parsed.records)}, "upload", report.kind, report.filename, progress
-        )
-        report.version = entry.version
-        return _public(entry)
-
-    async def rollback(self, merchant_id: str) -> CatalogVersion:
-        """Restore the version before the current one, as a new version."""
-        async with self._write_lock(merchant_id):
-            state = await self._state(merchant_id)
-            current = state.current
-            if current is None:
-                raise CatalogError(f"merchant {merchant_id!r} has no catalog to roll back.")
-            if current.previous is None:
-                raise CatalogError(f"version {current.version} has no earlier version; nothing to roll back to.")
-            target = state.manifest.entry(current.previous) if current.previous else None
-            if current.previous and target is None:
-                raise CatalogError(f"version {current.previous} is no longer kept; nothing to roll back to.")
-            changes: dict[DocumentKind, list] = {}
-            for kind in KINDS:
-                snapshot = target.snapshots.get(kind) if target else None
-                if snapshot != current.snapshots.get(kind):
-                    changes[kind] = await self._read_snapshot(merchant_id, snapshot)
-            entry = await self._commit(
-                state,
-                changes,
-                "rollback",
-                None,
-                f"restored version {current.previous}",
-                None,
-                previous=target.previous if target else None,
-                snapshots={kind: target.snapshots.get(kind) if target else None for kind in KINDS},
-            )
-        return _public(entry)
-
-    async def versions(self, merchant_id: str) -> list[CatalogVersion]:
-        state = await self._state(merchant_id)
-        return [_public(e) for e in state.manifest.versions]
-
-    # --- single-product edits ---------------------------------------------------------------------
-
-    async def set_price(self, merchant_id: str, sku: str, price: float) -> CatalogVersion:
-        return await self._edit_product(merchant_id, sku, "set_price", {"price": price}, f"{sku} price {price}")
-
-    async def set_stock(self, merchant_id: str, sku: str, stock: int) -> CatalogVersion:
-        return await self._edit_product(
-            merchant_id, sku, "set_stock", {"stock": stock, "in_stock": stock > 0}, f"{sku} stock {stock}"
-        )
-
-    async def delete_product(self, merchant_id: str, sku: str) -> CatalogVersion:
-        return await self._edit_product(merchant_id, sku, "delete_product", None, f"{sku} deleted")
-
-    async def _edit_product(
-        self, merchant_id: str, sku: str, action: str, update: dict | None, note: str
-    ) -> CatalogVersion:
-        async with self._write_lock(merchant_id):
-            state = await self._state(merchant_id)
-            row = state.sku_rows.get(sku)
-            if row is None:
-                raise CatalogError(f"merchant {merchant_id!r} has no product with SKU {sku!r}.")
-            products = list(state.records["products"])
-            if update is None:
-                del products[row]
-            else:
-                try:
-                    products[row] = Product.model_validate({**products[row].model_dump(), **update})
-                except ValueError as exc:
-                    raise CatalogError(f"{note}: {exc}") from exc
-            entry = await self._commit(state, {"products": products}, action, "products", note, None)
-        return _public(entry)
-
-    # --- reading ------------------------------------------------------------------------------
-
-    async def stats(self, merchant_id: str) -> CatalogStats:
-        state = await self._state(merchant_id)
-        products: list[Product] = state.records["products"]
-        current = state.current
-        return CatalogStats(
-            merchant_id=merchant_id,
-            version=state.manifest.current,
-            updated_at=current.created_at if current else None,
-            products=len(products),
-            in_stock=sum(p.in_stock for p in products),
-            reviews=len(state.records["reviews"]),
-            policies=len(state.records["policies"]),
-            categories=len({tuple(p.category) for p in products if p.category}),
-            brands=len({p.brand for p in products if p.brand}),
-            embedder=f"{self._embedder.name} ({self._embedder.dim} dims)",
-        )
-
-    async def products(self, merchant_id: str) -> list[Product]:
-        return list((await self._state(merchant_id)).records["products"])
-
-    async def product(self, merchant_id: str, sku: str) -> Product | None:
-        state = await self._state(merchant_id)
-        row = state.sku_rows.get(sku)
-        return None if row is None else state.records["products"][row]
-
-    async def reviews(self, merchant_id: str, sku: str) -> list[Review]:
-        state = await self._state(merchant_id)
-        return [state.records["reviews"][row] for row in state.review_rows.get(sku, [])]
-
-    async def policies(self, merchant_id: str) -> list[Policy]:
-        return list((await self._state(merchant_id)).records["policies"])
-
-    async def vocabulary(self, merchant_id: str) -> Vocabulary:
-        products: list[Product] = (await self._state(merchant_id)).records["products"]
-        brands = sorted({p.brand for p in products if p.brand})
-        categories = sorted({level for p in products for level in p.category})
-        return Vocabulary(brands=brands, categories=categories)
-
-    async def export(self, merchant_id: str, kind: DocumentKind) -> bytes:
-        """The current `kind` documents as UTF-8 CSV that uploads back to the same records."""
-        records = (await self._state(merchant_id)).records[kind]
-        return await asyncio.to_thread(_to_csv, kind, records)
-
-    # --- search -------------------------------------------------------------------------------
-
-    async def search(
-        self,
-        query: str,
-        filters: SearchFilters,
-        k: int | None = None,
-        *,
-        sort: SortOrder = "relevance",
-        mode: SearchMode = "hybrid",
-    ) -> list[ProductHit]:
-        """The best products of `filters.merchant_id` for `query`; no hit ever breaks a filter."""
-        _check_merchant_id(filters.merchant_id)
-        state = await self._state(filters.merchant_id)
-        return await self._searcher.products(
-            state.docs["products"],
-            state.columns,
-            state.records["products"],
-            query,
-            filters,
-            k or self._config.search_top_k,
-            sort,
-            mode,
-        )
-
-    async def similar(
-        self, merchant_id: str, sku: str, k: int | None = None, filters: SearchFilters | None = None
-    ) -> list[ProductHit]:
-        """Products most like `sku` (other items, not its own variants)."""
-        state = await self._state(merchant_id)
-        if sku not in state.sku_rows:
-            raise CatalogError(f"merchant {merchant_id!r} has no product with SKU {sku!r}.")
-        filters = (filters or SearchFilters()).model_copy(update={"merchant_id": merchant_id})
-        return await self._searcher.similar(
-            state.docs["products"],
-            state.columns,
-            state.records["products"],
-            sku,
-            filters,
-            k or self._config.search_top_k,
-        )
-
-    async def search_reviews(
-        self, merchant_id: str, sku: str | None, query: str, k: int = 5, mode: SearchMode = "hybrid"
-    ) -> list[ReviewHit]:
-        """Reviews of `sku` (of any product when None) that speak to `query`."""
-        state = await self._state(merchant_id)
-        reviews: list[Review] = state.records["reviews"]
-        mask = None
-        if sku is not None:
-            mask = np.zeros(len(reviews), dtype=bool)
-            mask[state.review_rows.get(sku, [])] = True
-        ranked = await self._searcher.rank(state.docs["reviews"], query, mask, k, mode)
-        return [ReviewHit(review=reviews[row], score=score) for row, score in ranked]
-
-    async def search_policies(
-        self, merchant_id: str, query: str, k: int = 3, mode: SearchMode = "hybrid"
-    ) -> list[PolicyHit]:
-        state = await self._state(merchant_id)
-        policies: list[Policy] = state.records["policies"]
-        ranked = await self._searcher.rank(state.docs["policies"], query, None, k, mode)
-        return [PolicyHit(policy=policies[row], score=score) for row, score in ranked]
+        await self._state(merchant_id)
+        return Shop(self, merchant_id)
 
     # --- versions, snapshots and derived indexes ------------------------------------------------
 
@@ -663,6 +429,257 @@ class CatalogIndex:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
+class Shop:
+    """One merchant's catalog: its uploads, versions, edits, reads and searches. Get it with
+    `await index.merchant(merchant_id)`; it always acts on the merchant's current version."""
+
+    def __init__(self, index: CatalogIndex, merchant_id: str) -> None:
+        self._index = index
+        self.merchant_id = merchant_id
+
+    def _state(self) -> Awaitable[_MerchantState]:
+        return self._index._state(self.merchant_id)
+
+    def _write_lock(self) -> asyncio.Lock:
+        return self._index._write_lock(self.merchant_id)
+
+    # --- uploads ------------------------------------------------------------------------------
+
+    async def validate(self, kind: DocumentKind, filename: str, data: bytes) -> UploadReport:
+        """Parse `data` and compare it with the current version; writes nothing."""
+        parsed = await asyncio.to_thread(
+            parse_catalog_file,
+            kind,
+            filename,
+            data,
+            self.merchant_id,
+            max_bytes=self._index._config.max_upload_bytes,
+            max_rows=self._index._config.max_rows,
+        )
+        state = await self._state()
+        rejected = list(parsed.rejected)
+        if kind == "reviews":
+            rejected += _reviews_of_unknown_products(parsed, state.sku_rows)
+            rejected.sort(key=lambda error: error.row)
+        report = UploadReport(
+            merchant_id=self.merchant_id,
+            kind=kind,
+            filename=filename,
+            parsed=parsed,
+            rejected=rejected,
+            base_version=state.manifest.current,
+        )
+        old = {r.key: r.content_hash() for r in state.records[kind]}
+        new = {r.key: r.content_hash() for r in parsed.records}
+        report.added = sum(key not in old for key in new)
+        report.updated = sum(key in old and old[key] != h for key, h in new.items())
+        report.unchanged = sum(old.get(key) == h for key, h in new.items())
+        report.removed = sum(key not in new for key in old)
+        return report
+
+    async def apply(self, report: UploadReport, progress: Progress | None = None) -> CatalogVersion:
+        """Make a validated upload the merchant's current `report.kind` documents, all or nothing."""
+        if report.merchant_id != self.merchant_id:
+            raise CatalogError(
+                f"{report.filename} was checked for merchant {report.merchant_id!r}, not {self.merchant_id!r}."
+            )
+        if not report.ok:
+            raise CatalogError(
+                f"{report.filename} has {len(report.parsed.errors)} file error(s) and {len(report.rejected)} rejected "
+                "row(s); nothing was applied. Fix the file and upload it again."
+            )
+        async with self._write_lock():
+            return await self._apply(report, progress)
+
+    async def ingest(
+        self, kind: DocumentKind, filename: str, data: bytes, progress: Progress | None = None
+    ) -> UploadReport:
+        """`validate`, then `apply` when the report is clean; the report says which version it became."""
+        async with self._write_lock():
+            report = await self.validate(kind, filename, data)
+            if report.ok:
+                await self._apply(report, progress)
+        return report
+
+    async def _apply(self, report: UploadReport, progress: Progress | None) -> CatalogVersion:
+        state = await self._state()
+        if state.manifest.current != report.base_version:
+            raise CatalogError(
+                f"the catalog changed (version {report.base_version} -> {state.manifest.current}) since "
+                f"{report.filename} was checked; validate it again."
+            )
+        entry = await self._index._commit(
+            state, {report.kind: list(report.parsed.records)}, "upload", report.kind, report.filename, progress
+        )
+        report.version = entry.version
+        return _public(entry)
+
+    async def rollback(self) -> CatalogVersion:
+        """Restore the version before the current one, as a new version."""
+        async with self._write_lock():
+            state = await self._state()
+            current = state.current
+            if current is None:
+                raise CatalogError(f"merchant {self.merchant_id!r} has no catalog to roll back.")
+            if current.previous is None:
+                raise CatalogError(f"version {current.version} has no earlier version; nothing to roll back to.")
+            target = state.manifest.entry(current.previous) if current.previous else None
+            if current.previous and target is None:
+                raise CatalogError(f"version {current.previous} is no longer kept; nothing to roll back to.")
+            changes: dict[DocumentKind, list] = {}
+            for kind in KINDS:
+                snapshot = target.snapshots.get(kind) if target else None
+                if snapshot != current.snapshots.get(kind):
+                    changes[kind] = await self._index._read_snapshot(self.merchant_id, snapshot)
+            entry = await self._index._commit(
+                state,
+                changes,
+                "rollback",
+                None,
+                f"restored version {current.previous}",
+                None,
+                previous=target.previous if target else None,
+                snapshots={kind: target.snapshots.get(kind) if target else None for kind in KINDS},
+            )
+        return _public(entry)
+
+    async def versions(self) -> list[CatalogVersion]:
+        state = await self._state()
+        return [_public(e) for e in state.manifest.versions]
+
+    # --- single-product edits ---------------------------------------------------------------------
+
+    async def set_price(self, sku: str, price: float) -> CatalogVersion:
+        return await self._edit_product(sku, "set_price", {"price": price}, f"{sku} price {price}")
+
+    async def set_stock(self, sku: str, stock: int) -> CatalogVersion:
+        return await self._edit_product(
+            sku, "set_stock", {"stock": stock, "in_stock": stock > 0}, f"{sku} stock {stock}"
+        )
+
+    async def delete_product(self, sku: str) -> CatalogVersion:
+        return await self._edit_product(sku, "delete_product", None, f"{sku} deleted")
+
+    async def _edit_product(self, sku: str, action: str, update: dict | None, note: str) -> CatalogVersion:
+        async with self._write_lock():
+            state = await self._state()
+            row = state.sku_rows.get(sku)
+            if row is None:
+                raise CatalogError(f"merchant {self.merchant_id!r} has no product with SKU {sku!r}.")
+            products = list(state.records["products"])
+            if update is None:
+                del products[row]
+            else:
+                try:
+                    products[row] = Product.model_validate({**products[row].model_dump(), **update})
+                except ValueError as exc:
+                    raise CatalogError(f"{note}: {exc}") from exc
+            entry = await self._index._commit(state, {"products": products}, action, "products", note, None)
+        return _public(entry)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def stats(self) -> CatalogStats:
+        state = await self._state()
+        products: list[Product] = state.records["products"]
+        current = state.current
+        return CatalogStats(
+            merchant_id=self.merchant_id,
+            version=state.manifest.current,
+            updated_at=current.created_at if current else None,
+            products=len(products),
+            in_stock=sum(p.in_stock for p in products),
+            reviews=len(state.records["reviews"]),
+            policies=len(state.records["policies"]),
+            categories=len({tuple(p.category) for p in products if p.category}),
+            brands=len({p.brand for p in products if p.brand}),
+            embedder=f"{self._index.embedder.name} ({self._index.embedder.dim} dims)",
+        )
+
+    async def products(self) -> list[Product]:
+        return list((await self._state()).records["products"])
+
+    async def product(self, sku: str) -> Product | None:
+        state = await self._state()
+        row = state.sku_rows.get(sku)
+        return None if row is None else state.records["products"][row]
+
+    async def reviews(self, sku: str) -> list[Review]:
+        state = await self._state()
+        return [state.records["reviews"][row] for row in state.review_rows.get(sku, [])]
+
+    async def policies(self) -> list[Policy]:
+        return list((await self._state()).records["policies"])
+
+    async def vocabulary(self) -> Vocabulary:
+        products: list[Product] = (await self._state()).records["products"]
+        brands = sorted({p.brand for p in products if p.brand})
+        categories = sorted({level for p in products for level in p.category})
+        return Vocabulary(brands=brands, categories=categories)
+
+    async def export(self, kind: DocumentKind) -> bytes:
+        """The current `kind` documents as UTF-8 CSV that uploads back to the same records."""
+        records = (await self._state()).records[kind]
+        return await asyncio.to_thread(_to_csv, kind, records)
+
+    # --- search -------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        k: int | None = None,
+        *,
+        sort: SortOrder = "relevance",
+        mode: SearchMode = "hybrid",
+    ) -> list[ProductHit]:
+        """The best products for `query`; no hit ever breaks a filter."""
+        state = await self._state()
+        return await self._index._searcher.products(
+            state.docs["products"],
+            state.columns,
+            state.records["products"],
+            query,
+            filters or SearchFilters(),
+            k or self._index._config.search_top_k,
+            sort,
+            mode,
+        )
+
+    async def similar(self, sku: str, k: int | None = None, filters: SearchFilters | None = None) -> list[ProductHit]:
+        """Products most like `sku` (other items, not its own variants)."""
+        state = await self._state()
+        if sku not in state.sku_rows:
+            raise CatalogError(f"merchant {self.merchant_id!r} has no product with SKU {sku!r}.")
+        return await self._index._searcher.similar(
+            state.docs["products"],
+            state.columns,
+            state.records["products"],
+            sku,
+            filters or SearchFilters(),
+            k or self._index._config.search_top_k,
+        )
+
+    async def search_reviews(
+        self, sku: str | None, query: str, k: int = 5, mode: SearchMode = "hybrid"
+    ) -> list[ReviewHit]:
+        """Reviews of `sku` (of any product when None) that speak to `query`."""
+        state = await self._state()
+        reviews: list[Review] = state.records["reviews"]
+        mask = None
+        if sku is not None:
+            mask = np.zeros(len(reviews), dtype=bool)
+            mask[state.review_rows.get(sku, [])] = True
+        ranked = await self._index._searcher.rank(state.docs["reviews"], query, mask, k, mode)
+        return [ReviewHit(review=reviews[row], score=score) for row, score in ranked]
+
+    async def search_policies(self, query: str, k: int = 3, mode: SearchMode = "hybrid") -> list[PolicyHit]:
+        state = await self._state()
+        policies: list[Policy] = state.records["policies"]
+        ranked = await self._index._searcher.rank(state.docs["policies"], query, None, k, mode)
+        return [PolicyHit(policy=policies[row], score=score) for row, score in ranked]
+
+
 # Texts encoded between two Chroma writes: big enough to amortise a write, small enough to overlap well.
 _EMBED_CHUNK = 512
 
@@ -772,7 +789,7 @@ def _reviews_of_unknown_products(parsed: ParsedFile, sku_rows: dict[str, int]) -
 
 def _check_merchant_id(merchant_id: str) -> None:
     if not merchant_id or not merchant_id.strip():
-        raise CatalogError("a merchant id is required (filters.merchant_id / merchant_id).")
+        raise CatalogError("a merchant id is required.")
 
 
 def _public(entry: _ManifestEntry) -> CatalogVersion:

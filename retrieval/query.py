@@ -26,7 +26,6 @@ SortOrder = Literal["relevance", "price_asc", "price_desc"]
 class SearchFilters(BaseModel):
     """Hard filters: a search never returns a product that breaks one of them."""
 
-    merchant_id: str = Field("", description="Whose catalog; parse_query leaves it empty, the caller scopes it.")
     price_min: float | None = Field(None, ge=0)
     price_max: float | None = Field(None, ge=0)
     categories: list[str] = Field(
@@ -39,8 +38,6 @@ class SearchFilters(BaseModel):
 
     def matches(self, product: Product) -> bool:
         """True when `product` satisfies every filter (names compare case-insensitively)."""
-        if self.merchant_id and product.merchant_id != self.merchant_id:
-            return False
         if self.price_min is not None and product.price < self.price_min:
             return False
         if self.price_max is not None and product.price > self.price_max:

@@ -343,7 +343,37 @@ def collapse_variants(
     return hits
 
 
-_COLOUR_WORDS = ["black", "white", "red", "blue", "green", "yellow", "pink", "purple", "grey", "gray", "brown", "orange", "navy", "beige", "silver", "gold", "khaki", "xxxl", "xxl", "xl", "xs", "s", "m", "l", "2xl", "3xl", "small", "medium", "large"]
+_COLOUR_WORDS = [
+    "black",
+    "white",
+    "red",
+    "blue",
+    "green",
+    "yellow",
+    "pink",
+    "purple",
+    "grey",
+    "gray",
+    "brown",
+    "orange",
+    "navy",
+    "beige",
+    "silver",
+    "gold",
+    "khaki",
+    "xxxl",
+    "xxl",
+    "xl",
+    "xs",
+    "s",
+    "m",
+    "l",
+    "2xl",
+    "3xl",
+    "small",
+    "medium",
+    "large",
+]
 _VARIANT_WORD = re.compile(
     r"\b(?:" + "|".join(_COLOUR_WORDS) + r")\b"
     r"|[黑白红蓝绿黄粉紫灰棕橙银金]色|藏青|米色|卡其色?|[大中小]号|均码|\d{2,3}\s*[码号]|\b(?:eu|us|uk)\s*\d+(?:\.\d)?\b"

@@ -30,7 +30,7 @@ async def demo_index(embedder, tmp_path_factory):
 
     index = await CatalogIndex.open(tmp_path_factory.mktemp("demo-index"), RetrievalConfig(), embedder=embedder)
     for kind, name in DEMO_FILES.items():
-        report = await index.ingest("demo", kind, name, (DEMO_DIR / name).read_bytes())
+        report = await (await index.merchant("demo")).ingest(kind, name, (DEMO_DIR / name).read_bytes())
         assert report.ok, f"demo {name} does not ingest cleanly: {report.parsed.errors or report.rejected[:3]}"
     yield index
     await index.close()

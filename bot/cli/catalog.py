@@ -24,7 +24,7 @@ from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, ev
 from bot.evaluation.retrieval import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
 from bot.settings import Settings
 from retrieval.catalog import RowError
-from retrieval.index import CatalogError, CatalogIndex, ProductHit, UploadReport
+from retrieval.index import CatalogError, CatalogIndex, ProductHit, Shop, UploadReport
 from retrieval.models import DocumentKind, Product
 from retrieval.query import ParsedQuery, SearchFilters, parse_query
 from retrieval.search import SearchMode
@@ -142,13 +142,14 @@ async def _ingest(
     at the first file that does not validate. Each file is its own all-or-nothing version."""
     reports: list[UploadReport] = []
     async with _open_index(settings) as index:
+        shop = await index.merchant(merchant_id)
         for kind, name, data in uploads:
-            report = await index.validate(merchant_id, kind, name, data)
+            report = await shop.validate(kind, name, data)
             reports.append(report)
             if not report.ok:
                 break
             with _progress(f"embedding {name}", progress) as update:
-                await index.apply(report, update)
+                await shop.apply(report, update)
     return reports
 
 
@@ -239,13 +240,13 @@ async def _search(
     settings: Settings, merchant_id: str, query: str, k: int | None, mode: SearchMode
 ) -> tuple[ParsedQuery, list[ProductHit]]:
     async with _open_index(settings) as index:
-        if (await index.stats(merchant_id)).version == 0:
+        shop = await index.merchant(merchant_id)
+        if (await shop.stats()).version == 0:
             raise CatalogError(
                 f"merchant {merchant_id!r} has no catalog yet; run `shopguide ingest FILE` or `shopguide ingest --demo`"
             )
-        parsed = parse_query(query, await index.vocabulary(merchant_id))
-        parsed.filters.merchant_id = merchant_id
-        return parsed, await index.search(parsed.text, parsed.filters, k, sort=parsed.sort, mode=mode)
+        parsed = parse_query(query, await shop.vocabulary())
+        return parsed, await shop.search(parsed.text, parsed.filters, k, sort=parsed.sort, mode=mode)
 
 
 def describe_filters(parsed: ParsedQuery) -> str:
@@ -303,7 +304,7 @@ def hits_table(hits: list[ProductHit]) -> Table:
 def catalog_stats(merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Counts of products, reviews, policies, categories and brands in the current version."""
     settings = load_settings(data_dir)
-    stats = _run(_with_index(settings, lambda index: index.stats(merchant or settings.assistant.default_merchant)))
+    stats = _run(_with_shop(settings, merchant, lambda shop: shop.stats()))
     if as_json:
         console.print_json(stats.model_dump_json())
         return
@@ -324,9 +325,7 @@ def catalog_list(
 ) -> None:
     """The current products."""
     settings = load_settings(data_dir)
-    products = _run(
-        _with_index(settings, lambda index: index.products(merchant or settings.assistant.default_merchant))
-    )
+    products = _run(_with_shop(settings, merchant, lambda shop: shop.products()))
     if as_json:
         console.print_json(json.dumps([p.model_dump(mode="json") for p in products], ensure_ascii=False))
         return
@@ -351,9 +350,7 @@ def catalog_versions(
 ) -> None:
     """The kept catalog versions, oldest first."""
     settings = load_settings(data_dir)
-    versions = _run(
-        _with_index(settings, lambda index: index.versions(merchant or settings.assistant.default_merchant))
-    )
+    versions = _run(_with_shop(settings, merchant, lambda shop: shop.versions()))
     if as_json:
         console.print_json(json.dumps([v.model_dump(mode="json") for v in versions], ensure_ascii=False))
         return
@@ -379,16 +376,17 @@ def catalog_rollback(
 ) -> None:
     """Restore the version before the current one (recorded as a new version)."""
     settings = load_settings(data_dir)
-    version = _run(_with_index(settings, lambda index: index.rollback(merchant or settings.assistant.default_merchant)))
+    version = _run(_with_shop(settings, merchant, lambda shop: shop.rollback()))
     if as_json:
         console.print_json(version.model_dump_json())
         return
     console.print(f"restored version {version.previous} as version {version.version}: {escape(version.note)}")
 
 
-async def _with_index(settings: Settings, call: Callable[[CatalogIndex], Any]) -> Any:
+async def _with_shop(settings: Settings, merchant: str | None, call: Callable[[Shop], Any]) -> Any:
+    """Run `call` on the catalog of `merchant` (default: the configured default merchant)."""
     async with _open_index(settings) as index:
-        return await call(index)
+        return await call(await index.merchant(merchant or settings.assistant.default_merchant))
 
 
 # --- eval retrieval --------------------------------------------------------------------------------
@@ -447,10 +445,11 @@ async def _eval_retrieval(settings: Settings, directory: Path, *, progress: bool
     data = load_dataset(directory)
     with tempfile.TemporaryDirectory(prefix="shopguide-eval-") as scratch:
         async with _open_index(settings, Path(scratch)) as index:
+            shop = await index.merchant(EVAL_MERCHANT)
             with _progress("embedding the dataset catalog", progress) as update:
-                report = await index.ingest(EVAL_MERCHANT, "products", "products.jsonl", data.products, update)
+                report = await shop.ingest("products", "products.jsonl", data.products, update)
             if not report.ok:
                 problems = report.parsed.errors or [str(r) for r in report.rejected[:5]]
                 raise DatasetError(f"{directory / 'products.jsonl'} does not ingest cleanly: {'; '.join(problems)}")
             with _progress(f"searching ({', '.join(MODES)})", progress) as update:
-                return await evaluate(index, EVAL_MERCHANT, data, progress=update)
+                return await evaluate(shop, data, progress=update)

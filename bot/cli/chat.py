@@ -72,7 +72,7 @@ def chat(
 async def _shop(settings: Settings, user: UserRef, *, use_llm: bool) -> AsyncIterator[Services]:
     """The services for one shopper; the demo shop is ingested on first use, any other must exist."""
     async with open_services(settings, ingest_demo=user.merchant_id == DEMO_MERCHANT, use_llm=use_llm) as services:
-        if not (await services.index.stats(user.merchant_id)).products:
+        if not (await (await services.index.merchant(user.merchant_id)).stats()).products:
             fail(
                 f"merchant {user.merchant_id!r} has no products in {settings.data_dir}: upload a catalog "
                 f"(shopguide ingest) or leave out --merchant to use the demo shop"

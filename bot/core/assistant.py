@@ -48,7 +48,6 @@ from bot.settings import AssistantConfig
 from bot.state.store import StateStore
 from retrieval.index import CatalogIndex
 from retrieval.models import Policy, Product, Review
-from retrieval.query import SearchFilters
 from serving.errors import LLMError
 from serving.llm import LLMClient
 from serving.protocol import ChatMessage
@@ -210,7 +209,7 @@ class Assistant:
         message = text.strip()[:MAX_MESSAGE_CHARS]
         dialog = DialogState.load(await self._state.load_dialog(user.user_id))
         shown = await self._products(user.merchant_id, dialog.shown)
-        vocabulary = await self._index.vocabulary(user.merchant_id)
+        vocabulary = await (await self._index.merchant(user.merchant_id)).vocabulary()
         understanding = understand(message, dialog, shown, vocabulary)
         draft = _Draft(turn_id=_turn_id(), language=understanding.language, intent=understanding.intent)
         draft.timings["understand"] = _ms(started)
@@ -232,7 +231,7 @@ class Assistant:
         started = time.perf_counter()
         dialog = DialogState.load(await self._state.load_dialog(user.user_id))
         draft = _Draft(turn_id=_turn_id(), language=dialog.language, intent=action)
-        product = await self._index.product(user.merchant_id, sku)
+        product = await (await self._index.merchant(user.merchant_id)).product(sku)
         if product is None:
             draft.text = compose.unknown_product(draft.language)
         elif action in ("like", "dislike"):
@@ -410,7 +409,7 @@ class Assistant:
         product = await self._subject(user, u, shown, draft)
         if product is None:
             return
-        hits = await self._index.search_reviews(user.merchant_id, product.sku, u.topic, k=3)
+        hits = await (await self._index.merchant(user.merchant_id)).search_reviews(product.sku, u.topic, k=3)
         reviews = [hit.review for hit in hits if not looks_like_instructions(hit.review.text)]
         draft.timings["retrieve"] = _ms(started)
         draft.products = [product]
@@ -448,11 +447,11 @@ class Assistant:
         product = await self._subject(user, u, shown, draft)
         if product is None:
             return
-        reviews = await self._index.reviews(user.merchant_id, product.sku)
+        reviews = await (await self._index.merchant(user.merchant_id)).reviews(product.sku)
         summary = compose.summarise_reviews(product.sku, reviews, draft.language)
         aspect = review_aspect(u.topic)
         if aspect:
-            hits = await self._index.search_reviews(user.merchant_id, product.sku, aspect, k=3)
+            hits = await (await self._index.merchant(user.merchant_id)).search_reviews(product.sku, aspect, k=3)
             summary.on_aspect = [h.review for h in hits if not looks_like_instructions(h.review.text)]
             summary.aspect = aspect
         draft.timings["retrieve"] = _ms(started)
@@ -515,7 +514,7 @@ class Assistant:
             return []
         found: list[Product] = []
         for part in parts[:MAX_COMPARE]:
-            hits = await self._index.search(part, Constraints().filters(merchant_id), 1)
+            hits = await (await self._index.merchant(merchant_id)).search(part, None, 1)
             if hits and hits[0].product.sku not in {p.sku for p in found}:
                 found.append(hits[0].product)
         return found
@@ -535,7 +534,7 @@ class Assistant:
             draft.text = compose.need_products(language)
             return
         started = time.perf_counter()
-        reviews = {p.sku: await self._index.reviews(p.merchant_id, p.sku) for p in products}
+        reviews = {p.sku: await (await self._index.merchant(p.merchant_id)).reviews(p.sku) for p in products}
         summaries = {sku: compose.summarise_reviews(sku, items, language, quotes=1) for sku, items in reviews.items()}
         draft.timings["retrieve"] = _ms(started)
         draft.products = products
@@ -606,7 +605,7 @@ class Assistant:
         draft: _Draft,
     ) -> AsyncIterator[TurnEvent]:
         language = draft.language
-        brands = (await self._index.vocabulary(user.merchant_id)).brands
+        brands = (await (await self._index.merchant(user.merchant_id)).vocabulary()).brands
         match action:
             case "details":
                 draft.products = [product]
@@ -623,7 +622,7 @@ class Assistant:
                 async for event in self._compare(user, products, question, dialog, brands, draft):
                     yield event
             case "similar":
-                hits = await self._index.similar(user.merchant_id, product.sku, 3)
+                hits = await (await self._index.merchant(user.merchant_id)).similar(product.sku, 3)
                 similar = [hit.product for hit in hits]
                 draft.products = similar
                 draft.cite_products(similar)
@@ -811,10 +810,10 @@ class Assistant:
             return True, constraints
         if not await self._sells(merchant_id, query, constraints):
             return False, constraints
-        anywhere = SearchFilters(merchant_id=merchant_id)
+        shop = await self._index.merchant(merchant_id)
         if constraints.categories or not _names_more_than_brands(query, constraints.brands):
             return True, constraints
-        hits = await self._index.search(query, anywhere, CATEGORY_VOTERS)
+        hits = await shop.search(query, None, CATEGORY_VOTERS)
         leaf = _implied_category(query, [hit.product for hit in hits])
         return True, constraints.model_copy(update={"categories": [leaf]}) if leaf else constraints
 
@@ -838,12 +837,12 @@ class Assistant:
         (an exact title such as "Atomic Habits" can score low with the encoder)."""
         if constraints.categories or constraints.brands:
             return True
-        anywhere = SearchFilters(merchant_id=merchant_id)
-        closest = await self._index.search(query, anywhere, 1, mode="dense")
+        shop = await self._index.merchant(merchant_id)
+        closest = await shop.search(query, None, 1, mode="dense")
         if closest and closest[0].score >= self._config.min_relevance:
             return True
         wanted = content_terms(query)
-        for hit in await self._index.search(query, anywhere, LEXICAL_VOTERS, mode="lexical"):
+        for hit in await shop.search(query, None, LEXICAL_VOTERS, mode="lexical"):
             covered = {term for term in wanted if term in _name_text(hit.product)}
             # Two words at least: one shared word ("food" in "food-grade") is not the thing asked for.
             if len(covered) >= 2 and 2 * len(covered) >= len(wanted):
@@ -857,7 +856,7 @@ class Assistant:
         # Asking "is it in stock?" must find the item even when it is not; the name, not a category, says which.
         wanted = u.constraints.model_copy(update={"in_stock_only": False})
         query = wanted.search_text() or u.topic
-        closest = await self._index.search(query, SearchFilters(merchant_id=merchant_id), 1, mode="dense")
+        closest = await (await self._index.merchant(merchant_id)).search(query, None, 1, mode="dense")
         if not closest or closest[0].score < self._config.min_relevance:
             return None
         found = await self._search(merchant_id, wanted, u.topic, 1)
@@ -865,7 +864,9 @@ class Assistant:
 
     async def _search(self, merchant_id: str, constraints: Constraints, topic: str, k: int | None) -> list[Product]:
         query = constraints.search_text() or " ".join(constraints.categories) or topic
-        hits = await self._index.search(query, constraints.filters(merchant_id), k, sort=constraints.sort)
+        hits = await (await self._index.merchant(merchant_id)).search(
+            query, constraints.filters(), k, sort=constraints.sort
+        )
         if not constraints.color:
             return [hit.product for hit in hits]
         # A colour is a preference: the variant in that colour stands in for its item, coloured items first.
@@ -904,7 +905,7 @@ class Assistant:
         """
         rankings = []
         for mode in ("dense", "lexical"):
-            hits = await self._index.search_policies(merchant_id, question, k=8, mode=mode)
+            hits = await (await self._index.merchant(merchant_id)).search_policies(question, k=8, mode=mode)
             own = [h.policy for h in hits if detect_language(f"{h.policy.title} {h.policy.text}") == language]
             rankings.append(own or [h.policy for h in hits])
         scores: dict[str, float] = {}
@@ -921,14 +922,14 @@ class Assistant:
         """The shop's most stocked kinds of product (second category level), named in the customer's script:
         a quick reply in the other language would switch the conversation's language."""
         kinds: dict[str, int] = {}
-        for product in await self._index.products(merchant_id):
+        for product in await (await self._index.merchant(merchant_id)).products():
             kind = product.category[1] if len(product.category) > 1 else next(iter(product.category), None)
             if kind and (detect_language(kind) or language) == language:
                 kinds[kind] = kinds.get(kind, 0) + 1
         return sorted(kinds, key=lambda kind: kinds[kind], reverse=True)[:count]
 
     async def _products(self, merchant_id: str, skus: Sequence[str]) -> list[Product]:
-        products = [await self._index.product(merchant_id, sku) for sku in skus]
+        products = [await (await self._index.merchant(merchant_id)).product(sku) for sku in skus]
         return [p for p in products if p is not None]
 
     async def _save_dialog(self, user: UserRef, dialog: DialogState) -> None:

@@ -60,9 +60,8 @@ class Constraints(BaseModel):
     color: str | None = Field(None, description="A soft preference: matching products rank first.")
     sort: SortOrder = "relevance"
 
-    def filters(self, merchant_id: str) -> SearchFilters:
+    def filters(self) -> SearchFilters:
         return SearchFilters(
-            merchant_id=merchant_id,
             price_min=self.price_min,
             price_max=self.price_max,
             categories=list(self.categories),

@@ -61,7 +61,41 @@ _SMALL_NUMBER = 10
 _MAX_WORD_REPEATS = 3  # "lightweight, lightweight and lightweight": a model stuck in a loop
 _MIN_SHARED_TERMS = 3
 _GENERIC = frozenset(
-    ["product", "products", "item", "items", "shop", "store", "customer", "customers", "service", "quality", "price", "prices", "great", "good", "best", "with", "that", "this", "from", "have", "will", "your", "about", "which", "their", "they", "them", "also", "very", "more", "most", "some", "other"]
+    [
+        "product",
+        "products",
+        "item",
+        "items",
+        "shop",
+        "store",
+        "customer",
+        "customers",
+        "service",
+        "quality",
+        "price",
+        "prices",
+        "great",
+        "good",
+        "best",
+        "with",
+        "that",
+        "this",
+        "from",
+        "have",
+        "will",
+        "your",
+        "about",
+        "which",
+        "their",
+        "they",
+        "them",
+        "also",
+        "very",
+        "more",
+        "most",
+        "some",
+        "other",
+    ]
 )
 _MIN_ECHO = 4  # characters; shorter fragments ("Yes.") may match the instructions by chance  # counts like "2 options" or "3 reviews" need no evidence; prices and specs do
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")

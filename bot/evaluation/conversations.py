@@ -202,10 +202,14 @@ def compare_suites(draft: SuiteResult, active: SuiteResult) -> bool:
 # --- checks ----------------------------------------------------------------------------------------
 
 
+class ShopLookup(Protocol):
+    async def product(self, sku: str) -> Product | None: ...
+
+
 class ProductLookup(Protocol):
     """Where catalog truth comes from: `retrieval.index.CatalogIndex` has this method."""
 
-    async def product(self, merchant_id: str, sku: str) -> Product | None: ...
+    async def merchant(self, merchant_id: str) -> ShopLookup: ...
 
 
 class CatalogView:
@@ -219,7 +223,7 @@ class CatalogView:
     async def product(self, sku: str, merchant_id: str | None = None) -> Product | None:
         key = (merchant_id or self._merchant_id, sku)
         if key not in self._cache:
-            self._cache[key] = await self._index.product(*key)
+            self._cache[key] = await (await self._index.merchant(key[0])).product(sku)
         return self._cache[key]
 
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field, ValidationError
 from retrieval.query import parse_query
 
 if TYPE_CHECKING:
-    from retrieval.index import CatalogIndex
+    from retrieval.index import Shop
     from retrieval.search import ProductHit, SearchMode
 
 PRODUCTS_FILE = "products.jsonl"
@@ -141,22 +141,20 @@ def _read_qrels(path: Path, query_ids: set[str], skus: set[str]) -> dict[str, di
 
 
 async def evaluate(
-    index: CatalogIndex,
-    merchant_id: str,
+    shop: Shop,
     dataset: Dataset,
     *,
     modes: Sequence[SearchMode] = MODES,
     progress: Callable[[int, int], None] | None = None,
 ) -> RetrievalEvaluation:
-    """Run every query in every mode against `merchant_id`'s catalog (already ingested) and score it."""
-    vocabulary = await index.vocabulary(merchant_id)
+    """Run every query in every mode against the shop's catalog (already ingested) and score it."""
+    vocabulary = await shop.vocabulary()
     runs: dict[str, list[_QueryRun]] = {mode: [] for mode in modes}
     total, done = len(modes) * len(dataset.queries), 0
     for query in dataset.queries:
         parsed = parse_query(query.text, vocabulary)
-        filters = parsed.filters.model_copy(update={"merchant_id": merchant_id})
         for mode in modes:
-            hits = await index.search(parsed.text, filters, RECALL_DEPTH, sort=parsed.sort, mode=mode)
+            hits = await shop.search(parsed.text, parsed.filters, RECALL_DEPTH, sort=parsed.sort, mode=mode)
             relevant = dataset.relevant(query.id)
             runs[mode].append(
                 _QueryRun(
@@ -164,7 +162,7 @@ async def evaluate(
                     grades=_grades(hits, dataset.qrels.get(query.id, {})),
                     relevant=relevant,
                     found={sku for hit in hits for sku in (hit.product.sku, *hit.variants) if sku in relevant},
-                    violations=sum(not filters.matches(hit.product) for hit in hits),
+                    violations=sum(not parsed.filters.matches(hit.product) for hit in hits),
                 )
             )
             done += 1

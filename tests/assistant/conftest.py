@@ -192,7 +192,7 @@ async def shop_index(embedder, tmp_path_factory):
         "policies": ("policies.md", POLICIES),
     }
     for kind, (name, text) in files.items():
-        report = await index.ingest(SHOP, kind, name, text.encode())
+        report = await (await index.merchant(SHOP)).ingest(kind, name, text.encode())
         assert report.ok, f"{name}: {report}"
     yield index
     await index.close()

@@ -18,7 +18,7 @@ async def tiny_shop_data_dir(embedder: Embedder, data_dir: Path) -> Path:
     try:
         assert await ingest_demo_catalog(index, TINY_SHOP)
         assert not await ingest_demo_catalog(index, TINY_SHOP)  # already there: nothing happens
-        assert (await index.stats("demo")).products == 5
+        assert (await (await index.merchant("demo")).stats()).products == 5
     finally:
         await index.close()
     return data_dir

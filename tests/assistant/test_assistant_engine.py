@@ -28,7 +28,7 @@ async def test_turns_on_the_embedded_engine_stay_grounded(local_llm_config, shop
         reply = turn.reply
         assert reply.language == language and is_written_in(reply.text, language)
         assert reply.products and all(card.price == PRICES[card.sku] for card in reply.products)
-    products = [await shop_index.product("shop", sku) for sku in english.skus]
+    products = [await (await shop_index.merchant("shop")).product(sku) for sku in english.skus]
     if not english.reply.fallback:  # the model's words survived the check: they must pass it again
         facts = Facts(language="en", products=products, evidence_count=len(english.reply.evidence))
         assert Checker(facts).check(english.reply.text).removed == 0

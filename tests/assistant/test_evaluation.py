@@ -43,9 +43,17 @@ CATALOG = {
 }
 
 
+class TinyShop:
+    def __init__(self, merchant_id: str) -> None:
+        self.merchant_id = merchant_id
+
+    async def product(self, sku: str) -> Product | None:
+        return CATALOG.get(sku) if self.merchant_id == "demo" else None
+
+
 class TinyCatalog:
-    async def product(self, merchant_id: str, sku: str) -> Product | None:
-        return CATALOG.get(sku) if merchant_id == "demo" else None
+    async def merchant(self, merchant_id: str) -> TinyShop:
+        return TinyShop(merchant_id)
 
 
 def card(sku: str, *, price: float | None = None, label: str | None = None) -> ProductCard:

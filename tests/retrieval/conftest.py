@@ -167,7 +167,7 @@ async def load_shop(index: CatalogIndex, merchant_id: str = SHOP) -> None:
         ("reviews", "reviews.jsonl", jsonl(REVIEWS)),
         ("policies", "policies.md", POLICIES.encode()),
     ):
-        report = await index.ingest(merchant_id, kind, name, data)
+        report = await (await index.merchant(merchant_id)).ingest(kind, name, data)
         assert report.ok, (report.parsed.errors, report.rejected)
 
 

@@ -16,12 +16,12 @@ CONFIG = RetrievalConfig(max_upload_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 
 async def snapshot(index: CatalogIndex) -> tuple:
-    stats = await index.stats("shop")
-    hits = await index.search("rain jacket", SearchFilters(merchant_id="shop"), 5)
+    stats = await (await index.merchant("shop")).stats()
+    hits = await (await index.merchant("shop")).search("rain jacket", SearchFilters(), 5)
     return (
         stats.model_dump(),
-        await index.export("shop", "products"),
-        [v.model_dump() for v in await index.versions("shop")],
+        await (await index.merchant("shop")).export("products"),
+        [v.model_dump() for v in await (await index.merchant("shop")).versions()],
         [hit.product.sku for hit in hits],
     )
 
@@ -29,14 +29,14 @@ async def snapshot(index: CatalogIndex) -> tuple:
 async def test_bad_files_change_nothing(embedder, tmp_path: Path) -> None:
     index = await CatalogIndex.open(tmp_path, CONFIG, embedder=embedder)
     try:
-        assert (await index.ingest("shop", "products", "good.csv", GOOD_CSV.encode())).ok
+        assert (await (await index.merchant("shop")).ingest("products", "good.csv", GOOD_CSV.encode())).ok
         before = await snapshot(index)
         for bad in BAD_FILES:
-            report = await index.ingest("shop", "products", bad.filename, bad.data)
+            report = await (await index.merchant("shop")).ingest("products", bad.filename, bad.data)
             assert not report.ok and report.version is None, bad.name
             assert report.parsed.errors or report.rejected, bad.name
             with pytest.raises(CatalogError, match="nothing was applied"):
-                await index.apply(report)
+                await (await index.merchant(report.merchant_id)).apply(report)
             assert await snapshot(index) == before, bad.name
     finally:
         await index.close()

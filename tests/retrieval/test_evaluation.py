@@ -58,10 +58,11 @@ async def test_evaluation_on_a_real_index(embedder, tmp_path: Path) -> None:
     dataset = load_dataset(write_dataset(tmp_path / "set"))
     index = await CatalogIndex.open(tmp_path / "data", RetrievalConfig(), embedder=embedder)
     try:
-        report = await index.ingest("eval", "products", "products.jsonl", dataset.products)
+        shop = await index.merchant("eval")
+        report = await shop.ingest("products", "products.jsonl", dataset.products)
         assert report.ok
         progress: list[tuple[int, int]] = []
-        result = await evaluate(index, "eval", dataset, progress=lambda done, total: progress.append((done, total)))
+        result = await evaluate(shop, dataset, progress=lambda done, total: progress.append((done, total)))
     finally:
         await index.close()
     assert progress[-1] == (12, 12)

@@ -39,13 +39,12 @@ async def ann_index(embedder, tmp_path_factory):
 @pytest.mark.parametrize("path", ["exact", "ann"])
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
 async def test_hard_filters_are_never_violated(shop_index, ann_index, path: str, mode: str) -> None:
-    index = shop_index if path == "exact" else ann_index
-    products = {p.sku: p for p in await index.products(SHOP)}
-    for case in FILTER_CASES:
-        filters = case.model_copy(update={"merchant_id": SHOP})
+    shop = await (shop_index if path == "exact" else ann_index).merchant(SHOP)
+    products = {p.sku: p for p in await shop.products()}
+    for filters in FILTER_CASES:
         allowed = {sku for sku, p in products.items() if filters.matches(p)}
         for query in QUERIES:
-            hits = await index.search(query, filters, k=20, mode=mode)
+            hits = await shop.search(query, filters, k=20, mode=mode)
             for hit in hits:
                 assert filters.matches(hit.product), (query, filters, hit.product.sku)
                 assert set(hit.variants) <= allowed
@@ -57,52 +56,54 @@ async def test_hard_filters_are_never_violated(shop_index, ann_index, path: str,
 
 @pytest.mark.slow
 async def test_variants_collapse_into_one_hit(shop_index) -> None:
-    hits = await shop_index.search("alpine shell jacket", SearchFilters(merchant_id=SHOP), k=5)
+    hits = await (await shop_index.merchant(SHOP)).search("alpine shell jacket", SearchFilters(), k=5)
     assert hits[0].product.sku in {"JKT-RED", "JKT-BLU"}
     assert set(hits[0].variants) == {"JKT-RED", "JKT-BLU"} - {hits[0].product.sku}
     assert sum(hit.product.sku.startswith("JKT-RED") or hit.product.sku == "JKT-BLU" for hit in hits) == 1
 
-    in_stock = await shop_index.search("alpine shell jacket", SearchFilters(merchant_id=SHOP, in_stock_only=True), k=5)
+    in_stock = await (await shop_index.merchant(SHOP)).search(
+        "alpine shell jacket", SearchFilters(in_stock_only=True), k=5
+    )
     jackets = [hit for hit in in_stock if hit.product.sku in {"JKT-RED", "JKT-BLU"}]
     assert [(hit.product.sku, hit.variants) for hit in jackets] == [("JKT-RED", [])]
 
 
 @pytest.mark.slow
 async def test_cross_language_and_exact_model_numbers(shop_index) -> None:
-    filters = SearchFilters(merchant_id=SHOP)
-    assert (await shop_index.search("降噪耳机", filters, k=1))[0].product.sku == "EAR-1"
-    assert (await shop_index.search("stainless steel wok", filters, k=1))[0].product.sku == "PAN-1"
-    lexical = await shop_index.search("X200", filters, k=3, mode="lexical")
+    shop = await shop_index.merchant(SHOP)
+    assert (await shop.search("降噪耳机", k=1))[0].product.sku == "EAR-1"
+    assert (await shop.search("stainless steel wok", k=1))[0].product.sku == "PAN-1"
+    lexical = await shop.search("X200", k=3, mode="lexical")
     assert [hit.product.sku for hit in lexical] == ["SHOE-TRAIL"]
 
 
 @pytest.mark.slow
 async def test_sort_by_price(shop_index) -> None:
-    filters = SearchFilters(merchant_id=SHOP, categories=["鞋"])
-    cheapest = await shop_index.search("running shoes", filters, k=3, sort="price_asc")
+    filters = SearchFilters(categories=["鞋"])
+    cheapest = await (await shop_index.merchant(SHOP)).search("running shoes", filters, k=3, sort="price_asc")
     prices = [hit.product.price for hit in cheapest]
     assert prices == sorted(prices) and prices[0] == 399
-    browse = await shop_index.search("", SearchFilters(merchant_id=SHOP), k=2, sort="price_desc")
+    browse = await (await shop_index.merchant(SHOP)).search("", SearchFilters(), k=2, sort="price_desc")
     assert [hit.product.sku for hit in browse] == ["EAR-1", "JKT-DOWN"]
 
 
 @pytest.mark.slow
 async def test_reviews_within_a_product_and_policies(shop_index) -> None:
-    sizing = await shop_index.search_reviews(SHOP, "JKT-RED", "does it run small? sizing", k=2)
+    sizing = await (await shop_index.merchant(SHOP)).search_reviews("JKT-RED", "does it run small? sizing", k=2)
     assert sizing[0].review.review_id == "r2"
     assert all(hit.review.sku == "JKT-RED" for hit in sizing)
-    assert await shop_index.search_reviews(SHOP, "BAG-1", "sizing") == []
-    assert len(await shop_index.reviews(SHOP, "JKT-RED")) == 3
+    assert await (await shop_index.merchant(SHOP)).search_reviews("BAG-1", "sizing") == []
+    assert len(await (await shop_index.merchant(SHOP)).reviews("JKT-RED")) == 3
 
-    returns = await shop_index.search_policies(SHOP, "可以退货吗", k=1)
+    returns = await (await shop_index.merchant(SHOP)).search_policies("可以退货吗", k=1)
     assert "return" in returns[0].policy.text.lower()
-    warranty = await shop_index.search_policies(SHOP, "warranty for electronics", k=1)
+    warranty = await (await shop_index.merchant(SHOP)).search_policies("warranty for electronics", k=1)
     assert "保修" in warranty[0].policy.title + warranty[0].policy.text
 
 
 @pytest.mark.slow
 async def test_similar_excludes_the_item_and_its_variants(shop_index) -> None:
-    hits = await shop_index.similar(SHOP, "JKT-RED", k=3)
+    hits = await (await shop_index.merchant(SHOP)).similar("JKT-RED", k=3)
     skus = [hit.product.sku for hit in hits]
     assert "JKT-RED" not in skus and "JKT-BLU" not in skus
     assert skus[0] in {"JKT-LITE", "JKT-DOWN"}
@@ -110,7 +111,7 @@ async def test_similar_excludes_the_item_and_its_variants(shop_index) -> None:
 
 @pytest.mark.slow
 async def test_other_merchants_see_nothing(shop_index) -> None:
-    assert await shop_index.search("jacket", SearchFilters(merchant_id="someone-else"), k=5) == []
+    assert await (await shop_index.merchant("someone-else")).search("jacket", SearchFilters(), k=5) == []
 
 
 def test_reciprocal_rank_fusion_rewards_agreement() -> None:

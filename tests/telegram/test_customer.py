@@ -145,7 +145,7 @@ async def test_buttons_that_no_longer_apply_get_a_polite_answer(telegram_world):
     # A card of a product the merchant deleted since.
     cards, _ = await converse(alice, "backpack")
     bag = alice.chat.message(card_for(cards, "BAG-1").message_id)
-    await telegram_world.services.index.delete_product("shopa", "BAG-1")
+    await (await telegram_world.services.index.merchant("shopa")).delete_product("BAG-1")
     alice.chat.skip_to_end()
     await alice.press(bag, data_of(bag, "Details"))
     gone = await alice.wait_for_reply(timeout=TURN)

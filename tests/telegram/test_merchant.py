@@ -25,7 +25,7 @@ async def report_of(user, filename: str) -> str:
 
 
 async def catalog_version(world) -> int:
-    return (await world.services.index.stats(SHOP_A)).version
+    return (await (await world.services.index.merchant(SHOP_A)).stats()).version
 
 
 async def test_a_good_file_is_applied_only_after_confirmation_even_across_a_restart(telegram_world):
@@ -47,8 +47,11 @@ async def test_a_good_file_is_applied_only_after_confirmation_even_across_a_rest
     await mia.press(confirm, confirm.button("✅ Apply")["callback_data"])
     applied = await mia.chat.next(("edit",), lambda e: (e.text or "").startswith("✅ Applied"), timeout=WAIT)
     assert "products.csv" in applied.text
-    product = await telegram_world.services.index.product(SHOP_A, "SOCK-1")
-    assert product is not None and (await telegram_world.services.index.product(SHOP_A, "RUN-2")).price == 379
+    product = await (await telegram_world.services.index.merchant(SHOP_A)).product("SOCK-1")
+    assert (
+        product is not None
+        and (await (await telegram_world.services.index.merchant(SHOP_A)).product("RUN-2")).price == 379
+    )
     assert not mia.chat.message(confirm.message_id).get("reply_markup")  # the question is answered
 
 
@@ -62,7 +65,7 @@ async def test_a_cancelled_upload_changes_nothing(telegram_world):
     await mia.press(confirm, confirm.button("✖ Cancel")["callback_data"])
     assert "Cancelled" in (await mia.wait_for_reply(timeout=WAIT)).text
     assert await catalog_version(telegram_world) == before
-    assert await telegram_world.services.index.product(SHOP_A, "NEW-1") is None
+    assert await (await telegram_world.services.index.merchant(SHOP_A)).product("NEW-1") is None
 
 
 async def test_a_bad_file_gets_a_report_and_changes_nothing(telegram_world):
@@ -90,7 +93,7 @@ async def test_rows_of_another_shop_are_refused(telegram_world):
     report = await report_of(mia, "products.csv")
     assert "rejected 1" in report and SHOP_B in report
     assert await catalog_version(telegram_world) == before
-    assert (await telegram_world.services.index.product(SHOP_B, "B-1")).title == "Tea Cup"
+    assert (await (await telegram_world.services.index.merchant(SHOP_B)).product("B-1")).title == "Tea Cup"
 
 
 async def test_files_over_the_bot_download_limit_are_refused_before_downloading(telegram_world):
@@ -115,7 +118,7 @@ async def test_customers_cannot_use_merchant_commands(telegram_world):
     await eve.send_document("products.csv", SHOP_A_PRODUCTS.encode())
     refusal = await eve.wait_for_reply(timeout=WAIT)
     assert "for shop staff" in refusal.text
-    assert (await telegram_world.services.index.product(SHOP_A, "RUN-1")).price == 499
+    assert (await (await telegram_world.services.index.merchant(SHOP_A)).product("RUN-1")).price == 499
     denied = [e for e in await telegram_world.services.state.audit_log(50) if e.action == "merchant.denied"]
     assert len(denied) >= 4
 
@@ -138,22 +141,22 @@ async def test_catalog_commands(telegram_world):
     assert "Not changed" in (await say("/price NOPE 5")).text
 
     assert "¥450.00" in (await say("/price RUN-1 450")).text
-    assert (await index.product(SHOP_A, "RUN-1")).price == 450
+    assert (await (await index.merchant(SHOP_A)).product("RUN-1")).price == 450
     assert "Stock: 0" in (await say("/stock RUN-1 0")).text
-    assert not (await index.product(SHOP_A, "RUN-1")).in_stock
+    assert not (await (await index.merchant(SHOP_A)).product("RUN-1")).in_stock
 
     question = await say("/delete RUN-2")
     assert "Delete" in question.text
     await mia.press(question, question.button("🗑 Delete")["callback_data"])
     deleted = await mia.wait_for_reply(timeout=WAIT)
-    assert "Deleted RUN-2" in deleted.text and await index.product(SHOP_A, "RUN-2") is None
+    assert "Deleted RUN-2" in deleted.text and await (await index.merchant(SHOP_A)).product("RUN-2") is None
 
     exported = await say("/export")
     rows = list(csv.DictReader(io.StringIO(exported.document.data.decode("utf-8-sig"))))
     assert {row["sku"] for row in rows} >= {"RUN-1", "JKT-1"} and "RUN-2" not in {row["sku"] for row in rows}
 
     assert "Rolled back" in (await say("/rollback")).text
-    assert await index.product(SHOP_A, "RUN-2") is not None  # the deletion is undone
+    assert await (await index.merchant(SHOP_A)).product("RUN-2") is not None  # the deletion is undone
     # Bo is shop B's merchant: the same SKU command only ever reaches shop B's catalog.
     bo = telegram_world.merchant_b
     await bo.send_text("/product RUN-1")

@@ -53,7 +53,7 @@ async def test_shopguide_run_serves_by_polling_and_stops_on_sigterm(tmp_path):
     async with BotApiEmulator() as api, ScriptedLLMServer(lambda request: "Hello.") as llm:
         # A catalog for the default merchant up front, so the first start does not ingest the demo shop.
         index = await CatalogIndex.open(tmp_path, RetrievalConfig())
-        assert (await index.ingest("demo", "products", "products.csv", SHOP_A_PRODUCTS.encode())).ok
+        assert (await (await index.merchant("demo")).ingest("products", "products.csv", SHOP_A_PRODUCTS.encode())).ok
         await index.close()
         env = {
             **os.environ,

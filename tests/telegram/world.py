@@ -140,7 +140,7 @@ async def open_world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
         try:
             index, state = world.services.index, world.services.state
             for shop, products in ((SHOP_A, SHOP_A_PRODUCTS), (SHOP_B, SHOP_B_PRODUCTS)):
-                report = await index.ingest(shop, "products", "products.csv", products.encode())
+                report = await (await index.merchant(shop)).ingest("products", "products.csv", products.encode())
                 assert report.ok, report.rejected
             await state.grant(f"tg:{MERCHANT_A_ID}", "merchant", SHOP_A, by="test")
             await state.grant(f"tg:{MERCHANT_B_ID}", "merchant", SHOP_B, by="test")

@@ -37,7 +37,7 @@ from bot.channels.telegram.reports import (
 )
 from bot.channels.telegram.uploads import PendingUploads
 from bot.services import Services
-from retrieval.index import CatalogError
+from retrieval.index import CatalogError, Shop
 from retrieval.models import DocumentKind
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ class MerchantHandlers:
             return
         status = await message.reply_text(f"Checking {filename} as {kind}…", do_quote=False)
         data = bytes(await (await document.get_file()).download_as_bytearray())
-        report = await self._services.index.validate(merchant_id, kind, filename, data)
+        report = await (await self._services.index.merchant(merchant_id)).validate(kind, filename, data)
         await status.edit_text(upload_report_text(report, filename), parse_mode=ParseMode.HTML)
         if report.rejected:
             await message.reply_document(
@@ -185,7 +185,7 @@ class MerchantHandlers:
             await query.message.reply_text(f"Cancelled: {pending.filename} was not applied.", do_quote=False)
             return
         # The catalog may have changed since the check: validate again against the current version.
-        report = await self._services.index.validate(merchant_id, pending.kind, pending.filename, data)
+        report = await (await self._services.index.merchant(merchant_id)).validate(pending.kind, pending.filename, data)
         if not report.ok:
             await self._pending.discard(pending.upload_id)
             await query.message.reply_text(
@@ -198,7 +198,7 @@ class MerchantHandlers:
         status = await query.message.reply_text(f"Applying {pending.filename}…", do_quote=False)
         progress = ProgressMessage(status, f"Applying {pending.filename}")
         try:
-            version = await self._services.index.apply(report, progress=progress.update)
+            version = await (await self._services.index.merchant(merchant_id)).apply(report, progress=progress.update)
         except CatalogError as exc:
             await progress.done()
             await status.edit_text(f"Not applied: {exc}")
@@ -221,7 +221,7 @@ class MerchantHandlers:
         merchant_id = await self._merchant(update, "/catalog")
         if merchant_id is None:
             return
-        stats = await self._services.index.stats(merchant_id)
+        stats = await (await self._services.index.merchant(merchant_id)).stats()
         await update.effective_message.reply_text(
             catalog_stats_text(merchant_id, stats), parse_mode=ParseMode.HTML, do_quote=False
         )
@@ -233,15 +233,15 @@ class MerchantHandlers:
         if len(context.args) != 1:
             await update.effective_message.reply_text(f"Usage: {USAGE['product']}", do_quote=False)
             return
-        product = await self._services.index.product(merchant_id, context.args[0])
+        product = await (await self._services.index.merchant(merchant_id)).product(context.args[0])
         text = product_text(product) if product else f"No product {escape(context.args[0])} in your catalog."
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False)
 
     async def price(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._set_number(update, context, "price", float, self._services.index.set_price)
+        await self._set_number(update, context, "price", float, Shop.set_price)
 
     async def stock(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._set_number(update, context, "stock", int, self._services.index.set_stock)
+        await self._set_number(update, context, "stock", int, Shop.set_stock)
 
     async def _set_number(
         self,
@@ -249,7 +249,7 @@ class MerchantHandlers:
         context: ContextTypes.DEFAULT_TYPE,
         command: str,
         kind: type[int] | type[float],
-        change: Callable[[str, str, float], Awaitable[object]],
+        change: Callable[[Shop, str, float], Awaitable[object]],
     ) -> None:
         """`/price SKU N` and `/stock SKU N`: check the role and the arguments, then change one product."""
         merchant_id = await self._merchant(update, f"/{command} " + " ".join(context.args))
@@ -265,16 +265,17 @@ class MerchantHandlers:
         self,
         update: Update,
         merchant_id: str,
-        change: Callable[[str, str, float], Awaitable[object]],
+        change: Callable[[Shop, str, float], Awaitable[object]],
         sku: str,
         value: float,
     ) -> None:
+        shop = await self._services.index.merchant(merchant_id)
         try:
-            version = await change(merchant_id, sku, value)
+            version = await change(shop, sku, value)
         except CatalogError as exc:
             await update.effective_message.reply_text(f"Not changed: {exc}", do_quote=False)
             return
-        product = await self._services.index.product(merchant_id, sku)
+        product = await shop.product(sku)
         await update.effective_message.reply_text(
             f"✅ {product_text(product) if product else escape(sku)}\n\n{version_text(version)}",
             parse_mode=ParseMode.HTML,
@@ -290,7 +291,7 @@ class MerchantHandlers:
         if confirm is None:
             await update.effective_message.reply_text(f"Usage: {USAGE['delete']}", do_quote=False)
             return
-        product = await self._services.index.product(merchant_id, sku)
+        product = await (await self._services.index.merchant(merchant_id)).product(sku)
         if product is None:
             await update.effective_message.reply_text(f"No product {sku} in your catalog.", do_quote=False)
             return
@@ -325,7 +326,7 @@ class MerchantHandlers:
             await query.message.reply_text(f"Kept {decision.sku}.", do_quote=False)
             return
         try:
-            version = await self._services.index.delete_product(merchant_id, decision.sku)
+            version = await (await self._services.index.merchant(merchant_id)).delete_product(decision.sku)
         except CatalogError as exc:
             await query.message.reply_text(f"Not deleted: {exc}", do_quote=False)
             return
@@ -341,7 +342,7 @@ class MerchantHandlers:
         if len(context.args) > 1 or kind not in DOCUMENT_KINDS:
             await update.effective_message.reply_text(f"Usage: {USAGE['export']}", do_quote=False)
             return
-        data = await self._services.index.export(merchant_id, kind)
+        data = await (await self._services.index.merchant(merchant_id)).export(kind)
         await update.effective_message.reply_document(
             data, filename=f"{merchant_id}-{kind}.csv", caption=f"The current {kind} of {merchant_id}.", do_quote=False
         )
@@ -351,7 +352,7 @@ class MerchantHandlers:
         if merchant_id is None:
             return
         try:
-            version = await self._services.index.rollback(merchant_id)
+            version = await (await self._services.index.merchant(merchant_id)).rollback()
         except CatalogError as exc:
             await update.effective_message.reply_text(f"Nothing rolled back: {exc}", do_quote=False)
             return

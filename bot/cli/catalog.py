@@ -26,6 +26,7 @@ from bot.settings import Settings
 from retrieval.catalog import RowError
 from retrieval.index import CatalogError, CatalogIndex, ProductHit, Shop, UploadReport
 from retrieval.models import DocumentKind, Product
+from retrieval.money import format_price
 from retrieval.query import ParsedQuery, SearchFilters, parse_query
 from retrieval.search import SearchMode
 
@@ -287,7 +288,7 @@ def hits_table(hits: list[ProductHit]) -> Table:
             str(rank),
             escape(product.sku),
             escape(product.title),
-            f"{product.price:,.2f} {product.currency}",
+            format_price(product.price, product.currency),
             escape(product.brand or ""),
             escape(" > ".join(product.category)),
             stock_label(product),
@@ -336,7 +337,7 @@ def catalog_list(
         table.add_row(
             escape(product.sku),
             escape(product.title),
-            f"{product.price:,.2f} {product.currency}",
+            format_price(product.price, product.currency),
             escape(product.brand or ""),
             escape(" > ".join(product.category)),
             stock_label(product),

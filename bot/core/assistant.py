@@ -44,6 +44,7 @@ from bot.core.reply import (
     TurnEvent,
     UserRef,
 )
+from bot.i18n import t
 from bot.settings import AssistantConfig
 from bot.state.store import StateStore
 from retrieval.index import CatalogIndex
@@ -58,7 +59,6 @@ MAX_COMPARE = 4
 POLICY_RRF_K = 60
 CATEGORY_VOTERS = 8
 LEXICAL_VOTERS = 3  # BM25 hits whose own words may show the shop sells what the encoder scored low
-ALTERNATIVE_LABEL = {"en": "nearest alternative", "zh": "最接近的替代"}
 FOLLOW_UPS = {
     "en": ["Cheaper", "Compare the first two", "What do buyers say about the first one?"],
     "zh": ["便宜点的", "对比前两个", "第一个评价怎么样"],
@@ -359,7 +359,7 @@ class Assistant:
         if not products:
             alternatives = await self._alternatives(user.merchant_id, constraints, topic)
             draft.timings["retrieve"] = _ms(started)
-            label = ALTERNATIVE_LABEL[language]
+            label = t("nearest_alternative", language)
             draft.products, draft.labels = alternatives, {p.sku: label for p in alternatives}
             draft.cite_products(alternatives)
             if not refining:

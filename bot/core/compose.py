@@ -18,8 +18,8 @@ from bot.core.dialog import Constraints
 from bot.core.grounding import looks_like_instructions
 from bot.core.reply import Evidence, Language
 from retrieval.models import Policy, Product, Review
+from retrieval.money import format_price as money
 
-_CURRENCY_SIGNS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 _SHORT_QUOTE = 70
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # Chinese ways of asking about an attribute, mapped to the attribute names catalogs use.
@@ -74,13 +74,6 @@ _QUESTION_WORDS = {
 _MAX_ATTRIBUTES = 5
 _PROMPT_ATTRIBUTES = 3
 _NOT_EVIDENCE = {"size", "fit"}  # long lists that explain no recommendation
-
-
-def money(amount: float, currency: str) -> str:
-    """¥899 / $12.50 / 899 CHF: whole amounts without cents, others with two decimals."""
-    number = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
-    sign = _CURRENCY_SIGNS.get(currency.upper())
-    return f"{sign}{number}" if sign else f"{number} {currency}"
 
 
 def _t(language: Language, en: str, zh: str) -> str:

@@ -140,7 +140,7 @@ async def test_catalog_commands(telegram_world):
     assert "Usage: /stock" in (await say("/stock RUN-1 many")).text
     assert "Not changed" in (await say("/price NOPE 5")).text
 
-    assert "¥450.00" in (await say("/price RUN-1 450")).text
+    assert "¥450" in (await say("/price RUN-1 450")).text
     assert (await (await index.merchant(SHOP_A)).product("RUN-1")).price == 450
     assert "Stock: 0" in (await say("/stock RUN-1 0")).text
     assert not (await (await index.merchant(SHOP_A)).product("RUN-1")).in_stock

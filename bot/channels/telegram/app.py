@@ -23,8 +23,8 @@ from bot.channels.telegram.admin import AdminHandlers
 from bot.channels.telegram.customer import CustomerHandlers, language_of
 from bot.channels.telegram.menus import CUSTOMER_COMMANDS, set_customer_menus, set_staff_menu
 from bot.channels.telegram.merchant import MerchantHandlers
-from bot.channels.telegram.render import phrase
 from bot.evaluation.conversations import default_suite_path
+from bot.i18n import t
 from bot.services import Services
 from bot.settings import TelegramConfig
 
@@ -88,7 +88,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button this version does not know (an old message, a changed layout): a polite note, no exception."""
-    await update.callback_query.answer(phrase("expired_button", language_of(update.effective_user)))
+    await update.callback_query.answer(t("expired_button", language_of(update.effective_user)))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -100,9 +100,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = language_of(update.effective_user)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(phrase("error", language))
+            await update.callback_query.answer(t("error", language))
         elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, phrase("error", language))
+            await context.bot.send_message(update.effective_chat.id, t("error", language))
     except TelegramError as exc:
         logger.warning("could not tell the user about the error: %s", exc)
 

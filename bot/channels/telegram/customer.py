@@ -26,13 +26,13 @@ from bot.channels.telegram.render import (
     card_keyboard,
     decode_callback,
     escape,
-    phrase,
     quick_replies_keyboard,
     reply_chunks,
 )
 from bot.channels.telegram.streaming import ActiveTurns, StreamWriter
 from bot.core.language import detect_language
 from bot.core.reply import FinalReply, Language, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
+from bot.i18n import t
 from bot.services import Services
 from bot.settings import TelegramConfig
 
@@ -109,14 +109,12 @@ class CustomerHandlers:
         await self._send_reply(update.effective_message, reply)
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.effective_message.reply_text(
-            phrase("text_only", language_of(update.effective_user)), do_quote=False
-        )
+        await update.effective_message.reply_text(t("text_only", language_of(update.effective_user)), do_quote=False)
 
     async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         await self._services.assistant.reset(await self.user_ref(user))
-        await update.effective_message.reply_text(phrase("reset_done", language_of(user)))
+        await update.effective_message.reply_text(t("reset_done", language_of(user)))
 
     async def handoff(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -153,7 +151,7 @@ class CustomerHandlers:
         payload = decode_callback(query.data)
         language = language_of(user)
         if not isinstance(payload, CardPress) or query.message is None:
-            await query.answer(phrase("expired_button", language), show_alert=False)
+            await query.answer(t("expired_button", language), show_alert=False)
             return
         user_ref = await self.user_ref(user)
         if payload.action in ("like", "dislike"):
@@ -254,7 +252,7 @@ class CustomerHandlers:
         language = language_of(user, text)
         support = self._config.support_chat_id
         if support is None:
-            await message.reply_text(phrase("handoff_unavailable", language), do_quote=False)
+            await message.reply_text(t("handoff_unavailable", language), do_quote=False)
             return False
         user_ref = await self.user_ref(user)
         lines = [
@@ -267,7 +265,7 @@ class CustomerHandlers:
             lines.append(f"<b>ShopGuide answered:</b> {escape(last_reply.text[:1500])}")
         await message.get_bot().send_message(support, "\n".join(lines), parse_mode=ParseMode.HTML)
         if last_reply is None:  # an assistant reply that hands off has told the customer already
-            await message.reply_text(phrase("handoff_sent", language), do_quote=False)
+            await message.reply_text(t("handoff_sent", language), do_quote=False)
         return True
 
 

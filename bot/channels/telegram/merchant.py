@@ -25,7 +25,6 @@ from bot.channels.telegram.render import (
     decode_callback,
     delete_callback,
     escape,
-    format_price,
     upload_callback,
 )
 from bot.channels.telegram.reports import (
@@ -39,6 +38,7 @@ from bot.channels.telegram.uploads import PendingUploads
 from bot.services import Services
 from retrieval.index import CatalogError, Shop
 from retrieval.models import DocumentKind
+from retrieval.money import format_price
 
 logger = logging.getLogger(__name__)
 

@@ -20,6 +20,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 from telegram.constants import MessageLimit
 
 from bot.core.reply import ButtonAction, Language, ProductCard, Reply
+from bot.i18n import t
+from retrieval.money import format_price
 
 CALLBACK_DATA_LIMIT = 64
 # Escaping can lengthen text ("<" -> "&lt;"): leave room below Telegram's 4096-character limit.
@@ -61,41 +63,6 @@ _BUTTON_ROWS: tuple[tuple[ButtonAction, ...], ...] = (
     ("why", "buy"),
     ("like", "dislike"),
 )
-
-_CURRENCY_SIGNS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-PHRASES: dict[str, dict[Language, str]] = {
-    "error": {
-        "zh": "抱歉，出了点问题，请稍后再试。",
-        "en": "Sorry, something went wrong. Please try again in a moment.",
-    },
-    "expired_button": {
-        "zh": "这个按钮已失效，请重新提问。",
-        "en": "This button has expired. Please ask again.",
-    },
-    "handoff_sent": {
-        "zh": "已为您转接人工客服，请稍候，客服会尽快联系您。",
-        "en": "I've passed your conversation to a person from the shop; they will contact you shortly.",
-    },
-    "handoff_unavailable": {
-        "zh": "抱歉，这家店目前没有开通人工客服。您可以继续向我提问。",
-        "en": "Sorry, this shop has no human support set up yet. You can keep asking me.",
-    },
-    "reset_done": {
-        "zh": "好的，我们重新开始。您想找什么？",
-        "en": "Done, let's start over. What are you looking for?",
-    },
-    "text_only": {
-        "zh": "我只能读文字消息。请用文字告诉我您想找什么，例如“500元以内的防水冲锋衣”。",
-        "en": 'I can only read text messages. Tell me in words what you are looking for, e.g. "waterproof jacket under 500".',
-    },
-    "in_stock": {"zh": "有货", "en": "In stock"},
-    "out_of_stock": {"zh": "缺货", "en": "Out of stock"},
-}
-
-
-def phrase(key: str, language: Language) -> str:
-    return PHRASES[key][language]
 
 
 class CardPress(BaseModel):
@@ -164,14 +131,9 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def format_price(price: float, currency: str) -> str:
-    sign = _CURRENCY_SIGNS.get(currency.upper())
-    return f"{sign}{price:,.2f}" if sign else f"{price:,.2f} {currency}"
-
-
 def card_caption(card: ProductCard, language: Language) -> str:
     """Title, price, stock and rating as an HTML caption (fits the 1024-character caption limit)."""
-    stock = phrase("in_stock" if card.in_stock else "out_of_stock", language)
+    stock = t("in_stock" if card.in_stock else "out_of_stock", language)
     if card.in_stock and card.stock is not None:
         stock = f"{stock} ({card.stock})"
     details = [f"💰 {format_price(card.price, card.currency)}", f"📦 {stock}"]

@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.channels.telegram.render import escape, format_price
+from bot.channels.telegram.render import escape
 from bot.evaluation.conversations import PromptGate, SuiteResult
 from bot.state.store import Stats
 from retrieval.index import CatalogStats, CatalogVersion, UploadReport
 from retrieval.models import Product
+from retrieval.money import format_price
 
 # Rejected rows listed in the chat; all of them are in the attached CSV.
 REJECTED_ROWS_SHOWN = 10

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.core.reply import FinalReply, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent
+from retrieval.money import format_price
 
 
 def cards_table(cards: list[ProductCard]) -> Table:
@@ -26,7 +27,7 @@ def cards_table(cards: list[ProductCard]) -> Table:
         table.add_row(
             str(number),
             escape(card.title),
-            f"{card.price:,.2f} {card.currency}",
+            format_price(card.price, card.currency),
             stock,
             f"{card.rating:.1f}" if card.rating is not None else "-",
             escape(card.sku),

@@ -120,6 +120,13 @@ class _Rule:
     references: Callable[[_Message], list[str]] | None = None
 
 
+def _asks_about_a_named_product(m: _Message) -> bool:
+    """'Does the Salomon X Ultra 4 have GORE-TEX?', '索尼WH-1000XM5续航多久？': a question naming a model."""
+    if AVAILABILITY.search(m.text) or not QUESTION.search(m.text):
+        return False
+    return bool(PRODUCT_NAME.search(m.text)) or (bool(m.parsed.filters.brands) and meaningful(m.parsed.text))
+
+
 # In order: the first rule that applies decides.
 _RULES: tuple[_Rule, ...] = (
     _Rule("handoff", lambda m: HANDOFF.search(m.text) and not SERVICE_INFO.search(m.text)),
@@ -146,7 +153,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("product_question", lambda m: m.references and m.plain),
     _Rule(
         "product_question",
-        lambda m: _asks_about_a_named_product(m),
+        _asks_about_a_named_product,
         lambda m: m.fresh(QUESTION_WORDS.sub(" ", m.parsed.text)),
     ),
     # The answer to a clarifying question adds to what was said before it.
@@ -183,13 +190,6 @@ def understand(text: str, state: DialogState, shown: list[Product], vocabulary: 
         references=rule.references(read) if rule.references else read.references,
         topic=message,
     )
-
-
-def _asks_about_a_named_product(m: _Message) -> bool:
-    """'Does the Salomon X Ultra 4 have GORE-TEX?', '索尼WH-1000XM5续航多久？': a question naming a model."""
-    if AVAILABILITY.search(m.text) or not QUESTION.search(m.text):
-        return False
-    return bool(PRODUCT_NAME.search(m.text)) or (bool(m.parsed.filters.brands) and meaningful(m.parsed.text))
 
 
 def review_aspect(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The assistant's own phrases around catalog facts, in both languages: every sentence `bot.core.compose` writes.
+"""The assistant's own phrases in both languages: every sentence the conversation core (`bot.core`) says.
 
 Lists that a reply offers as separate buttons (quick replies) are one message with `|` between the items.
 """

@@ -17,9 +17,11 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.core import compose
+from bot.core.compose.products import local_name
+from bot.core.compose.reviews import review_points
 from bot.core.grounding import Checker, join_sentences, split_sentences
-from bot.core.reply import Evidence, Language
+from bot.core.reply import Evidence, EvidenceKind, Language
+from bot.i18n import t
 from retrieval.models import Product
 
 MAX_ITEMS = 4  # the most products compared, and the most pros or cons worth reading in a chat
@@ -98,7 +100,7 @@ class FieldCheck:
                 self.removed += 1
         return join_sentences(kept)
 
-    def item(self, value: str, refs: Sequence[int], kind: str) -> str | None:
+    def item(self, value: str, refs: Sequence[int], kind: EvidenceKind) -> str | None:
         """`value` with its citations when every sentence passes and every ref is evidence of `kind`; else None."""
         sentences = split_sentences(value)
         cited = [self._evidence.get(ref) for ref in refs]
@@ -122,7 +124,7 @@ class FieldCheck:
 
 def comparison_task(products: Sequence[Product], language: Language) -> StructuredTask[ComparisonAnswer]:
     """A comparison of `products`: the verdict's sentences, then one line per product the model placed."""
-    titles = {p.sku: compose.local_name(p.title, language) for p in products}
+    titles = {p.sku: local_name(p.title, language) for p in products}
 
     def layout(answer: ComparisonAnswer, check: FieldCheck) -> str:
         lines = [check.text(answer.verdict)]
@@ -136,7 +138,7 @@ def comparison_task(products: Sequence[Product], language: Language) -> Structur
             use = check.item(item.use, [item.ref], "product")
             if use is not None:
                 placed.add(sku)
-                lines.append(compose.best_for_line(titles[sku], use, language))
+                lines.append(t("best_for", language, title=titles[sku], use=use))
         return "\n".join(line for line in lines if line)
 
     return StructuredTask(ComparisonAnswer, layout)
@@ -148,7 +150,7 @@ def reviews_task(heading: str, language: Language) -> StructuredTask[ReviewsAnsw
     def layout(answer: ReviewsAnswer, check: FieldCheck) -> str:
         pros = [text for p in answer.pros if (text := check.item(p.point, p.refs, "review"))]
         cons = [text for p in answer.cons if (text := check.item(p.point, p.refs, "review"))]
-        return compose.review_points(heading, pros, cons, language) if pros or cons else ""
+        return review_points(heading, pros, cons, language) if pros or cons else ""
 
     return StructuredTask(ReviewsAnswer, layout)
 

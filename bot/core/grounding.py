@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bot.core.language import detect_language
-from bot.core.reply import Language
+from bot.core.reply import EvidenceKind, Language
 from retrieval.models import Product
 
 ViolationKind = Literal["language", "echo", "repeat", "price", "number", "free", "brand", "name", "citation"]
@@ -53,11 +53,17 @@ _INSTRUCTIONS = re.compile(
     r"\badmin mode\b|\btell (?:every|all)\w*\b|忽略.{0,12}(?:指令|规则|提示)|系统提示|告诉(?:大家|所有人|每个)|你现在是",
     re.I,
 )
+# How each kind of evidence is labelled in a prompt ("[1] product: ..."); an answer that repeats a label
+# is the evidence block copied out, so the echo rule below recognises these same words.
+EVIDENCE_LABELS: dict[EvidenceKind, str] = {"product": "product", "review": "buyer review", "policy": "shop policy"}
 # The evidence block copied out as it was laid out in the prompt ("[1] product: ... | price ¥499 | ...").
 _EVIDENCE_LAYOUT = re.compile(
-    r"\|[^|]*\||^\s*(?:\d+\.\s*)?\[?\d*\]?\s*(?:product|buyer review|shop policy)\s*[:：]", re.I
+    r"\|[^|]*\||^\s*(?:\d+\.\s*)?\[?\d*\]?\s*(?:"
+    + "|".join(re.escape(label) for label in EVIDENCE_LABELS.values())
+    + r")\s*[:：]",
+    re.I,
 )
-_SMALL_NUMBER = 10
+_SMALL_NUMBER = 10  # counts like "2 options" or "3 reviews" need no evidence; prices and specs do
 _MAX_WORD_REPEATS = 3  # "lightweight, lightweight and lightweight": a model stuck in a loop
 _MIN_SHARED_TERMS = 3
 _GENERIC = frozenset(
@@ -97,7 +103,7 @@ _GENERIC = frozenset(
         "other",
     ]
 )
-_MIN_ECHO = 4  # characters; shorter fragments ("Yes.") may match the instructions by chance  # counts like "2 options" or "3 reviews" need no evidence; prices and specs do
+_MIN_ECHO = 4  # characters; shorter fragments ("Yes.") may match the instructions by chance
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
 _BRAND_PARTS = re.compile(r"[/|()（）·,，]+")
 
@@ -194,45 +200,70 @@ class Checker:
     def sentence(self, sentence: str) -> list[Violation]:
         """Every rule the sentence breaks (language is judged on the whole text, see `check`)."""
         text = unicodedata.normalize("NFKC", sentence)
-        found: list[Violation] = []
+        body = _CITATION.sub(" ", text)
+        claims = [
+            *self._echoes(sentence.strip(), text),
+            *self._citations(text),
+            *self._amounts(body),
+            *self._free(body),
+            *self._foreign_brands_named(body),
+            *self._unknown_names(body),
+        ]
+        return [Violation(kind=kind, claim=claim, sentence=sentence.strip()) for kind, claim in claims]
 
-        def flag(kind: ViolationKind, claim: str) -> None:
-            found.append(Violation(kind=kind, claim=claim, sentence=sentence.strip()))
-
+    def _echoes(self, written: str, text: str) -> list[tuple[ViolationKind, str]]:
+        """The prompt's instructions or evidence layout copied out (`written`, normalised as `text`); a sentence
+        said before, or a word looping."""
+        found: list[tuple[ViolationKind, str]] = []
         core = _squash(_CITATION.sub(" ", text))
         if (len(core) >= _MIN_ECHO and core in self._instructions) or _EVIDENCE_LAYOUT.search(text):
-            flag("echo", sentence.strip())
+            found.append(("echo", written))
         words = re.findall(r"[a-z]{4,}", text.casefold())
         if core in self._seen or any(words.count(word) >= _MAX_WORD_REPEATS for word in set(words)):
-            flag("repeat", sentence.strip())
+            found.append(("repeat", written))
         self._seen.add(core)
-        for match in _CITATION.finditer(text):
-            if not 1 <= int(match.group(1)) <= self.facts.evidence_count:
-                flag("citation", match.group(0))
-        body = _CITATION.sub(" ", text)
+        return found
+
+    def _citations(self, text: str) -> list[tuple[ViolationKind, str]]:
+        """Citations [n] of evidence the prompt did not have."""
+        return [
+            ("citation", match.group(0))
+            for match in _CITATION.finditer(text)
+            if not 1 <= int(match.group(1)) <= self.facts.evidence_count
+        ]
+
+    def _amounts(self, body: str) -> list[tuple[ViolationKind, str]]:
+        """Money that is no evidence price, then other numbers (10 and up) that appear nowhere in the evidence."""
+        found: list[tuple[ViolationKind, str]] = []
         money_spans = []
         for match in _MONEY.finditer(body):
             money_spans.append(match.span())
             amount = _to_float(match.group("before") or match.group("after"))
             if round(amount, 2) not in self._prices:
-                flag("price", match.group(0))
+                found.append(("price", match.group(0)))
         for match in _ANY_NUMBER.finditer(body):
             if any(start <= match.start() < end for start, end in money_spans):
                 continue
             value = _to_float(match.group("n"))
             if value >= _SMALL_NUMBER and value not in self._numbers:
-                flag("number", match.group(0))
-        if not self._free_allowed:
-            for match in _FREE.finditer(body):
-                flag("free", match.group(0))
-        for alias, brand in self._foreign_brands.items():
-            if _mentions(body, alias):
-                flag("brand", brand)
-        for match in _MODEL_NAME.finditer(body):
-            name = match.group(0)
-            if not _UNITS_NOT_NAMES.match(name) and name.casefold() not in self._evidence_folded:
-                flag("name", name)
+                found.append(("number", match.group(0)))
         return found
+
+    def _free(self, body: str) -> list[tuple[ViolationKind, str]]:
+        """'Free' when no policy or product text offers anything free."""
+        return [] if self._free_allowed else [("free", match.group(0)) for match in _FREE.finditer(body)]
+
+    def _foreign_brands_named(self, body: str) -> list[tuple[ViolationKind, str]]:
+        """Brands the shop sells that none of the evidence products has."""
+        return [("brand", brand) for alias, brand in self._foreign_brands.items() if _mentions(body, alias)]
+
+    def _unknown_names(self, body: str) -> list[tuple[ViolationKind, str]]:
+        """Model-like names (letters with digits, CamelCase) that are not in the evidence."""
+        return [
+            ("name", match.group(0))
+            for match in _MODEL_NAME.finditer(body)
+            if not _UNITS_NOT_NAMES.match(match.group(0)) and match.group(0).casefold() not in self._evidence_folded
+        ]
 
     def on_evidence(self, text: str) -> bool:
         """Whether an answer draws on the evidence at all: it cites it, or shares a few of its own

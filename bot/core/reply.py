@@ -13,13 +13,14 @@ from pydantic import BaseModel, Field
 
 Language = Literal["zh", "en"]
 ButtonAction = Literal["details", "compare", "similar", "why", "buy", "like", "dislike"]
+EvidenceKind = Literal["product", "review", "policy"]
 
 
 class Evidence(BaseModel):
     """One catalog fact or review quote a claim rests on; shown by the "Why?" button."""
 
     ref: int = Field(description="The number the prompt gave this piece of evidence, [1], [2] ...")
-    kind: Literal["product", "review", "policy"]
+    kind: EvidenceKind
     merchant_id: str
     sku: str | None = None
     source_id: str = Field(description="sku, review_id or policy_id")

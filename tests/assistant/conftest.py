@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.assistant import Assistant
 from bot.core.prompts import PromptBook
-from bot.core.reply import FinalReply, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
+from bot.core.reply import ButtonAction, FinalReply, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
 from bot.settings import AssistantConfig
 from bot.state.store import StateStore
 from serving.config import LLMConfig
@@ -24,7 +24,7 @@ SHOP = "shop"
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 
-def _product(sku, title, price, brand, category, *, color, rating, stock=5, **attributes):
+def _product(sku, title, price, brand, category, *, rating, stock=5, **attributes):
     return {
         "sku": sku,
         "title": title,
@@ -35,7 +35,7 @@ def _product(sku, title, price, brand, category, *, color, rating, stock=5, **at
         "rating": rating,
         "url": f"https://shop.example.com/p/{sku}",
         "description": attributes.pop("description", ""),
-        "attributes": {"color": color, **attributes},
+        "attributes": attributes,  # as the call lists them: colour first
     }
 
 
@@ -184,9 +184,10 @@ async def shop_index(embedder, tmp_path_factory):
     """The real CatalogIndex over the small shop above (merchant "shop"), built once per session."""
     from retrieval.config import RetrievalConfig
     from retrieval.index import CatalogIndex
+    from retrieval.models import DocumentKind
 
     index = await CatalogIndex.open(tmp_path_factory.mktemp("shop-index"), RetrievalConfig(), embedder=embedder)
-    files = {
+    files: dict[DocumentKind, tuple[str, str]] = {
         "products": ("products.jsonl", "\n".join(json.dumps(p, ensure_ascii=False) for p in PRODUCTS)),
         "reviews": ("reviews.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in REVIEWS)),
         "policies": ("policies.md", POLICIES),
@@ -227,11 +228,13 @@ def open_assistant(shop_index, state):
             async with LLMClient(llm_config) as llm:
                 yield Assistant(shop_index, llm, state, book, config)
             return
-        async with ScriptedLLMServer(handler) as server:
-            async with LLMClient(LLMConfig(base_url=server.base_url, max_retries=0)) as llm:
-                assistant = Assistant(shop_index, llm, state, book, config)
-                assistant.server = server  # type: ignore[attr-defined]  # tests read the recorded requests
-                yield assistant
+        async with (
+            ScriptedLLMServer(handler) as server,
+            LLMClient(LLMConfig(base_url=server.base_url, max_retries=0)) as llm,
+        ):
+            assistant = Assistant(shop_index, llm, state, book, config)
+            assistant.server = server  # type: ignore[attr-defined]  # tests read the recorded requests
+            yield assistant
 
     return factory
 
@@ -256,5 +259,7 @@ async def say(assistant: Assistant, user: UserRef, text: str) -> Turn:
     return Turn([event async for event in assistant.turn(user, text)])
 
 
-async def press(assistant: Assistant, user: UserRef, action: str, sku: str, turn_id: str | None = None) -> Turn:
+async def press(
+    assistant: Assistant, user: UserRef, action: ButtonAction, sku: str, turn_id: str | None = None
+) -> Turn:
     return Turn([event async for event in assistant.action(user, action, sku, turn_id)])

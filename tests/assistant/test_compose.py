@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.compose import local_name
+from bot.core.compose.products import local_name
 
 
 @pytest.mark.parametrize(

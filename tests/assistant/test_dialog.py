@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.dialog import DialogState, review_aspect, understand
+from bot.core.dialog import DialogState
 from bot.core.language import detect_language
+from bot.core.understand import review_aspect, understand
 from retrieval.models import Product
 from retrieval.query import Vocabulary
 

@@ -87,6 +87,12 @@ async def checks(
     return {o.check: None if o.passed else o.detail for o in outcomes}
 
 
+def failed(detail: str | None) -> str:
+    """The detail of a check that must have failed."""
+    assert detail is not None, "the check passed"
+    return detail
+
+
 def write_suite(tmp_path: Path, *lines: str) -> Path:
     path = tmp_path / "suite.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -184,7 +190,7 @@ async def test_a_faithful_reply_passes_everything() -> None:
     ],
 )
 async def test_grounded_catches_invented_products_and_prices(the_reply: Reply, detail: str) -> None:
-    assert detail in (await checks(the_reply))["grounded"]
+    assert detail in failed((await checks(the_reply))["grounded"])
 
 
 async def test_grounded_allows_the_customers_budget_and_policy_figures() -> None:
@@ -200,9 +206,9 @@ async def test_filter_checks_fail_on_matches_but_spare_labelled_alternatives() -
     got = await checks(the_reply, max_price=500, brand="Peak", brand_not=["nike"], in_stock=True, no_match=True)
     assert got["max_price"] == "J2 costs 899"
     assert got["brand"] == "J2 is brand Nike"
-    assert "J2 is brand Nike" in got["brand_not"]
+    assert "J2 is brand Nike" in failed(got["brand_not"])
     assert got["in_stock"] is None  # J3 is out of stock but labelled as an alternative
-    assert "J2" in got["no_match"]
+    assert "J2" in failed(got["no_match"])
 
 
 async def test_structure_checks_fail_when_the_reply_breaks_them() -> None:
@@ -238,7 +244,7 @@ async def test_language_follows_the_customers_message() -> None:
     assert (await checks(reply("Here you go.", language="en"), "防水夹克"))[
         "language"
     ] == "reply marked en, expected zh"
-    assert (await checks(reply("Here you go.", language="zh"), "防水夹克"))["language"].startswith(
+    assert failed((await checks(reply("Here you go.", language="zh"), "防水夹克"))["language"]).startswith(
         "reply text is not in zh"
     )
     assert (await checks(reply("给您推荐这件。", language="zh"), "防水夹克"))["language"] is None
@@ -249,7 +255,7 @@ async def test_chinese_product_names_in_an_english_reply_are_not_its_language() 
     english = reply("Here is what I found:\n1. 李宁 赤兔7 跑鞋 男 轻量 — ¥399", named)
     chinese = reply("为您找到以下商品，都很轻便：\n1. 李宁 赤兔7 跑鞋 男 轻量 — ¥399", named)
     assert (await checks(english, "light running shoes"))["language"] is None
-    assert (await checks(chinese, "light running shoes"))["language"].startswith("reply text is not in en")
+    assert failed((await checks(chinese, "light running shoes"))["language"]).startswith("reply text is not in en")
 
 
 async def test_a_turn_without_reply_fails_completed_only() -> None:

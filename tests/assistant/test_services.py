@@ -156,10 +156,12 @@ async def test_suite_runner_against_scripted_llm(start, shop_dir: Path, tmp_path
     suite_file.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in SUITE), encoding="utf-8")
     conversations = load_conversations(suite_file)
     lying_model = "The Peak Trail Rain Jacket keeps you dry [1]. Today it costs only ¥99!"
-    async with ScriptedLLMServer(lambda request: lying_model) as server:
-        async with start(settings_for(shop_dir, llm=LLMConfig(base_url=server.base_url, max_retries=0))) as services:
-            result = await run_suite(services.assistant, conversations, index=services.index, state=services.state)
-            assert server.requests, "the runner never reached the model"
+    async with (
+        ScriptedLLMServer(lambda request: lying_model) as server,
+        start(settings_for(shop_dir, llm=LLMConfig(base_url=server.base_url, max_retries=0))) as services,
+    ):
+        result = await run_suite(services.assistant, conversations, index=services.index, state=services.state)
+        assert server.requests, "the runner never reached the model"
 
     assert [(f.conversation, f.turn, f.check) for f in result.failures] == [
         ("en-broken-expectation", 1, "max_products")
@@ -194,12 +196,14 @@ async def test_prompt_gate_rejects_a_draft_that_does_worse(start, shop_dir: Path
             else "The Peak Trail Rain Jacket keeps you dry with taped seams [1]."
         )
 
-    async with ScriptedLLMServer(model) as server:
-        async with start(settings_for(shop_dir, llm=LLMConfig(base_url=server.base_url, max_retries=0))) as services:
-            worse = await gate_prompt_draft(services, {"recommend.en": "DRAFT for {{ shop }}"}, conversations)
-            same = await gate_prompt_draft(
-                services, {"recommend.en": services.prompts.default_text("recommend.en")}, conversations
-            )
-            assert await services.state.active_prompt("recommend.en") is None  # nothing was activated
+    async with (
+        ScriptedLLMServer(model) as server,
+        start(settings_for(shop_dir, llm=LLMConfig(base_url=server.base_url, max_retries=0))) as services,
+    ):
+        worse = await gate_prompt_draft(services, {"recommend.en": "DRAFT for {{ shop }}"}, conversations)
+        same = await gate_prompt_draft(
+            services, {"recommend.en": services.prompts.default_text("recommend.en")}, conversations
+        )
+        assert await services.state.active_prompt("recommend.en") is None  # nothing was activated
     assert (worse.active.pass_rate, worse.draft.pass_rate, worse.passed) == (1.0, 0.0, False)
     assert same.passed and same.draft.pass_rate == 1.0

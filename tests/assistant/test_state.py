@@ -130,10 +130,11 @@ async def test_prompt_versions_and_activation(store: StateStore) -> None:
 
     second = await store.add_prompt_version("recommend.zh", "v2 text", "tg:1", activate=True)
     assert (second.version, second.active) == (2, True)
-    assert (await store.active_prompt("recommend.zh")).text == "v2 text"
+    active = await store.active_prompt("recommend.zh")
+    assert active is not None and active.text == "v2 text"
 
     back = await store.activate_prompt("recommend.zh", 1, by="tg:1")
-    assert back.version == 1 and back.active
+    assert back is not None and back.version == 1 and back.active
     history = await store.prompt_history("recommend.zh")
     assert [(v.version, v.active, v.note) for v in history] == [(1, True, "draft"), (2, False, "")]
 
@@ -146,7 +147,8 @@ async def test_activating_a_missing_prompt_version_says_which_exist(store: State
     await store.add_prompt_version("recommend.zh", "v1 text", "tg:1", activate=True)
     with pytest.raises(StateError, match=r"no version 7; versions: 0 \(template file\), 1"):
         await store.activate_prompt("recommend.zh", 7, by="tg:1")
-    assert (await store.active_prompt("recommend.zh")).version == 1
+    active = await store.active_prompt("recommend.zh")
+    assert active is not None and active.version == 1
     with pytest.raises(StateError, match="empty"):
         await store.add_prompt_version("recommend.zh", "  ", "tg:1", activate=True)
 

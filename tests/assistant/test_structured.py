@@ -19,7 +19,9 @@ VERDICT = (
 def ref_of(request: dict, needle: str) -> int:
     """The evidence number the prompt gave the piece of evidence containing `needle`."""
     system = request["messages"][0]["content"]
-    return int(re.search(rf"^\[(\d+)\][^\n]*{re.escape(needle)}", system, re.M).group(1))
+    found = re.search(rf"^\[(\d+)\][^\n]*{re.escape(needle)}", system, re.M)
+    assert found is not None, f"no evidence with {needle!r} in the prompt"
+    return int(found.group(1))
 
 
 def structured(answer):

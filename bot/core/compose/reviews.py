@@ -1,0 +1,119 @@
+"""What buyers say: the extractive review summary (counts by sentiment, short quotes from real reviews) and
+its wording, for the reviews answer and for the model's checked pros and cons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+
+from bot.core.compose.products import local_name
+from bot.core.compose.text import first_sentence, readable
+from bot.core.grounding import looks_like_instructions
+from bot.core.reply import Language
+from bot.i18n import t
+from retrieval.models import Product, Review
+
+
+class ReviewSummary(BaseModel):
+    """An extractive summary: counts by sentiment and short quotes from real reviews."""
+
+    sku: str
+    count: int
+    average: float | None = None
+    positive: int = 0
+    negative: int = 0
+    pros: list[str] = Field(default_factory=list)
+    cons: list[str] = Field(default_factory=list)
+    quoted: list[Review] = Field(default_factory=list, description="The reviews the quotes come from.")
+    aspect: str = Field("", description="What the customer asked about, e.g. 'zipper'.")
+    on_aspect: list[Review] = Field(default_factory=list, description="Reviews that speak to the aspect.")
+
+
+def summarise_reviews(sku: str, reviews: Sequence[Review], language: Language, quotes: int = 2) -> ReviewSummary:
+    """Ratings 4-5 count as positive, 1-2 as negative; quotes are the first sentence of the longest ones,
+    in the customer's language when there are such reviews."""
+    if not reviews:
+        return ReviewSummary(sku=sku, count=0)
+    good = sorted((r for r in reviews if r.rating >= 4), key=lambda r: (-r.rating, -len(r.text)))
+    bad = sorted((r for r in reviews if r.rating <= 2), key=lambda r: (r.rating, -len(r.text)))
+
+    def quotable(pool: list[Review]) -> list[Review]:
+        # A review that addresses the assistant still counts, but is never quoted.
+        safe = [r for r in pool if not looks_like_instructions(r.text)]
+        return ([r for r in safe if readable(r.text, language)] or safe)[:quotes]
+
+    good_quotes, bad_quotes = quotable(good), quotable(bad)
+    return ReviewSummary(
+        sku=sku,
+        count=len(reviews),
+        average=round(sum(r.rating for r in reviews) / len(reviews), 1),
+        positive=len(good),
+        negative=len(bad),
+        pros=[first_sentence(r.text) for r in good_quotes],
+        cons=[first_sentence(r.text) for r in bad_quotes],
+        quoted=[*good_quotes, *bad_quotes],
+    )
+
+
+def review_counts(reviews: Sequence[Review], language: Language) -> str:
+    if not reviews:
+        return t("no_reviews", language)
+    good = sum(r.rating >= 4 for r in reviews)
+    bad = sum(r.rating <= 2 for r in reviews)
+    return t("review_counts", language, count=len(reviews), good=good, bad=bad)
+
+
+def summary_counts(summary: ReviewSummary, language: Language) -> str:
+    """The figures of a summary in one line; also given to the model as a note it may quote."""
+    if summary.count == 0:
+        return t("no_reviews_yet", language)
+    return t(
+        "summary_counts",
+        language,
+        count=summary.count,
+        average=summary.average,
+        positive=summary.positive,
+        negative=summary.negative,
+    )
+
+
+def reviews_heading(product: Product, summary: ReviewSummary, language: Language) -> str:
+    """'What buyers say about X (3 reviews, average 4/5: ...):' — the line above pros and cons."""
+    title = local_name(product.title, language)
+    return t("reviews_heading", language, title=title, counts=summary_counts(summary, language))
+
+
+def review_points(heading: str, pros: Sequence[str], cons: Sequence[str], language: Language) -> str:
+    """The model's checked pros and cons under the computed heading."""
+    lines = [heading]
+    separator = t("points_separator", language)
+    if pros:
+        lines.append(t("pros", language) + separator.join(pros))
+    if cons:
+        lines.append(t("cons", language) + separator.join(cons))
+    return "\n".join(lines)
+
+
+def reviews_answer(product: Product, summary: ReviewSummary, language: Language) -> str:
+    """The template answer: the counts, quoted pros and cons, and what reviews say about the aspect asked."""
+    if summary.count == 0:
+        return t("product_has_no_reviews", language, title=local_name(product.title, language))
+    lines = [reviews_heading(product, summary, language)]
+    if summary.pros:
+        lines.append(t("pros", language) + " / ".join(f"“{q}”" for q in summary.pros))
+    if summary.cons:
+        lines.append(t("cons", language) + " / ".join(f"“{q}”" for q in summary.cons))
+    elif summary.pros:
+        lines.append(t("no_negative_reviews", language))
+    if summary.aspect:
+        lines.append(_on_aspect(summary, language))
+    return "\n".join(lines)
+
+
+def _on_aspect(summary: ReviewSummary, language: Language) -> str:
+    mentions = [r for r in summary.on_aspect if summary.aspect.casefold() in r.text.casefold()] or summary.on_aspect
+    if not mentions:
+        return t("aspect_unmentioned", language, aspect=summary.aspect)
+    quotes = " / ".join(f"“{first_sentence(r.text, 90)}” ({r.rating}/5)" for r in mentions[:2])
+    return t("on_aspect", language, aspect=summary.aspect, quotes=quotes)

@@ -1,0 +1,26 @@
+"""Small text helpers the composers share: clipping, first sentences, and whether a text reads in a language."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.reply import Language
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+SHORT_QUOTE = 70
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def first_sentence(text: str, limit: int = SHORT_QUOTE) -> str:
+    sentence = re.split(r"(?<=[。！？!?])|(?<=[.;；])\s", text.strip(), maxsplit=1)[0]
+    return clip(sentence, limit)
+
+
+def readable(text: str, language: Language) -> bool:
+    """Whether `text` is written in `language` (Chinese: it has Han characters)."""
+    return bool(HAN.search(text)) == (language == "zh")

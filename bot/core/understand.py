@@ -1,0 +1,321 @@
+"""How one customer message changes the dialog: `understand(text, state, shown, vocabulary)`.
+
+It reads the message deterministically, in either language, and says what the customer wants
+(`Understanding`): a new search, a refinement of the current one ("cheaper", "便宜点的", "red instead",
+"不要这个牌子"), a reference to shown products ("the second one", "第二个", "those two"), a comparison, a
+question about a product, what buyers say, shop policy, a greeting, something out of scope, or a human.
+The intent is the first rule of `_RULES` that applies. Constraint phrases (prices, brands, categories,
+"in stock") are parsed by `retrieval.query.parse_query`; this module decides how they combine with the
+constraints already in force.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from pydantic import BaseModel, Field
+
+from bot.core.cues import (
+    AVAILABILITY,
+    CHEAPER,
+    COMPARE,
+    CONTENT_WORD,
+    FILLER,
+    GREETING,
+    HANDOFF,
+    INSTEAD,
+    OTHER_BRAND,
+    OUT_OF_SCOPE,
+    POLICY,
+    PRICIER,
+    PRODUCT_NAME,
+    QUESTION,
+    QUESTION_WORDS,
+    REFINE_SHAPE,
+    REVIEWS,
+    SERVICE_INFO,
+    VAGUE,
+    find_color,
+    meaningful,
+)
+from bot.core.dialog import Constraints, DialogState, Intent
+from bot.core.language import detect_language
+from bot.core.references import REFERENCE_WORDS, references, strip_references
+from bot.core.reply import Language
+from retrieval.models import Product
+from retrieval.query import ParsedQuery, SearchFilters, Vocabulary, parse_query
+
+
+class Understanding(BaseModel):
+    """What one message asks for, with the constraints and products it resolves to."""
+
+    intent: Intent
+    language: Language
+    constraints: Constraints = Field(description="The constraints to search with after this message.")
+    references: list[str] = Field(default_factory=list, description="SKUs the message refers to, in order.")
+    topic: str = Field("", description="What to look up: the question for policies, reviews and product questions.")
+
+
+@dataclass
+class _Message:
+    """One message as the rules read it, against the dialog so far."""
+
+    text: str
+    state: DialogState
+    shown: list[Product]
+    parsed: ParsedQuery
+    color: str | None
+    references: list[str]
+
+    @cached_property
+    def has_filters(self) -> bool:
+        return _has_filters(self.parsed.filters) or self.parsed.sort != "relevance"
+
+    @cached_property
+    def names_catalog(self) -> bool:
+        """It names one of the shop's categories or brands."""
+        return bool(self.parsed.filters.categories or self.parsed.filters.brands)
+
+    @property
+    def plain(self) -> bool:
+        """It names no category, brand, price or other filter."""
+        return not self.names_catalog and not self.has_filters
+
+    @cached_property
+    def refinement(self) -> Constraints | None:
+        return _refinement(self) if self.shown else None
+
+    def fresh(self, query: str) -> Constraints:
+        """New constraints from this message alone, searching for `query`."""
+        _, query = find_color(query) if self.color else (None, query)
+        filters = self.parsed.filters
+        return Constraints(
+            query=re.sub(r"\s+", " ", query).strip(),
+            price_min=filters.price_min,
+            price_max=filters.price_max,
+            categories=list(filters.categories),
+            brands=list(filters.brands),
+            exclude_brands=list(filters.exclude_brands),
+            in_stock_only=filters.in_stock_only,
+            color=self.color,
+            sort=self.parsed.sort,
+        )
+
+    def merged(self, *, extra_query: str = "") -> Constraints:
+        return _merge(self.state.constraints, self.parsed, self.color, extra_query=extra_query)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """When `applies` (truthy), the message means `intent`. `constraints` and `references` give what the
+    message resolves to; without them, the constraints in force and the products the message points at."""
+
+    intent: Intent
+    applies: Callable[[_Message], object]
+    constraints: Callable[[_Message], Constraints | None] | None = None
+    references: Callable[[_Message], list[str]] | None = None
+
+
+def _asks_about_a_named_product(m: _Message) -> bool:
+    """'Does the Salomon X Ultra 4 have GORE-TEX?', '索尼WH-1000XM5续航多久？': a question naming a model."""
+    if AVAILABILITY.search(m.text) or not QUESTION.search(m.text):
+        return False
+    return bool(PRODUCT_NAME.search(m.text)) or (bool(m.parsed.filters.brands) and meaningful(m.parsed.text))
+
+
+# In order: the first rule that applies decides.
+_RULES: tuple[_Rule, ...] = (
+    _Rule("handoff", lambda m: HANDOFF.search(m.text) and not SERVICE_INFO.search(m.text)),
+    _Rule("greeting", lambda m: GREETING.search(m.text) and not meaningful(GREETING.sub(" ", m.text))),
+    _Rule("out_of_scope", lambda m: OUT_OF_SCOPE.search(m.text) and m.plain),
+    # A kind of product with a budget ("500元以内的跑步鞋，包邮吗？") is a search, even with a policy word in it.
+    _Rule(
+        "policy", lambda m: POLICY.search(m.text) and not (m.parsed.filters.categories and _has_price(m.parsed.filters))
+    ),
+    _Rule("compare", lambda m: COMPARE.search(m.text)),
+    _Rule(
+        "reviews",
+        lambda m: m.shown and REVIEWS.search(m.text),
+        references=lambda m: m.references or m.state.focus[:1] or [p.sku for p in m.shown[:1]],
+    ),
+    _Rule("reviews", lambda m: REVIEWS.search(m.text) and not m.has_filters, lambda m: m.fresh(m.parsed.text)),
+    _Rule("refine", lambda m: m.refinement is not None, lambda m: m.refinement),
+    _Rule("product_question", lambda m: m.references and QUESTION.search(strip_references(m.text))),
+    # With nothing shown, there is nothing to refer to: the assistant asks.
+    _Rule(
+        "reference",
+        lambda m: not meaningful(strip_references(m.text)) and (m.references or REFERENCE_WORDS.search(m.text)),
+    ),
+    _Rule("product_question", lambda m: m.references and m.plain),
+    _Rule(
+        "product_question",
+        _asks_about_a_named_product,
+        lambda m: m.fresh(QUESTION_WORDS.sub(" ", m.parsed.text)),
+    ),
+    # The answer to a clarifying question adds to what was said before it.
+    _Rule(
+        "search",
+        lambda m: m.state.last_intent == "clarify" and (m.has_filters or m.names_catalog or meaningful(m.text)),
+        lambda m: m.merged(extra_query=m.parsed.text),
+    ),
+    _Rule("clarify", lambda m: _is_vague(m.parsed.text) and m.plain, lambda m: m.fresh(m.parsed.text)),
+    _Rule("out_of_scope", lambda m: not meaningful(m.parsed.text) and m.plain and CONTENT_WORD.search(m.text)),
+    _Rule("clarify", lambda m: not meaningful(m.parsed.text) and m.plain),
+    _Rule("search", lambda m: True, lambda m: m.fresh(m.parsed.text)),
+)
+
+
+def understand(text: str, state: DialogState, shown: list[Product], vocabulary: Vocabulary) -> Understanding:
+    """Read one customer message against the dialog so far (see the module docstring)."""
+    message = unicodedata.normalize("NFKC", text).strip()
+    color, _ = find_color(message)
+    read = _Message(
+        text=message,
+        state=state,
+        shown=shown,
+        parsed=parse_query(message, vocabulary),
+        color=color,
+        references=references(message, shown, state.focus),
+    )
+    rule = next(rule for rule in _RULES if rule.applies(read))
+    constraints = rule.constraints(read) if rule.constraints else None
+    return Understanding(
+        intent=rule.intent,
+        language=detect_language(message) or state.language,
+        constraints=constraints if constraints is not None else state.constraints,
+        references=rule.references(read) if rule.references else read.references,
+        topic=message,
+    )
+
+
+def review_aspect(text: str) -> str:
+    """What a reviews question is about beyond "what do buyers say": 'what do buyers say about the zipper?'
+    -> 'zipper', '买家怎么评价拉链？' -> '拉链'; empty when it asks about the product as a whole."""
+    rest = strip_references(REVIEWS.sub(" ", unicodedata.normalize("NFKC", text)))
+    rest = FILLER.sub(
+        " ",
+        re.sub(
+            r"\b(?:what|do|does|did|say|says|about|think|of|people|buyers|customers|they|them)\b|怎么|说|觉得|如何|样",
+            " ",
+            rest,
+            flags=re.I,
+        ),
+    )
+    return re.sub(r"[\s,，。.!！?？的]+", " ", rest).strip()
+
+
+def _has_price(filters: SearchFilters) -> bool:
+    return filters.price_min is not None or filters.price_max is not None
+
+
+def _has_filters(filters: SearchFilters) -> bool:
+    return bool(
+        filters.price_min is not None
+        or filters.price_max is not None
+        or filters.categories
+        or filters.brands
+        or filters.exclude_brands
+        or filters.in_stock_only
+    )
+
+
+def _is_vague(text: str) -> bool:
+    return bool(VAGUE.search(text)) and not meaningful(VAGUE.sub(" ", text))
+
+
+def _merge(current: Constraints, parsed: ParsedQuery, color: str | None, *, extra_query: str = "") -> Constraints:
+    """The constraints in force with this message's on top: new bounds replace, exclusions add up."""
+    filters = parsed.filters
+    merged = current.model_copy(deep=True)
+    if filters.price_min is not None or filters.price_max is not None:
+        merged.price_min, merged.price_max = filters.price_min, filters.price_max
+        merged.cheaper_than = merged.pricier_than = None
+    if filters.categories:
+        merged.categories = list(filters.categories)
+    if filters.brands:
+        merged.brands = list(filters.brands)
+        merged.exclude_brands = [b for b in merged.exclude_brands if b not in filters.brands]
+    for brand in filters.exclude_brands:
+        if brand not in merged.exclude_brands:
+            merged.exclude_brands.append(brand)
+    merged.brands = [b for b in merged.brands if b not in merged.exclude_brands]
+    merged.in_stock_only = merged.in_stock_only or filters.in_stock_only
+    if color:
+        merged.color = color
+    if parsed.sort != "relevance":
+        merged.sort = parsed.sort
+    _, extra = find_color(extra_query)
+    extra = FILLER.sub(" ", INSTEAD.sub(" ", extra))
+    extra = re.sub(r"[\s,，。.!！?？的]+", " ", extra).strip()
+    if extra and extra.casefold() not in merged.query.casefold():
+        merged.query = f"{merged.query} {extra}".strip()
+    return merged
+
+
+def _refinement(m: _Message) -> Constraints | None:
+    """The new constraints when the message narrows or shifts the current search; None when it does not.
+
+    "Cheaper" and "not this brand" are relative to the products referred to (in this message, else
+    the last one looked at), else to the whole list shown.
+    """
+    filters = m.parsed.filters
+    if filters.categories and set(filters.categories) != set(m.state.constraints.categories):
+        return None  # another kind of product: a new search
+    pointed = m.references or m.state.focus
+    anchor = [p for p in m.shown if p.sku in pointed] or m.shown
+    if CHEAPER.search(m.text):
+        return _cheaper(m.merged(), anchor)
+    if PRICIER.search(m.text):
+        return _pricier(m.merged(), anchor)
+    if OTHER_BRAND.search(m.text):
+        return _other_brand(m.merged(), _brands_to_drop(m.state.constraints, m.shown, pointed))
+    constraint_only = not meaningful(INSTEAD.sub(" ", m.parsed.text if not m.color else find_color(m.parsed.text)[1]))
+    changes = _has_filters(filters) or m.parsed.sort != "relevance" or m.color is not None
+    if changes and constraint_only:
+        return m.merged()
+    if REFINE_SHAPE.search(m.text) and _short(m.parsed.text) and not m.references:
+        return m.merged(extra_query=m.parsed.text)
+    return None
+
+
+def _cheaper(merged: Constraints, anchor: list[Product]) -> Constraints:
+    cheapest = min(anchor, key=lambda p: p.price)
+    bound = round(cheapest.price - 0.01, 2)
+    if merged.price_max is None or bound < merged.price_max:
+        merged.price_max, merged.cheaper_than = bound, cheapest.title
+    merged.sort = "relevance"
+    return merged
+
+
+def _pricier(merged: Constraints, anchor: list[Product]) -> Constraints:
+    dearest = max(anchor, key=lambda p: p.price)
+    merged.price_min, merged.pricier_than = round(dearest.price + 0.01, 2), dearest.title
+    if merged.price_max is not None and merged.price_max < merged.price_min:
+        merged.price_max = merged.cheaper_than = None
+    return merged
+
+
+def _other_brand(merged: Constraints, drop: list[str]) -> Constraints:
+    for brand in drop:
+        if brand not in merged.exclude_brands:
+            merged.exclude_brands.append(brand)
+    merged.brands = [b for b in merged.brands if b not in merged.exclude_brands]
+    return merged
+
+
+def _short(text: str) -> bool:
+    return len(re.findall(r"[A-Za-z]+", text)) <= 4 and len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8
+
+
+def _brands_to_drop(current: Constraints, shown: list[Product], references: list[str]) -> list[str]:
+    """'Not this brand': the referenced product's brand, else the brand asked for, else the top shown one's."""
+    referenced = [p.brand for p in shown if p.sku in references and p.brand]
+    if referenced:
+        return referenced
+    if current.brands:
+        return list(current.brands)
+    return [shown[0].brand] if shown and shown[0].brand else []

@@ -24,6 +24,7 @@ from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, ev
 from bot.evaluation.retrieval import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
 from bot.settings import Settings
 from retrieval.catalog import RowError
+from retrieval.files import guess_kind
 from retrieval.index import CatalogError, CatalogIndex, ProductHit, Shop, UploadReport
 from retrieval.models import DocumentKind, Product
 from retrieval.money import format_price
@@ -84,14 +85,6 @@ def _run(coroutine: Any) -> Any:
 # --- ingest ----------------------------------------------------------------------------------------
 
 
-def guess_kind(path: Path) -> DocumentKind:
-    """Markdown/text and names with 'polic'/'faq' are policies, names with 'review' reviews, else products."""
-    name = path.name.lower()
-    if path.suffix.lower() in (".md", ".markdown", ".txt") or "polic" in name or "faq" in name:
-        return "policies"
-    return "reviews" if "review" in name else "products"
-
-
 @app.command()
 def ingest(
     file: Annotated[
@@ -118,7 +111,7 @@ def ingest(
     else:
         assert file is not None
         try:
-            uploads = [(kind or guess_kind(file), file.name, file.read_bytes())]
+            uploads = [(kind or guess_kind(file.name), file.name, file.read_bytes())]
         except OSError as exc:
             fail(f"cannot read {file}: {exc.strerror or exc}")
     reports = _run(_ingest(settings, merchant_id, uploads, progress=not as_json))

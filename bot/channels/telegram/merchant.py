@@ -36,13 +36,13 @@ from bot.channels.telegram.reports import (
 )
 from bot.channels.telegram.uploads import PendingUploads
 from bot.services import Services
+from retrieval.files import CATALOG_SUFFIXES, guess_kind, is_catalog_file
 from retrieval.index import CatalogError, Shop
 from retrieval.models import DocumentKind
 from retrieval.money import format_price
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".xlsx", ".md", ".txt")
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("products", "reviews", "policies")
 # Progress edits on a long apply: often enough to show life, rarely enough for flood limits.
 PROGRESS_EDIT_INTERVAL_S = 2.0
@@ -55,16 +55,6 @@ USAGE = {
     "delete": "/delete SKU",
     "export": "/export [products|reviews|policies]",
 }
-
-
-def guess_kind(filename: str) -> DocumentKind:
-    """The document kind a file name suggests; products unless it says reviews or policies."""
-    name = filename.lower()
-    if any(word in name for word in ("review", "评价", "评论")):
-        return "reviews"
-    if any(word in name for word in ("polic", "faq", "政策", "售后", "shipping", "return")):
-        return "policies"
-    return "products"
 
 
 class MerchantHandlers:
@@ -392,9 +382,9 @@ def _document_problem(document: Document, max_upload_bytes: int) -> str | None:
             f"The file is {document.file_size / 1e6:.1f} MB; bots can download at most {limit / 1e6:.0f} MB. "
             "Split it into smaller files (one per category works well) and send them one by one."
         )
-    suffix = PurePath(document.file_name or "").suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        return f"I can read {', '.join(UPLOAD_SUFFIXES)} files; this one is {suffix or 'without an extension'}."
+    if not is_catalog_file(document.file_name or ""):
+        suffix = PurePath(document.file_name or "").suffix.lower()
+        return f"I can read {', '.join(CATALOG_SUFFIXES)} files; this one is {suffix or 'without an extension'}."
     return None
 
 

@@ -52,6 +52,13 @@ class AssistantConfig(BaseModel):
         240, ge=32, le=4096, description="Cap on a JSON answer's tokens: keys and evidence numbers cost tokens too."
     )
 
+    def answer_tokens(self, llm_max_tokens: int, override: int | None, *, structured: bool) -> int:
+        """The max_tokens sent with one answer: an admin's `/llm max_tokens` if set, else the LLM's
+        default capped at this answer kind's own cap."""
+        if override is not None:
+            return override
+        return min(llm_max_tokens, self.structured_max_tokens if structured else self.answer_max_tokens)
+
 
 class TelegramConfig(BaseModel):
     """How the bot reaches Telegram (or a self-hosted / emulated Bot API server)."""

@@ -107,15 +107,20 @@ async def test_history_rollback_and_forced_versions(telegram_world):
     assert "conversations passed" in result.text
 
 
-async def test_llm_settings_within_safe_bounds(telegram_world):
+async def test_llm_settings_within_the_llm_configs_limits_show_what_is_sent(telegram_world):
     ada, services = telegram_world.admin, telegram_world.services
-    assert "temperature = 0.0" in (await say(ada, "/llm")).text
-    assert "between 0 and 1.5" in (await say(ada, "/llm temperature 2")).text
-    assert "between 16 and 2048" in (await say(ada, "/llm max_tokens 5000")).text
+    shown = (await say(ada, "/llm")).text
+    # The world's LLM has the default max_tokens (400); a text answer is sent with the assistant's cap (120).
+    assert "temperature = 0.0" in shown and "max_tokens = 400" in shown and "max_tokens 120 (text)" in shown
+    assert "in [0, 2], got 2.5" in (await say(ada, "/llm temperature 2.5")).text
+    assert "in [1, 8192], got 9000" in (await say(ada, "/llm max_tokens 9000")).text
     assert "a whole number" in (await say(ada, "/llm max_tokens lots")).text
     assert "temperature = 0.7*" in (await say(ada, "/llm temperature 0.7")).text
     assert services.llm_config.temperature == 0.7
+    assert await services.state.get_overrides("llm") == {"temperature": 0.7}  # stored as a number
+    assert "max_tokens 64 (text), 64 (comparisons" in (await say(ada, "/llm max_tokens 64")).text
     assert "temperature = 0.0" in (await say(ada, "/llm temperature default")).text
+    assert "max_tokens 120 (text)" in (await say(ada, "/llm max_tokens default")).text
     assert "Usage: /llm" in (await say(ada, "/llm seed 1")).text
 
 

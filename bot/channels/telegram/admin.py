@@ -24,15 +24,9 @@ from bot.channels.telegram.render import escape, split_message
 from bot.channels.telegram.reports import gate_text, suite_text, usage_text
 from bot.core.prompts import PromptError
 from bot.evaluation.conversations import SuiteFileError, gate_prompt_draft, load_conversations, run_suite
-from bot.services import Services
+from bot.services import LLM_OVERRIDABLE, Services, llm_setting_limits
 from bot.state.store import StateError
 
-# What `/llm` may set, and the safe range of each (narrower than the client accepts).
-LLM_BOUNDS: dict[str, tuple[type[int] | type[float], float, float]] = {
-    "temperature": (float, 0.0, 1.5),
-    "top_p": (float, 0.05, 1.0),
-    "max_tokens": (int, 16, 2048),
-}
 STATS_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 PROMPT_FILE_LIMIT = 64 * 1024
 
@@ -265,29 +259,37 @@ class AdminHandlers:
         args = context.args
         if not await self._admin(update, "/llm " + " ".join(args)):
             return
-        if args and (len(args) != 2 or args[0] not in LLM_BOUNDS):
+        if args and (len(args) != 2 or args[0] not in LLM_OVERRIDABLE):
             await self._usage(update, "llm")
             return
         if args:
             key, raw = args
             try:
-                value = None if raw == "default" else _bounded(key, raw)
-                await self._services.set_llm_override(key, value, by=user_key(update.effective_user))
-            except ValueError as exc:
-                await update.effective_message.reply_text(f"⚠️ {exc}", do_quote=False)
+                await self._services.set_llm_override(
+                    key, None if raw == "default" else raw, by=user_key(update.effective_user)
+                )
+            except ValueError:
+                limits = llm_setting_limits(key)
+                kind = "a whole number" if limits.whole else "a number"
+                await update.effective_message.reply_text(
+                    f"⚠️ {key} must be {kind} in {limits}, got {raw}", do_quote=False
+                )
                 return
-        config = self._services.llm_config
-        if config is None:
+        sampling = await self._services.llm_sampling()
+        if sampling is None:
             await update.effective_message.reply_text(
                 "No LLM is connected (retrieval-only answers); settings are stored for when one is.",
                 do_quote=False,
             )
             return
-        overrides = await self._services.state.get_overrides("llm")
         lines = ["<b>LLM sampling</b> (changed: *)"]
-        for key, (_, low, high) in LLM_BOUNDS.items():
-            mark = "*" if key in overrides else ""
-            lines.append(f"{key} = {getattr(config, key)}{mark}   (allowed {low:g}–{high:g})")
+        for key in LLM_OVERRIDABLE:
+            mark = "*" if key in sampling.overridden else ""
+            lines.append(f"{key} = {getattr(sampling, key)}{mark}   (allowed {llm_setting_limits(key)})")
+        lines.append(
+            f"Sent with each answer: max_tokens {sampling.answer_max_tokens} (text), "
+            f"{sampling.structured_max_tokens} (comparisons and review summaries)"
+        )
         await self._reply(update, "\n".join(lines))
 
     # --- roles ---------------------------------------------------------------------------------
@@ -345,18 +347,6 @@ class AdminHandlers:
             return
         usage = await self._services.state.stats(datetime.now(UTC) - STATS_WINDOWS[window])
         await self._reply(update, usage_text(window, usage))
-
-
-def _bounded(key: str, raw: str) -> int | float:
-    """The value if it is within the safe bounds; ValueError saying why not otherwise."""
-    kind, low, high = LLM_BOUNDS[key]
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ValueError(f"{key} must be {'a whole number' if kind is int else 'a number'}, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ValueError(f"{key} must be between {low:g} and {high:g}, got {raw}")
-    return value
 
 
 def _telegram_user(raw: str) -> str | None:

@@ -76,6 +76,9 @@ class TelegramConfig(BaseModel):
     admin_ids: list[int] = Field(default_factory=list, description="Bootstrap admins (Telegram user ids).")
     support_chat_id: int | None = Field(None, description="Where /handoff forwards conversations.")
     stream_edit_interval_s: float = Field(1.0, gt=0, description="Minimum gap between streamed message edits.")
+    waiting_input_ttl_s: float = Field(
+        3600.0, gt=0, description="How long the file after /upload KIND or the text after /prompt set NAME is awaited."
+    )
 
 
 class Settings(BaseSettings):

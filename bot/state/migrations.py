@@ -56,4 +56,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             action TEXT NOT NULL,
             detail TEXT NOT NULL)""",
     ),
+    (
+        """CREATE TABLE waiting (
+            user_id TEXT NOT NULL,
+            what TEXT NOT NULL,
+            data TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, what))""",
+    ),
 )

@@ -1,5 +1,5 @@
 """`StateStore`: the bot's durable state on SQLite as one object (dialogs and replies, roles, prompt
-versions and settings overrides, metric events and stats, the audit log).
+versions and settings overrides, metric events and stats, the audit log, inputs the bot waits for).
 
 Each concern lives in its own module as a subclass of `bot.state.database.Database`; this class only
 combines them, so channels and the core hold one store over one connection. Every change an operator
@@ -17,6 +17,7 @@ from bot.state.events import EVAL_USER_PREFIX, EVENT_KINDS, Event, EventKind, Ev
 from bot.state.migrations import MIGRATIONS
 from bot.state.roles import ROLES, Role, RoleGrant, Roles
 from bot.state.tuning import PromptVersion, Tuning
+from bot.state.waiting import WaitingInputs
 
 __all__ = [
     "EVAL_USER_PREFIX",
@@ -38,5 +39,5 @@ __all__ = [
 ]
 
 
-class StateStore(Dialogs, Roles, Tuning, Events, AuditLog):
+class StateStore(Dialogs, Roles, Tuning, Events, AuditLog, WaitingInputs):
     """Async access to the state database. Create with `await StateStore.open(path)`."""

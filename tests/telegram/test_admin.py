@@ -107,6 +107,20 @@ async def test_history_rollback_and_forced_versions(telegram_world):
     assert "conversations passed" in result.text
 
 
+async def test_a_pending_prompt_set_survives_a_restart(telegram_world):
+    ada, world = telegram_world.admin, telegram_world
+    assert "Send the new text" in (await say(ada, f"/prompt set {PROMPT} force")).text
+
+    await world.restart()  # the bot still waits for Ada's prompt text
+
+    ada.chat.skip_to_end()
+    await ada.send_text(world.services.prompts.default_text(PROMPT) + "\nAFTER-RESTART")
+    stored = await ada.wait_for_reply(timeout=WAIT)
+    assert "is active (gate skipped)" in stored.text
+    assert "AFTER-RESTART" in (await world.services.state.active_prompt(PROMPT)).text
+    assert await world.services.state.take_input(f"tg:{ada.id}", "prompt") is None  # claimed by that text
+
+
 async def test_llm_settings_within_the_llm_configs_limits_show_what_is_sent(telegram_world):
     ada, services = telegram_world.admin, telegram_world.services
     shown = (await say(ada, "/llm")).text

@@ -163,15 +163,21 @@ async def test_catalog_commands(telegram_world):
     assert "No product" in (await bo.wait_for_reply(timeout=WAIT)).text
 
 
-async def test_upload_kind_can_be_given_first(telegram_world):
+async def test_upload_kind_can_be_given_first_and_is_remembered_across_a_restart(telegram_world):
     mia = telegram_world.merchant_a
     mia.chat.skip_to_end()
     await mia.send_text("/upload reviews")
     assert "reviews file" in (await mia.wait_for_reply(timeout=WAIT)).text
+
+    await telegram_world.restart()  # the bot still waits for Mia's reviews file
+
+    mia.chat.skip_to_end()
     reviews = "sku,rating,text\nRUN-1,5,Great grip on wet rocks\n"
-    await mia.send_document("data.csv", reviews.encode())
+    await mia.send_document("data.csv", reviews.encode())  # the name alone would say products
     report = await report_of(mia, "data.csv")
     assert "as reviews" in report and "+1 new" in report
     await mia.wait_for_reply(lambda e: bool(e.buttons), timeout=WAIT)
+    await mia.send_document("data.csv", reviews.encode())  # the request was for one file
+    assert "as products" in await report_of(mia, "data.csv")
     await mia.send_text("/upload pictures")
-    assert "Usage: /upload" in (await mia.wait_for_reply(timeout=WAIT)).text
+    assert "Usage: /upload" in (await mia.wait_for_reply(lambda e: "Usage" in (e.text or ""), timeout=WAIT)).text

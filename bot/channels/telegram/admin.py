@@ -2,9 +2,9 @@
 roles (/grant, /revoke) and usage figures (/stats).
 
 The admin role is checked on every update and every command is audited, refusals included. A new
-prompt text arrives as the message (or .j2/.txt file) after `/prompt set NAME`; it is validated, the
-conversation suite runs on it beside the active prompts, and it becomes active only when it does no
-worse (or with `force`). Every text is stored as a version with who and when, active or not.
+prompt text arrives as the message (or .j2/.txt file) after `/prompt set NAME` (awaited in the state
+store, so a restart in between loses nothing); it is validated, the conversation suite runs on it
+beside the active prompts, and it becomes active only when it does no worse (or with `force`). Every text is stored as a version with who and when, active or not.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.channels.telegram.reports import gate_text, suite_text, usage_text
 from bot.core.prompts import PromptError
 from bot.evaluation.conversations import SuiteFileError, gate_prompt_draft, load_conversations, run_suite
 from bot.services import LLM_OVERRIDABLE, Services, llm_setting_limits
+from bot.settings import TelegramConfig
 from bot.state.store import StateError
 
 STATS_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -41,7 +42,7 @@ USAGE = {
 
 
 class PromptDraftRequest(BaseModel):
-    """An admin's `/prompt set NAME`, waiting for the text in their next message."""
+    """An admin's `/prompt set NAME`, waiting (in the state store) for the text in their next message."""
 
     name: str
     force: bool
@@ -50,10 +51,11 @@ class PromptDraftRequest(BaseModel):
 class AdminHandlers:
     """Operator commands; every one re-checks the admin role."""
 
-    def __init__(self, services: Services, access: Access, suite_path: Path) -> None:
+    def __init__(self, services: Services, access: Access, config: TelegramConfig, suite_path: Path) -> None:
         self._services = services
         self._access = access
         self._suite_path = suite_path
+        self._waiting_ttl = timedelta(seconds=config.waiting_input_ttl_s)
 
     def register(self, application: Application) -> None:
         for name, callback in {
@@ -116,7 +118,10 @@ class AdminHandlers:
                 )
             elif verb == "set" and len(rest) in (1, 2) and rest[1:] in ([], ["force"]):
                 prompts.default_text(rest[0])
-                context.user_data["prompt_draft"] = PromptDraftRequest(name=rest[0], force=rest[1:] == ["force"])
+                request = PromptDraftRequest(name=rest[0], force=rest[1:] == ["force"])
+                await self._services.state.expect_input(
+                    user_key(update.effective_user), "prompt", request.model_dump(), self._waiting_ttl
+                )
                 await update.effective_message.reply_text(
                     f"Send the new text of {rest[0]} as your next message (or as a .j2/.txt file). "
                     "/prompt show shows the current one.",
@@ -203,9 +208,10 @@ class AdminHandlers:
 
     async def prompt_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The text after `/prompt set NAME`: claimed here (nothing else sees it), then validated and stored."""
-        request: PromptDraftRequest | None = context.user_data.pop("prompt_draft", None)
-        if request is None:
+        awaited = await self._services.state.take_input(user_key(update.effective_user), "prompt")
+        if awaited is None:
             return
+        request = PromptDraftRequest.model_validate(awaited)
         if await self._admin(update, f"/prompt set {request.name} (text)"):
             try:
                 await self._prompt_draft(update, request)

@@ -70,8 +70,8 @@ def build_application(services: Services, config: TelegramConfig, *, suite_path:
     application.bot_data["access"] = access
     # Admin and merchant handlers come first: they claim their commands, documents, and the text an
     # admin sends after `/prompt set`; everything else is a customer's.
-    AdminHandlers(services, access, suite_path or default_suite_path()).register(application)
-    MerchantHandlers(services, access).register(application)
+    AdminHandlers(services, access, config, suite_path or default_suite_path()).register(application)
+    MerchantHandlers(services, access, config).register(application)
     CustomerHandlers(services, config, access).register(application)
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(CallbackQueryHandler(unknown_button))

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import PurePath
 
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -36,6 +37,7 @@ from bot.channels.telegram.reports import (
 )
 from bot.channels.telegram.uploads import PendingUploads
 from bot.services import Services
+from bot.settings import TelegramConfig
 from retrieval.files import CATALOG_SUFFIXES, guess_kind, is_catalog_file
 from retrieval.index import CatalogError, Shop
 from retrieval.models import DocumentKind
@@ -60,9 +62,10 @@ USAGE = {
 class MerchantHandlers:
     """Catalog management for users with the merchant role (admins granted a merchant id too)."""
 
-    def __init__(self, services: Services, access: Access) -> None:
+    def __init__(self, services: Services, access: Access, config: TelegramConfig) -> None:
         self._services = services
         self._access = access
+        self._waiting_ttl = timedelta(seconds=config.waiting_input_ttl_s)
         self._pending = PendingUploads(services.settings.data_dir / "telegram" / "uploads")
         self._decisions = asyncio.Lock()
 
@@ -104,7 +107,9 @@ class MerchantHandlers:
         if len(context.args) != 1 or context.args[0] not in DOCUMENT_KINDS:
             await update.effective_message.reply_text(f"Usage: {USAGE['upload']}", do_quote=False)
             return
-        context.user_data["upload_kind"] = context.args[0]
+        await self._services.state.expect_input(
+            user_key(update.effective_user), "upload", {"kind": context.args[0]}, self._waiting_ttl
+        )
         await update.effective_message.reply_text(
             f"Send the {context.args[0]} file now (CSV, TSV, JSON, JSONL or XLSX; Markdown for policies).",
             do_quote=False,
@@ -116,7 +121,8 @@ class MerchantHandlers:
         merchant_id = await self._merchant(update, f"upload {filename} ({document.file_size or 0} bytes)")
         if merchant_id is None:
             return
-        kind: DocumentKind = context.user_data.pop("upload_kind", None) or guess_kind(filename)
+        awaited = await self._services.state.take_input(user_key(update.effective_user), "upload")
+        kind: DocumentKind = awaited["kind"] if awaited else guess_kind(filename)
         problem = _document_problem(document, self._services.settings.retrieval.max_upload_bytes)
         if problem:
             await message.reply_text(problem, do_quote=False)

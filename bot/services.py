@@ -224,11 +224,13 @@ def llm_setting_limits(key: str) -> SettingLimits:
     limits = SettingLimits(whole=field_info.annotation is int)
     for constraint in field_info.metadata:
         if isinstance(constraint, Ge | Gt):
-            limits.low_open = isinstance(constraint, Gt)
-            limits.low = float(constraint.gt if isinstance(constraint, Gt) else constraint.ge)
+            low = constraint.gt if isinstance(constraint, Gt) else constraint.ge
+            if isinstance(low, int | float):
+                limits.low, limits.low_open = float(low), isinstance(constraint, Gt)
         elif isinstance(constraint, Le | Lt):
-            limits.high_open = isinstance(constraint, Lt)
-            limits.high = float(constraint.lt if isinstance(constraint, Lt) else constraint.le)
+            high = constraint.lt if isinstance(constraint, Lt) else constraint.le
+            if isinstance(high, int | float):
+                limits.high, limits.high_open = float(high), isinstance(constraint, Lt)
     return limits
 
 

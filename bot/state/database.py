@@ -1,9 +1,9 @@
 """The state database's plumbing: one aiosqlite connection (WAL journal, so readers never block the
 writer), the schema migrations, whole transactions, and the checks every table's methods share.
 
-Each concern of the store (`dialogs`, `roles`, `tuning`, `events`, `audit`, `waiting`) is a subclass
-of `Database` adding its own verbs; `bot.state.store.StateStore` combines them into the one object the
-channels and the core use.
+Each concern of the store (`dialogs`, `roles`, `languages`, `tuning`, `events`, `audit`, `waiting`) is
+a subclass of `Database` adding its own verbs; `bot.state.store.StateStore` combines them into the one
+object the channels and the core use.
 """
 
 from __future__ import annotations

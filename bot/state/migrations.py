@@ -64,4 +64,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             expires_at TEXT NOT NULL,
             PRIMARY KEY (user_id, what))""",
     ),
+    (
+        """CREATE TABLE languages (
+            user_id TEXT PRIMARY KEY,
+            language TEXT NOT NULL CHECK (language IN ('zh', 'en')),
+            chosen_at TEXT NOT NULL)""",
+    ),
 )

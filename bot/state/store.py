@@ -1,5 +1,6 @@
-"""`StateStore`: the bot's durable state on SQLite as one object (dialogs and replies, roles, prompt
-versions and settings overrides, metric events and stats, the audit log, inputs the bot waits for).
+"""`StateStore`: the bot's durable state on SQLite as one object (dialogs and replies, roles, language
+choices, prompt versions and settings overrides, metric events and stats, the audit log, and the inputs
+the bot waits for).
 
 Each concern lives in its own module as a subclass of `bot.state.database.Database`; this class only
 combines them, so channels and the core hold one store over one connection. Every change an operator
@@ -14,6 +15,7 @@ from bot.state.audit import AuditEntry, AuditLog
 from bot.state.database import StateError, to_utc_iso, utc_now
 from bot.state.dialogs import Dialogs
 from bot.state.events import EVAL_USER_PREFIX, EVENT_KINDS, Event, EventKind, Events, Stats, percentile
+from bot.state.languages import LanguageChoices
 from bot.state.migrations import MIGRATIONS
 from bot.state.roles import ROLES, Role, RoleGrant, Roles
 from bot.state.tuning import PromptVersion, Tuning
@@ -39,5 +41,5 @@ __all__ = [
 ]
 
 
-class StateStore(Dialogs, Roles, Tuning, Events, AuditLog, WaitingInputs):
+class StateStore(Dialogs, Roles, LanguageChoices, Tuning, Events, AuditLog, WaitingInputs):
     """Async access to the state database. Create with `await StateStore.open(path)`."""

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
 from bot.emulator import Outgoing
-from tests.telegram.world import PRODUCTS_HEADER, SHOP_A, SHOP_A_PRODUCTS, SHOP_B
+from tests.telegram.world import MERCHANT_B_ID, PRODUCTS_HEADER, SHOP_A, SHOP_A_PRODUCTS, SHOP_B, SHOP_B_PRODUCTS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 WAIT = 20.0
 
 
-async def report_of(user, filename: str) -> str:
+async def report_of(user, filename: str, checking: str = "Checking") -> str:
     """The validation report: the "Checking …" status message, once edited into the report."""
-    status = await user.wait_for_reply(lambda e: (e.text or "").startswith("Checking"), timeout=WAIT)
+    status = await user.wait_for_reply(lambda e: (e.text or "").startswith(checking), timeout=WAIT)
     edited = await user.chat.next(("edit",), lambda e: e.message_id == status.message_id, timeout=WAIT)
     assert filename in edited.text
     return edited.text
@@ -158,9 +159,9 @@ async def test_catalog_commands(telegram_world):
     assert "Rolled back" in (await say("/rollback")).text
     assert await (await index.merchant(SHOP_A)).product("RUN-2") is not None  # the deletion is undone
     # Bo is shop B's merchant: the same SKU command only ever reaches shop B's catalog.
-    bo = telegram_world.merchant_b
+    bo = telegram_world.merchant_b  # a Chinese-language client
     await bo.send_text("/product RUN-1")
-    assert "No product" in (await bo.wait_for_reply(timeout=WAIT)).text
+    assert "没有商品 RUN-1" in (await bo.wait_for_reply(timeout=WAIT)).text
 
 
 async def test_upload_kind_can_be_given_first_and_is_remembered_across_a_restart(telegram_world):
@@ -181,3 +182,34 @@ async def test_upload_kind_can_be_given_first_and_is_remembered_across_a_restart
     assert "as products" in await report_of(mia, "data.csv")
     await mia.send_text("/upload pictures")
     assert "Usage: /upload" in (await mia.wait_for_reply(lambda e: "Usage" in (e.text or ""), timeout=WAIT)).text
+
+
+async def test_a_chinese_client_gets_staff_messages_in_chinese_until_lang_en(telegram_world):
+    bo, api = telegram_world.merchant_b, telegram_world.api
+    teapot = SHOP_B_PRODUCTS + "B-2,Tea Pot,129,CNY,Home > Kitchen,Cera,5,4.5,,,A clay tea pot\n"
+    bo.chat.skip_to_end()
+    await bo.send_document("products.csv", teapot.encode())
+    report = await report_of(bo, "products.csv", checking="正在检查")
+    assert "新增 1，修改 0，未变 1，删除 0" in report and "new" not in report
+    question = await bo.wait_for_reply(lambda e: bool(e.buttons), timeout=WAIT)
+    assert question.button("✅ 应用") and "应用到" in question.text
+
+    chat_menu = json.dumps({"chat_id": MERCHANT_B_ID, "type": "chat"}, sort_keys=True)
+    assert "English" in (await say_to(bo, "/lang en")).text
+    await bo.send_document("products.csv", teapot.encode())
+    assert "+1 new, 0 changed, 1 unchanged, 0 removed" in await report_of(bo, "products.csv")
+    question = await bo.wait_for_reply(lambda e: bool(e.buttons), timeout=WAIT)
+    assert question.button("✅ Apply")
+    # The menu follows the choice too: one English menu, whatever the client's language.
+    assert {c["command"]: c["description"] for c in api.commands[(chat_menu, "")]}["upload"].startswith("Upload")
+    assert (chat_menu, "zh") not in api.commands
+
+    assert "跟随" in (await say_to(bo, "/lang auto")).text  # back to the client's language
+    assert "没有商品" in (await say_to(bo, "/product NOPE")).text
+    assert {c["command"] for c in api.commands[(chat_menu, "zh")]} >= {"upload", "lang"}
+
+
+async def say_to(user, text: str) -> Outgoing:
+    user.chat.skip_to_end()
+    await user.send_text(text)
+    return await user.wait_for_reply(timeout=WAIT)

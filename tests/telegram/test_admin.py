@@ -43,7 +43,7 @@ async def test_a_prompt_draft_goes_live_when_the_suite_passes(telegram_world):
     assert "Send the new text" in (await say(ada, f"/prompt set {PROMPT}")).text
     new_text = services.prompts.default_text(PROMPT) + "\nAlways be warm and brief. MARK-V1"
     await ada.send_text(new_text)
-    verdict = await ada.wait_for_reply(lambda e: "is active" in (e.text or "") or "NOT" in (e.text or ""), timeout=WAIT)
+    verdict = await ada.wait_for_reply(lambda e: "is active" in e.text or "NOT" in e.text, timeout=WAIT)
     assert "passes" in verdict.text and "v1 is active" in verdict.text
     active = await services.state.active_prompt(PROMPT)
     assert active.version == 1 and active.author == "tg:9001" and "gate: draft" in active.note
@@ -60,9 +60,7 @@ async def test_a_worse_draft_is_stored_but_not_activated(telegram_world):
     ada, state = telegram_world.admin, telegram_world.services.state
     await say(ada, f"/prompt set {PROMPT}")
     await ada.send_text(telegram_world.services.prompts.default_text(PROMPT) + f"\n{BAD_PROMPT_MARK}")
-    verdict = await ada.wait_for_reply(
-        lambda e: "NOT active" in (e.text or "") or "is active" in (e.text or ""), timeout=WAIT
-    )
+    verdict = await ada.wait_for_reply(lambda e: "NOT active" in e.text or "is active" in e.text, timeout=WAIT)
     assert "FAILS" in verdict.text and "v2 is stored but NOT active" in verdict.text
     assert (await state.active_prompt(PROMPT)).version == 1
     diff = await say(ada, f"/prompt diff {PROMPT}")

@@ -40,7 +40,7 @@ async def converse(user, text: str) -> tuple[list[Outgoing], Outgoing]:
 
 
 def card_for(cards: list[Outgoing], sku: str) -> Outgoing:
-    return next(card for card in cards if sku in (card.text or ""))
+    return next(card for card in cards if sku in card.text)
 
 
 def data_of(message: dict, label: str) -> str:

@@ -19,10 +19,16 @@ WAIT = 20.0
 
 async def report_of(user, filename: str, checking: str = "Checking") -> str:
     """The validation report: the "Checking …" status message, once edited into the report."""
-    status = await user.wait_for_reply(lambda e: (e.text or "").startswith(checking), timeout=WAIT)
+    status = await user.wait_for_reply(lambda e: e.text.startswith(checking), timeout=WAIT)
     edited = await user.chat.next(("edit",), lambda e: e.message_id == status.message_id, timeout=WAIT)
     assert filename in edited.text
     return edited.text
+
+
+def document_text(event: Outgoing) -> str:
+    """The CSV file the bot sent, as text."""
+    assert event.document is not None and event.document.data is not None, event
+    return event.document.data.decode("utf-8-sig")
 
 
 async def catalog_version(world) -> int:
@@ -46,7 +52,7 @@ async def test_a_good_file_is_applied_only_after_confirmation_even_across_a_rest
 
     mia.chat.skip_to_end()
     await mia.press(confirm, confirm.button("✅ Apply")["callback_data"])
-    applied = await mia.chat.next(("edit",), lambda e: (e.text or "").startswith("✅ Applied"), timeout=WAIT)
+    applied = await mia.chat.next(("edit",), lambda e: e.text.startswith("✅ Applied"), timeout=WAIT)
     assert "products.csv" in applied.text
     product = await (await telegram_world.services.index.merchant(SHOP_A)).product("SOCK-1")
     assert (
@@ -78,7 +84,7 @@ async def test_a_bad_file_gets_a_report_and_changes_nothing(telegram_world):
     report = await report_of(mia, "products.csv")
     assert "rejected 2" in report and "row 3" in report and "price" in report
     rejected = await mia.wait_for_reply(lambda e: e.document is not None, timeout=WAIT)
-    rows = list(csv.reader(io.StringIO(rejected.document.data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(document_text(rejected))))
     assert rows[0] == ["row", "field", "reason"] and len(rows) == 3
     nothing = await mia.wait_for_reply(timeout=WAIT)
     assert "Nothing was changed" in nothing.text and not nothing.buttons
@@ -103,9 +109,7 @@ async def test_files_over_the_bot_download_limit_are_refused_before_downloading(
     downloads = len(telegram_world.api.calls_of("getFile"))
     await mia.send_document("huge.csv", b"x" * (20 * 1024 * 1024 + 1))
     # Wait for this file's answer: the previous test's last messages may still be arriving.
-    refusal = await mia.wait_for_reply(
-        lambda e: "huge.csv" in (e.text or "") or "20 MB" in (e.text or ""), timeout=WAIT
-    )
+    refusal = await mia.wait_for_reply(lambda e: "huge.csv" in e.text or "20 MB" in e.text, timeout=WAIT)
     assert "at most 20 MB" in refusal.text
     assert len(telegram_world.api.calls_of("getFile")) == downloads
 
@@ -153,7 +157,7 @@ async def test_catalog_commands(telegram_world):
     assert "Deleted RUN-2" in deleted.text and await (await index.merchant(SHOP_A)).product("RUN-2") is None
 
     exported = await say("/export")
-    rows = list(csv.DictReader(io.StringIO(exported.document.data.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(document_text(exported))))
     assert {row["sku"] for row in rows} >= {"RUN-1", "JKT-1"} and "RUN-2" not in {row["sku"] for row in rows}
 
     assert "Rolled back" in (await say("/rollback")).text
@@ -181,7 +185,7 @@ async def test_upload_kind_can_be_given_first_and_is_remembered_across_a_restart
     await mia.send_document("data.csv", reviews.encode())  # the request was for one file
     assert "as products" in await report_of(mia, "data.csv")
     await mia.send_text("/upload pictures")
-    assert "Usage: /upload" in (await mia.wait_for_reply(lambda e: "Usage" in (e.text or ""), timeout=WAIT)).text
+    assert "Usage: /upload" in (await mia.wait_for_reply(lambda e: "Usage" in e.text, timeout=WAIT)).text
 
 
 async def test_a_chinese_client_gets_staff_messages_in_chinese_until_lang_en(telegram_world):

@@ -48,9 +48,9 @@ class StaffRequest:
         for chunk in split_message(html, HTML_CHUNK):
             await self.reply(chunk, html=True)
 
-    async def usage(self, command: str, problem: str = "") -> None:
-        usage = self.t("usage", syntax=self.t(f"usage_{command}"))
-        await self.message.reply_text(f"{problem}\n{usage}" if problem else usage, do_quote=False)
+    async def usage(self, command: str) -> None:
+        """How the command is used (after arguments it cannot take)."""
+        await self.say("usage", syntax=self.t(f"usage_{command}"))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel, Field, ValidationError
 
 import demo
 from bot.core.assistant import Assistant
@@ -36,9 +37,37 @@ logger = logging.getLogger(__name__)
 
 DEMO_MERCHANT = demo.MERCHANT
 DEFAULT_PROMPTS_DIR = Path(str(files("prompts")))
-# The sampling settings an admin may change at run time (`/llm`); stored as StateStore overrides.
+# The sampling settings an admin may change at run time (`/llm`); stored as StateStore overrides and
+# validated by `LLMConfig` itself, so its field constraints are the one definition of what is allowed.
 LLM_OVERRIDE_SECTION = "llm"
 LLM_OVERRIDABLE: tuple[str, ...] = ("temperature", "top_p", "max_tokens")
+
+
+class SettingLimits(BaseModel):
+    """The values a numeric setting accepts, read from its pydantic field constraints."""
+
+    whole: bool = Field(description="Only whole numbers.")
+    low: float | None = None
+    low_open: bool = False
+    high: float | None = None
+    high_open: bool = False
+
+    def __str__(self) -> str:
+        """Interval notation: [0, 2], (0, 1], [1, 8192]."""
+        low = "-∞" if self.low is None else f"{self.low:g}"
+        high = "∞" if self.high is None else f"{self.high:g}"
+        return f"{'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+
+
+class LLMSampling(BaseModel):
+    """The sampling settings in force and the token caps actually sent with each kind of answer."""
+
+    temperature: float
+    top_p: float
+    max_tokens: int
+    overridden: frozenset[str] = Field(description="Keys an admin changed with /llm.")
+    answer_max_tokens: int = Field(description="Sent with a streamed text answer.")
+    structured_max_tokens: int = Field(description="Sent with a JSON answer (comparison, review summary).")
 
 
 @dataclass
@@ -66,14 +95,32 @@ class Services:
 
     async def set_llm_override(self, key: str, value: Any, by: str) -> LLMConfig | None:
         """Validate and store one sampling override (`value=None` restores the configured default),
-        then apply it. Raises ValueError naming the problem; nothing is stored then."""
+        then apply it. `value` may be text ("0.7"); the number `LLMConfig` makes of it is stored.
+        Raises ValueError naming the problem; nothing is stored then."""
         if key not in LLM_OVERRIDABLE:
             raise ValueError(f"{key!r} cannot be changed at run time; use one of: {', '.join(LLM_OVERRIDABLE)}")
         if value is not None:
             current = await self.state.get_overrides(LLM_OVERRIDE_SECTION)
-            _merged_llm_config(self.settings.llm, {**current, key: value})
+            value = getattr(_merged_llm_config(self.settings.llm, {**current, key: value}), key)
         await self.state.set_override(LLM_OVERRIDE_SECTION, key, value, by)
         return await self.apply_llm_overrides()
+
+    async def llm_sampling(self) -> LLMSampling | None:
+        """What the model is asked with now (None in retrieval-only mode), for operators to see."""
+        config = self.llm_config
+        if config is None:
+            return None
+        overrides = await self.state.get_overrides(LLM_OVERRIDE_SECTION)
+        assistant = self.settings.assistant
+        override = overrides.get("max_tokens")
+        return LLMSampling(
+            temperature=config.temperature,
+            top_p=config.top_p,
+            max_tokens=config.max_tokens,
+            overridden=frozenset(overrides),
+            answer_max_tokens=assistant.answer_tokens(config.max_tokens, override, structured=False),
+            structured_max_tokens=assistant.answer_tokens(config.max_tokens, override, structured=True),
+        )
 
     async def apply_llm_overrides(self) -> LLMConfig | None:
         """Put the stored sampling overrides in force; returns the LLM settings now used."""
@@ -169,6 +216,22 @@ async def _llm_endpoint(settings: Settings, stack: AsyncExitStack) -> LLMConfig 
 def _sampling(overrides: Mapping[str, Any], defaults: LLMConfig) -> dict[str, Any]:
     """The sampling values in force: stored overrides over the configured defaults."""
     return {key: overrides.get(key, getattr(defaults, key)) for key in LLM_OVERRIDABLE}
+
+
+def llm_setting_limits(key: str) -> SettingLimits:
+    """What `LLMConfig` accepts for one numeric setting (from its `ge`/`gt`/`le`/`lt` constraints)."""
+    field_info = LLMConfig.model_fields[key]
+    limits = SettingLimits(whole=field_info.annotation is int)
+    for constraint in field_info.metadata:
+        if isinstance(constraint, Ge | Gt):
+            low = constraint.gt if isinstance(constraint, Gt) else constraint.ge
+            if isinstance(low, int | float):
+                limits.low, limits.low_open = float(low), isinstance(constraint, Gt)
+        elif isinstance(constraint, Le | Lt):
+            high = constraint.lt if isinstance(constraint, Lt) else constraint.le
+            if isinstance(high, int | float):
+                limits.high, limits.high_open = float(high), isinstance(constraint, Lt)
+    return limits
 
 
 def _merged_llm_config(base: LLMConfig, changes: Mapping[str, Any]) -> LLMConfig:

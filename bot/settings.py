@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.reply import Language
 from retrieval.config import RetrievalConfig
 from serving.config import LLMConfig, LocalEngineConfig, VLLMConfig
 
@@ -52,6 +53,13 @@ class AssistantConfig(BaseModel):
         240, ge=32, le=4096, description="Cap on a JSON answer's tokens: keys and evidence numbers cost tokens too."
     )
 
+    def answer_tokens(self, llm_max_tokens: int, override: int | None, *, structured: bool) -> int:
+        """The max_tokens sent with one answer: an admin's `/llm max_tokens` if set, else the LLM's
+        default capped at this answer kind's own cap."""
+        if override is not None:
+            return override
+        return min(llm_max_tokens, self.structured_max_tokens if structured else self.answer_max_tokens)
+
 
 class TelegramConfig(BaseModel):
     """How the bot reaches Telegram (or a self-hosted / emulated Bot API server)."""
@@ -68,7 +76,11 @@ class TelegramConfig(BaseModel):
     webhook_port: int = Field(8443, ge=1, le=65535)
     admin_ids: list[int] = Field(default_factory=list, description="Bootstrap admins (Telegram user ids).")
     support_chat_id: int | None = Field(None, description="Where /handoff forwards conversations.")
+    support_language: Language = Field("en", description="Language of the handoff notices in the support chat.")
     stream_edit_interval_s: float = Field(1.0, gt=0, description="Minimum gap between streamed message edits.")
+    waiting_input_ttl_s: float = Field(
+        3600.0, gt=0, description="How long the file after /upload KIND or the text after /prompt set NAME is awaited."
+    )
 
 
 class Settings(BaseSettings):

@@ -20,10 +20,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import demo
 from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, eval_app, fail, load_settings
 from bot.evaluation.retrieval import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
 from bot.settings import Settings
 from retrieval.catalog import RowError
+from retrieval.files import guess_kind
 from retrieval.index import CatalogError, CatalogIndex, ProductHit, Shop, UploadReport
 from retrieval.models import DocumentKind, Product
 from retrieval.money import format_price
@@ -84,14 +86,6 @@ def _run(coroutine: Any) -> Any:
 # --- ingest ----------------------------------------------------------------------------------------
 
 
-def guess_kind(path: Path) -> DocumentKind:
-    """Markdown/text and names with 'polic'/'faq' are policies, names with 'review' reviews, else products."""
-    name = path.name.lower()
-    if path.suffix.lower() in (".md", ".markdown", ".txt") or "polic" in name or "faq" in name:
-        return "policies"
-    return "reviews" if "review" in name else "products"
-
-
 @app.command()
 def ingest(
     file: Annotated[
@@ -102,7 +96,7 @@ def ingest(
         typer.Option("--kind", help="What the file holds (default: guessed from the name, else products)."),
     ] = None,
     merchant: MerchantOption = None,
-    demo: Annotated[
+    use_demo: Annotated[
         bool, typer.Option("--demo", help="Ingest the bundled demo shop (products, reviews, policies).")
     ] = False,
     data_dir: DataDirOption = None,
@@ -111,14 +105,13 @@ def ingest(
     """Validate a catalog file and apply it only if every row is valid; the report lists rejected rows."""
     settings = load_settings(data_dir)
     merchant_id = merchant or settings.assistant.default_merchant
-    if demo == (file is not None):
+    if use_demo == (file is not None):
         fail("give either a FILE or --demo")
-    if demo:
+    if file is None:
         uploads = [(kind_, name, (demo.shop_dir() / name).read_bytes()) for kind_, name in demo.CATALOG_FILES.items()]
     else:
-        assert file is not None
         try:
-            uploads = [(kind or guess_kind(file), file.name, file.read_bytes())]
+            uploads = [(kind or guess_kind(file.name), file.name, file.read_bytes())]
         except OSError as exc:
             fail(f"cannot read {file}: {exc.strerror or exc}")
     reports = _run(_ingest(settings, merchant_id, uploads, progress=not as_json))

@@ -58,12 +58,10 @@ def chat(
     user: UserOption = "me",
     merchant: MerchantOption = None,
     no_llm: NoLLMOption = False,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the welcome message: zh or en.")] = "zh",
+    lang: Annotated[Language, typer.Option("--lang", help="Language of the welcome message: zh or en.")] = "zh",
     data_dir: DataDirOption = None,
 ) -> None:
     """Chat with the assistant in the terminal. Reads lines from stdin, so it can be scripted."""
-    if lang not in ("zh", "en"):
-        fail(f"--lang must be zh or en, not {lang!r}")
     settings = load_settings(data_dir)
     asyncio.run(_chat(settings, _user_ref(settings, user, merchant), use_llm=not no_llm, language=lang))
 

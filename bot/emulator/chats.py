@@ -40,13 +40,13 @@ class Outgoing:
         return self.deleted_message_id
 
     @property
-    def text(self) -> str | None:
-        """Message text, caption, or draft text, whichever this event carries."""
+    def text(self) -> str:
+        """Message text, caption, or draft text, whichever this event carries ("" when it carries none)."""
         if self.kind == "draft":
-            return self.draft_text
+            return self.draft_text or ""
         if self.message is None:
-            return None
-        return self.message.get("text", self.message.get("caption"))
+            return ""
+        return str(self.message.get("text", self.message.get("caption")) or "")
 
     @property
     def photo_url(self) -> str | None:

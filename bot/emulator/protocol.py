@@ -88,61 +88,86 @@ def utf16_len(text: str) -> int:
 
 def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     """Telegram's HTML parse mode: plain text plus entities (UTF-16 offsets), or the API's 400."""
-    text: list[str] = []
-    entities: list[dict[str, Any]] = []
-    open_tags: list[tuple[str, int, dict[str, Any]]] = []
-    position = 0
-    utf16_offset = 0
+    return _HtmlParser(source).parse()
 
-    def error(detail: str) -> BotApiError:
-        return bad_request(f"can't parse entities: {detail} at byte offset {len(source[:position].encode())}")
 
-    while position < len(source):
-        char = source[position]
-        if char == "<":
-            tag = _TAG.match(source, position)
-            if tag is None:
-                raise error("Unexpected end of name token")
-            closing, name, attributes = tag.group(1) == "/", tag.group(2).lower(), tag.group(3)
-            if closing:
-                if not open_tags:
-                    raise error(f'Unexpected end tag "{name}"')
-                if open_tags[-1][0] != name:
-                    raise error(f'Unmatched end tag, expected "</{open_tags[-1][0]}>", found "</{name}>"')
-                _, start, entity = open_tags.pop()
-                if utf16_offset > start:
-                    entities.append({**entity, "offset": start, "length": utf16_offset - start})
+class _HtmlParser:
+    """One pass over HTML-mode text, refusing what Telegram refuses with Telegram's wording."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._position = 0
+        self._text: list[str] = []
+        self._utf16_offset = 0
+        self._entities: list[dict[str, Any]] = []
+        self._open_tags: list[tuple[str, int, dict[str, Any]]] = []
+
+    def parse(self) -> tuple[str, list[dict[str, Any]]]:
+        while self._position < len(self._source):
+            if self._source[self._position] == "<":
+                self._tag()
             else:
-                if name not in _HTML_ENTITY_TYPES:
-                    raise error(f'Unsupported start tag "{name}"')
-                entity: dict[str, Any] = {"type": _HTML_ENTITY_TYPES[name]}
-                if name == "a":
-                    href = re.search(r"""href\s*=\s*["']([^"']*)["']""", attributes)
-                    if href is None:
-                        raise error('Tag "a" must have attribute "href"')
-                    entity["url"] = href.group(1)
-                if name == "span" and "tg-spoiler" not in attributes:
-                    raise error('Tag "span" must have class "tg-spoiler"')
-                open_tags.append((name, utf16_offset, entity))
-            position = tag.end()
-            continue
-        if char == "&" and (ref := _CHAR_REF.match(source, position)) is not None:
-            name = ref.group(1)
-            if name.startswith("#x"):
-                decoded = chr(int(name[2:], 16))
-            elif name.startswith("#"):
-                decoded = chr(int(name[1:]))
-            else:
-                decoded = _NAMED_REFS[name]
-            position = ref.end()
+                self._character()
+        if self._open_tags:
+            raise self._error(f'Can\'t find end tag corresponding to start tag "{self._open_tags[-1][0]}"')
+        return "".join(self._text), sorted(self._entities, key=lambda entity: entity["offset"])
+
+    def _error(self, detail: str) -> BotApiError:
+        offset = len(self._source[: self._position].encode())
+        return bad_request(f"can't parse entities: {detail} at byte offset {offset}")
+
+    def _tag(self) -> None:
+        tag = _TAG.match(self._source, self._position)
+        if tag is None:
+            raise self._error("Unexpected end of name token")
+        name = tag.group(2).lower()
+        if tag.group(1) == "/":
+            self._close(name)
         else:
-            decoded = char
-            position += 1
-        text.append(decoded)
-        utf16_offset += utf16_len(decoded)
-    if open_tags:
-        raise error(f'Can\'t find end tag corresponding to start tag "{open_tags[-1][0]}"')
-    return "".join(text), sorted(entities, key=lambda entity: entity["offset"])
+            self._open(name, tag.group(3))
+        self._position = tag.end()
+
+    def _open(self, name: str, attributes: str) -> None:
+        if name not in _HTML_ENTITY_TYPES:
+            raise self._error(f'Unsupported start tag "{name}"')
+        entity: dict[str, Any] = {"type": _HTML_ENTITY_TYPES[name]}
+        if name == "a":
+            href = re.search(r"""href\s*=\s*["']([^"']*)["']""", attributes)
+            if href is None:
+                raise self._error('Tag "a" must have attribute "href"')
+            entity["url"] = href.group(1)
+        if name == "span" and "tg-spoiler" not in attributes:
+            raise self._error('Tag "span" must have class "tg-spoiler"')
+        self._open_tags.append((name, self._utf16_offset, entity))
+
+    def _close(self, name: str) -> None:
+        if not self._open_tags:
+            raise self._error(f'Unexpected end tag "{name}"')
+        if self._open_tags[-1][0] != name:
+            raise self._error(f'Unmatched end tag, expected "</{self._open_tags[-1][0]}>", found "</{name}>"')
+        _, start, entity = self._open_tags.pop()
+        if self._utf16_offset > start:  # an empty entity is dropped, as Telegram does
+            self._entities.append({**entity, "offset": start, "length": self._utf16_offset - start})
+
+    def _character(self) -> None:
+        """One character of text, a character reference (&lt; &#60; &#x3c;) decoded."""
+        reference = _CHAR_REF.match(self._source, self._position) if self._source[self._position] == "&" else None
+        if reference is None:
+            decoded = self._source[self._position]
+            self._position += 1
+        else:
+            decoded = _decode_reference(reference.group(1))
+            self._position = reference.end()
+        self._text.append(decoded)
+        self._utf16_offset += utf16_len(decoded)
+
+
+def _decode_reference(name: str) -> str:
+    if name.startswith("#x"):
+        return chr(int(name[2:], 16))
+    if name.startswith("#"):
+        return chr(int(name[1:]))
+    return _NAMED_REFS[name]
 
 
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{5,32})?")

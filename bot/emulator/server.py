@@ -283,10 +283,11 @@ class BotApiEmulator:
                 if isinstance(body, dict):
                     values.update(body)
             else:
-                for name, value in (await request.post()).items():
-                    if isinstance(value, web.FileField):
-                        value = Upload(value.filename, value.content_type, value.file.read())
-                    values[name] = value
+                for name, field in (await request.post()).items():
+                    if isinstance(field, web.FileField):
+                        values[name] = Upload(field.filename, field.content_type, field.file.read())
+                    else:
+                        values[name] = field
         return values
 
     async def _handle_file(self, request: web.Request) -> web.Response:
@@ -502,21 +503,24 @@ class BotApiEmulator:
             )
         for row in rows:
             for button in row:
-                if not isinstance(button, dict) or not button.get("text"):
-                    raise bad_request(
-                        "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
-                    )
-                if "callback_data" in button:
-                    if not 1 <= len(str(button["callback_data"]).encode()) <= MAX_CALLBACK_DATA_BYTES:
-                        raise bad_request("BUTTON_DATA_INVALID")
-                elif "url" in button:
-                    if not re.match(r"^(https?|tg)://\S+$", str(button["url"])):
-                        raise bad_request(f"inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL")
-                elif not any(key in button for key in ("switch_inline_query", "copy_text", "web_app", "pay")):
-                    raise bad_request(
-                        "can't parse inline keyboard button: InlineKeyboardButton must have exactly one optional field"
-                    )
+                self._check_inline_button(button)
         return {"inline_keyboard": rows}
+
+    @staticmethod
+    def _check_inline_button(button: object) -> None:
+        """Refuse a button Telegram refuses: no text, callback data over 64 bytes, a bad URL, no action."""
+        if not isinstance(button, dict) or not button.get("text"):
+            raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        if "callback_data" in button:
+            if not 1 <= len(str(button["callback_data"]).encode()) <= MAX_CALLBACK_DATA_BYTES:
+                raise bad_request("BUTTON_DATA_INVALID")
+        elif "url" in button:
+            if not re.match(r"^(https?|tg)://\S+$", str(button["url"])):
+                raise bad_request(f"inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL")
+        elif not any(key in button for key in ("switch_inline_query", "copy_text", "web_app", "pay")):
+            raise bad_request(
+                "can't parse inline keyboard button: InlineKeyboardButton must have exactly one optional field"
+            )
 
     @staticmethod
     def _reply_keyboard(markup: dict[str, Any]) -> dict[str, Any]:

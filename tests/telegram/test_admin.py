@@ -43,7 +43,7 @@ async def test_a_prompt_draft_goes_live_when_the_suite_passes(telegram_world):
     assert "Send the new text" in (await say(ada, f"/prompt set {PROMPT}")).text
     new_text = services.prompts.default_text(PROMPT) + "\nAlways be warm and brief. MARK-V1"
     await ada.send_text(new_text)
-    verdict = await ada.wait_for_reply(lambda e: "is active" in (e.text or "") or "NOT" in (e.text or ""), timeout=WAIT)
+    verdict = await ada.wait_for_reply(lambda e: "is active" in e.text or "NOT" in e.text, timeout=WAIT)
     assert "passes" in verdict.text and "v1 is active" in verdict.text
     active = await services.state.active_prompt(PROMPT)
     assert active.version == 1 and active.author == "tg:9001" and "gate: draft" in active.note
@@ -60,9 +60,7 @@ async def test_a_worse_draft_is_stored_but_not_activated(telegram_world):
     ada, state = telegram_world.admin, telegram_world.services.state
     await say(ada, f"/prompt set {PROMPT}")
     await ada.send_text(telegram_world.services.prompts.default_text(PROMPT) + f"\n{BAD_PROMPT_MARK}")
-    verdict = await ada.wait_for_reply(
-        lambda e: "NOT active" in (e.text or "") or "is active" in (e.text or ""), timeout=WAIT
-    )
+    verdict = await ada.wait_for_reply(lambda e: "NOT active" in e.text or "is active" in e.text, timeout=WAIT)
     assert "FAILS" in verdict.text and "v2 is stored but NOT active" in verdict.text
     assert (await state.active_prompt(PROMPT)).version == 1
     diff = await say(ada, f"/prompt diff {PROMPT}")
@@ -107,15 +105,34 @@ async def test_history_rollback_and_forced_versions(telegram_world):
     assert "conversations passed" in result.text
 
 
-async def test_llm_settings_within_safe_bounds(telegram_world):
+async def test_a_pending_prompt_set_survives_a_restart(telegram_world):
+    ada, world = telegram_world.admin, telegram_world
+    assert "Send the new text" in (await say(ada, f"/prompt set {PROMPT} force")).text
+
+    await world.restart()  # the bot still waits for Ada's prompt text
+
+    ada.chat.skip_to_end()
+    await ada.send_text(world.services.prompts.default_text(PROMPT) + "\nAFTER-RESTART")
+    stored = await ada.wait_for_reply(timeout=WAIT)
+    assert "is active (gate skipped)" in stored.text
+    assert "AFTER-RESTART" in (await world.services.state.active_prompt(PROMPT)).text
+    assert await world.services.state.take_input(f"tg:{ada.id}", "prompt") is None  # claimed by that text
+
+
+async def test_llm_settings_within_the_llm_configs_limits_show_what_is_sent(telegram_world):
     ada, services = telegram_world.admin, telegram_world.services
-    assert "temperature = 0.0" in (await say(ada, "/llm")).text
-    assert "between 0 and 1.5" in (await say(ada, "/llm temperature 2")).text
-    assert "between 16 and 2048" in (await say(ada, "/llm max_tokens 5000")).text
+    shown = (await say(ada, "/llm")).text
+    # The world's LLM has the default max_tokens (400); a text answer is sent with the assistant's cap (120).
+    assert "temperature = 0.0" in shown and "max_tokens = 400" in shown and "max_tokens 120 (text)" in shown
+    assert "in [0, 2], got 2.5" in (await say(ada, "/llm temperature 2.5")).text
+    assert "in [1, 8192], got 9000" in (await say(ada, "/llm max_tokens 9000")).text
     assert "a whole number" in (await say(ada, "/llm max_tokens lots")).text
     assert "temperature = 0.7*" in (await say(ada, "/llm temperature 0.7")).text
     assert services.llm_config.temperature == 0.7
+    assert await services.state.get_overrides("llm") == {"temperature": 0.7}  # stored as a number
+    assert "max_tokens 64 (text), 64 (comparisons" in (await say(ada, "/llm max_tokens 64")).text
     assert "temperature = 0.0" in (await say(ada, "/llm temperature default")).text
+    assert "max_tokens 120 (text)" in (await say(ada, "/llm max_tokens default")).text
     assert "Usage: /llm" in (await say(ada, "/llm seed 1")).text
 
 

@@ -8,6 +8,7 @@ cards of the conversation test).
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 
 import aiohttp
@@ -39,7 +40,7 @@ async def converse(user, text: str) -> tuple[list[Outgoing], Outgoing]:
 
 
 def card_for(cards: list[Outgoing], sku: str) -> Outgoing:
-    return next(card for card in cards if sku in (card.text or ""))
+    return next(card for card in cards if sku in card.text)
 
 
 def data_of(message: dict, label: str) -> str:
@@ -231,6 +232,24 @@ async def test_handoff_forwards_to_support_or_says_there_is_none(telegram_world)
     await erin.send_text("/handoff")
     none = await erin.wait_for_reply(timeout=TURN)
     assert "no human support" in none.text
+
+
+async def test_lang_overrides_the_clients_language_for_the_channels_words(telegram_world):
+    api = telegram_world.api
+    lin = api.user(5008, "Lin", "zh-hans")
+    await lin.send_text("/frobnicate")
+    assert "不认识这个命令" in (await lin.wait_for_reply(timeout=TURN)).text
+    await lin.send_text("/lang en")
+    assert "English" in (await lin.wait_for_reply(timeout=TURN)).text
+    await lin.send_text("/frobnicate")
+    assert "Unknown command" in (await lin.wait_for_reply(timeout=TURN)).text
+    chat_menu = (json.dumps({"chat_id": 5008, "type": "chat"}, sort_keys=True), "")
+    assert [c["description"] for c in api.commands[chat_menu]][0] == "Start / choose a shop"
+    await lin.send_text("/lang")
+    assert "your choice" in (await lin.wait_for_reply(timeout=TURN)).text
+    await lin.send_text("/lang auto")
+    assert "跟随" in (await lin.wait_for_reply(timeout=TURN)).text
+    assert chat_menu not in api.commands  # the bot-wide menus again
 
 
 async def test_errors_are_reported_without_internals(telegram_world):

@@ -6,7 +6,7 @@ import asyncio
 import socket
 
 import pytest
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -24,14 +24,21 @@ CARD_MARKUP = InlineKeyboardMarkup(
 )
 
 
+def message_of(update: Update) -> Message:
+    """The update's message (every handler here is registered for messages)."""
+    assert update.effective_message is not None, update
+    return update.effective_message
+
+
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.bot_data.setdefault("seen", []).append(update.update_id)
-    await update.effective_message.reply_text(update.effective_message.text)
+    message = message_of(update)
+    await message.reply_text(message.text or "")
 
 
 async def stream(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Draft, draft, final message; then an edit and a refused identical edit."""
-    chat_id = update.effective_chat.id
+    chat_id = message_of(update).chat_id
     await context.bot.send_message_draft(chat_id, draft_id=1, text="Trail")
     await context.bot.send_message_draft(chat_id, draft_id=1, text="Trail shoes")
     final = await context.bot.send_message(chat_id, "Trail shoes <b>A1</b>", parse_mode="HTML")
@@ -43,20 +50,22 @@ async def stream(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_photo(
+    await message_of(update).reply_photo(
         "https://img.example/A1.jpg", caption="Trail shoe · ¥399 · in stock", reply_markup=CARD_MARKUP
     )
 
 
 async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
+    assert query is not None and isinstance(query.message, Message), update
     await query.answer("Evidence follows")
     await query.edit_message_caption(f"{query.message.caption}\n✓ {query.data}", reply_markup=CARD_MARKUP)
 
 
 async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Download the user's file and send it back reversed, or say why it cannot be read."""
-    message = update.effective_message
+    message = message_of(update)
+    assert message.document is not None, update
     try:
         file = await message.document.get_file()
     except BadRequest as error:
@@ -166,9 +175,11 @@ async def test_webhook_mode_with_a_secret_token(emulator: BotApiEmulator) -> Non
     application = demo_application(emulator)
     port = free_port()
     webhook_url = f"http://127.0.0.1:{port}/telegram"
+    updater = application.updater
+    assert updater is not None  # built with the default Updater
     async with application:
         await application.start()
-        await application.updater.start_webhook(
+        await updater.start_webhook(
             listen="127.0.0.1", port=port, url_path="telegram", webhook_url=webhook_url, secret_token="s3cret"
         )
         try:
@@ -186,5 +197,5 @@ async def test_webhook_mode_with_a_secret_token(emulator: BotApiEmulator) -> Non
             await application.bot.set_webhook(webhook_url, secret_token="s3cret")
             assert (await alice.wait_for_reply()).text == "kept"
         finally:
-            await application.updater.stop()
+            await updater.stop()
             await application.stop()

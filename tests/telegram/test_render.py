@@ -47,7 +47,11 @@ def test_card_callbacks_round_trip_with_and_without_the_turn(action):
 def test_long_skus_drop_the_turn_before_they_break_the_limit():
     sku = "S" * 50
     data = card_callback("why", sku, "0123456789ab")
-    assert len(data.encode()) <= CALLBACK_DATA_LIMIT and decode_callback(data) == CardPress(action="why", sku=sku)
+    assert (
+        data is not None
+        and len(data.encode()) <= CALLBACK_DATA_LIMIT
+        and decode_callback(data) == CardPress(action="why", sku=sku)
+    )
     assert card_callback("why", "S" * 70) is None
     assert "Details" not in str(card_keyboard(CARD.model_copy(update={"sku": "S" * 70}), "en"))
 
@@ -67,10 +71,12 @@ def test_caption_escapes_html_and_shows_the_catalog_values():
 
 
 def test_keyboard_has_only_the_requested_buttons_and_buy_only_with_a_web_url():
-    labels = [b.text for row in card_keyboard(CARD, "en").inline_keyboard for b in row]
+    keyboard = card_keyboard(CARD, "en")
+    assert keyboard is not None
+    labels = [b.text for row in keyboard.inline_keyboard for b in row]
     assert labels == ["Details", "Compare", "Similar", "Why?", "Buy", "👍", "👎"]
     no_url = card_keyboard(CARD.model_copy(update={"url": "javascript:alert(1)", "buttons": ["buy", "why"]}), "zh")
-    assert [b.text for row in no_url.inline_keyboard for b in row] == ["为什么?"]
+    assert no_url is not None and [b.text for row in no_url.inline_keyboard for b in row] == ["为什么?"]
     assert card_keyboard(CARD.model_copy(update={"buttons": []}), "en") is None
 
 

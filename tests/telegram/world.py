@@ -67,10 +67,17 @@ class TelegramWorld:
     suite_path: Path
     config: TelegramConfig
     support_chat: EmulatedChat
-    services: Services | None = None
-    _stack: AsyncExitStack | None = None
+    _services: Services | None = None
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
+
+    @property
+    def services(self) -> Services:
+        """The running bot's services (what a test inspects the bot's state through)."""
+        if self._services is None:
+            raise RuntimeError("the bot is not running: start() it first")
+        return self._services
 
     @property
     def admin(self) -> EmulatedUser:
@@ -95,8 +102,8 @@ class TelegramWorld:
 
     async def start(self) -> None:
         self._stack = AsyncExitStack()
-        self.services = await self._stack.enter_async_context(open_services(self.settings()))
-        application = build_application(self.services, self.config, suite_path=self.suite_path)
+        self._services = await self._stack.enter_async_context(open_services(self.settings()))
+        application = build_application(self._services, self.config, suite_path=self.suite_path)
         self._stop = asyncio.Event()
         # Serving has begun once the bot set its webhook, or (polling) dropped it before its first poll
         # (the emulator records a getUpdates only when the long poll returns).
@@ -109,9 +116,10 @@ class TelegramWorld:
 
     async def stop(self) -> None:
         self._stop.set()
-        await self._task
+        if self._task is not None:
+            await self._task
         await self._stack.aclose()
-        self.services = None
+        self._services = None
 
     async def restart(self, **config_changes: Any) -> None:
         await self.stop()

@@ -1,7 +1,8 @@
-"""Who is talking to the bot: Telegram users as ShopGuide user ids, their role, and their per-chat scope.
+"""Who is talking to the bot: Telegram users as ShopGuide user ids, their role, their per-chat scope and
+their language.
 
-Every merchant and admin handler asks `Access` on every update; nothing about roles is cached in
-memory, so a `/revoke` takes effect on the very next message.
+Every handler asks `Access` on every update; nothing about roles or languages is cached in memory, so a
+`/revoke` or a `/lang` takes effect on the very next message.
 """
 
 from __future__ import annotations
@@ -9,12 +10,27 @@ from __future__ import annotations
 from pydantic import BaseModel
 from telegram import User
 
-from bot.state.store import StateStore
+from bot.core.language import detect_language
+from bot.core.reply import Language
+from bot.state.store import Role, StateStore
 
 
 def user_key(user: User | int) -> str:
     """ShopGuide's id of a Telegram user ('tg:42')."""
     return f"tg:{user if isinstance(user, int) else user.id}"
+
+
+def language_for(client: str | None, choice: Language | None, text: str = "", *, fallback: Language) -> Language:
+    """The language to answer one message in: the one `text` is written in, else the user's `/lang`
+    choice, else their client's language code (Chinese for zh*, English for any other), else `fallback`."""
+    detected = detect_language(text) if text else None
+    if detected is not None:
+        return detected
+    if choice is not None:
+        return choice
+    if client:
+        return "zh" if client.lower().startswith("zh") else "en"
+    return fallback
 
 
 class ChannelData(BaseModel):
@@ -24,7 +40,7 @@ class ChannelData(BaseModel):
 
 
 class Access:
-    """Roles and scopes from the state store, with the configured bootstrap admins."""
+    """Roles, scopes and language choices from the state store, with the configured bootstrap admins."""
 
     def __init__(self, state: StateStore, admin_ids: list[int]) -> None:
         self._state = state
@@ -36,7 +52,10 @@ class Access:
             if await self._state.role_of(user_key(telegram_id)) != "admin":
                 await self._state.grant(user_key(telegram_id), "admin", None, by="config:telegram.admin_ids")
 
-    async def merchant_of(self, user: User) -> str | None:
+    async def role_of(self, user: User | int) -> Role:
+        return await self._state.role_of(user_key(user))
+
+    async def merchant_of(self, user: User | int) -> str | None:
         """The merchant whose catalog this user manages, or None when they are not a merchant."""
         key = user_key(user)
         if await self._state.role_of(key) not in ("merchant", "admin"):
@@ -45,6 +64,18 @@ class Access:
 
     async def is_admin(self, user: User) -> bool:
         return await self._state.role_of(user_key(user)) == "admin"
+
+    async def language(self, user: User, text: str = "", *, fallback: Language = "zh") -> Language:
+        """The language to answer `user` in (see `language_for`); staff pass fallback="en"."""
+        choice = await self._state.language_choice(user_key(user))
+        return language_for(user.language_code, choice, text, fallback=fallback)
+
+    async def language_choice(self, user: User | int) -> Language | None:
+        return await self._state.language_choice(user_key(user))
+
+    async def choose_language(self, user: User, language: Language | None) -> None:
+        """Remember the user's `/lang` choice (None: follow their client again)."""
+        await self._state.choose_language(user_key(user), language)
 
     async def channel_data(self, user: User) -> ChannelData:
         # Kept beside, not inside, the assistant's dialog blob: /reset clears the dialog, not the shop scope.

@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 
-from bot.channels.telegram.access import Access
+from bot.channels.telegram.access import Access, language_for
 from bot.channels.telegram.admin import AdminHandlers
-from bot.channels.telegram.customer import CustomerHandlers, language_of
-from bot.channels.telegram.menus import CUSTOMER_COMMANDS, set_customer_menus, set_staff_menu
+from bot.channels.telegram.customer import CustomerHandlers
+from bot.channels.telegram.language import LanguageHandlers
+from bot.channels.telegram.menus import refresh_chat_menu, set_customer_menus
 from bot.channels.telegram.merchant import MerchantHandlers
 from bot.evaluation.conversations import default_suite_path
 from bot.i18n import t
@@ -53,7 +54,7 @@ def build_application(services: Services, config: TelegramConfig, *, suite_path:
     `suite_path`: the conversation suite `/prompt set` gates drafts with (default: the shipped one).
     """
     problem = configuration_problem(config)
-    if problem:
+    if problem or not config.token:  # a missing token is a problem; testing it again narrows its type
         raise ValueError(problem)
     application = (
         Application.builder()
@@ -69,35 +70,25 @@ def build_application(services: Services, config: TelegramConfig, *, suite_path:
     access = Access(services.state, config.admin_ids)
     application.bot_data["access"] = access
     # Admin and merchant handlers come first: they claim their commands, documents, and the text an
-    # admin sends after `/prompt set`; everything else is a customer's.
-    AdminHandlers(services, access, suite_path or default_suite_path()).register(application)
-    MerchantHandlers(services, access).register(application)
+    # admin sends after `/prompt set`; everything else is a customer's (the customer handlers end with
+    # the answers to unknown commands and buttons).
+    AdminHandlers(services, access, config, suite_path or default_suite_path()).register(application)
+    MerchantHandlers(services, access, config).register(application)
+    LanguageHandlers(access).register(application)
     CustomerHandlers(services, config, access).register(application)
-    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    application.add_handler(CallbackQueryHandler(unknown_button))
     application.add_error_handler(on_error)
     return application
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = language_of(update.effective_user)
-    commands = ", ".join(f"/{name}" for name, _ in CUSTOMER_COMMANDS[language])
-    text = f"不认识这个命令。可用命令：{commands}" if language == "zh" else f"Unknown command. Try {commands}."
-    await update.effective_message.reply_text(text, do_quote=False)
-
-
-async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A button this version does not know (an old message, a changed layout): a polite note, no exception."""
-    await update.callback_query.answer(t("expired_button", language_of(update.effective_user)))
-
-
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the whole story; tell the user only that something went wrong, in their language."""
-    trace = "".join(traceback.format_exception(context.error))
+    trace = "".join(traceback.format_exception(context.error)) if context.error else "(no exception)"
     logger.error("error while handling an update: %s\n%s", str(update)[:2000], trace)
     if not isinstance(update, Update):
         return
-    language = language_of(update.effective_user)
+    # The client's language only: the error may be the state store's, where a /lang choice lives.
+    user = update.effective_user
+    language = language_for(user.language_code if user else None, None, fallback="zh")
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(t("error", language))
@@ -114,9 +105,14 @@ async def serve(application: Application, config: TelegramConfig, stop: asyncio.
         await access.bootstrap_admins()
         await set_customer_menus(application.bot)
         for admin_id in config.admin_ids:
-            await set_staff_menu(application.bot, admin_id, "admin", has_shop=False)
+            await refresh_chat_menu(application.bot, access, admin_id)
+        updater = application.updater
+        if updater is None:
+            raise ValueError("the Application was built without an Updater; build it with build_application")
         if config.mode == "webhook":
-            await application.updater.start_webhook(
+            if not config.webhook_url:
+                raise ValueError(configuration_problem(config))
+            await updater.start_webhook(
                 listen=config.webhook_listen,
                 port=config.webhook_port,
                 url_path=urlsplit(config.webhook_url).path.lstrip("/"),
@@ -128,12 +124,12 @@ async def serve(application: Application, config: TelegramConfig, stop: asyncio.
                 "webhook listening on %s:%s for %s", config.webhook_listen, config.webhook_port, config.webhook_url
             )
         else:
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await updater.start_polling(allowed_updates=Update.ALL_TYPES)
             logger.info("polling %s for updates", config.base_url)
         await application.start()
         try:
             await stop.wait()
         finally:
             # Stop taking updates first, then let the handlers already running finish.
-            await application.updater.stop()
+            await updater.stop()
             await application.stop()

@@ -1,5 +1,5 @@
-"""Customer handlers: /start (with `shop_<id>` deep links), /help, /reset, /handoff, free text and the
-product-card buttons.
+"""Customer handlers: /start (with `shop_<id>` deep links), /help, /reset, /handoff, free text, the
+product-card buttons, and the polite answers to commands and buttons nobody else claimed.
 
 Each turn renders the assistant's events as they come: product cards as soon as retrieval is done,
 then the explanation streaming, then the final text. Private chats are always answered; in groups the
@@ -9,17 +9,18 @@ bot answers only messages that mention it or reply to it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
-from telegram import CallbackQuery, Message, Update, User
+from telegram import Message, User
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.channels.telegram.access import Access, user_key
+from bot.channels.telegram.incoming import Incoming, Press, on_message, on_press
+from bot.channels.telegram.menus import CUSTOMER_COMMANDS
 from bot.channels.telegram.render import (
     CardPress,
     card_caption,
@@ -30,7 +31,6 @@ from bot.channels.telegram.render import (
     reply_chunks,
 )
 from bot.channels.telegram.streaming import ActiveTurns, StreamWriter
-from bot.core.language import detect_language
 from bot.core.reply import FinalReply, Language, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
 from bot.i18n import t
 from bot.services import Services
@@ -39,17 +39,6 @@ from bot.settings import TelegramConfig
 logger = logging.getLogger(__name__)
 
 DEEP_LINK = re.compile(r"^shop_([A-Za-z0-9_-]{1,48})$")
-
-
-def language_of(user: User | None, text: str = "") -> Language:
-    """The customer's language: what they wrote, else Telegram's language_code, else Chinese."""
-    detected = detect_language(text) if text else None
-    if detected is not None:
-        return detected
-    code = (user.language_code or "") if user else ""
-    if code:
-        return "zh" if code.lower().startswith("zh") else "en"
-    return "zh"
 
 
 class CustomerHandlers:
@@ -62,23 +51,28 @@ class CustomerHandlers:
         self._turns = ActiveTurns()
 
     def register(self, application: Application) -> None:
-        application.add_handler(CommandHandler("start", self.start))
-        application.add_handler(CommandHandler("help", self.help))
-        application.add_handler(CommandHandler("reset", self.reset))
-        application.add_handler(CommandHandler("handoff", self.handoff))
-        application.add_handler(CallbackQueryHandler(self.card_button, pattern=r"^a:"))
-        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, self.text))
-        application.add_handler(
-            MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, self.group_text)
-        )
+        """The customer's handlers; registered last, so the unclaimed commands and buttons end here."""
+        for name, callback in {
+            "start": self.start,
+            "help": self.help,
+            "reset": self.reset,
+            "handoff": self.handoff,
+        }.items():
+            application.add_handler(CommandHandler(name, on_message(callback)))
+        application.add_handler(CallbackQueryHandler(on_press(self.card_button), pattern=r"^a:"))
+        text = filters.TEXT & ~filters.COMMAND
+        application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, on_message(self.text)))
+        application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, on_message(self.group_text)))
         # Photos, voice, stickers ...: say what the bot reads rather than stay silent. (Documents are the
         # merchant handlers' and are registered before this.)
         application.add_handler(
             MessageHandler(
                 ~filters.TEXT & ~filters.Document.ALL & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE,
-                self.not_text,
+                on_message(self.not_text),
             )
         )
+        application.add_handler(MessageHandler(filters.COMMAND, on_message(self.unknown_command)))
+        application.add_handler(CallbackQueryHandler(on_press(self.unknown_button)))
 
     async def user_ref(self, user: User) -> UserRef:
         """The customer as the assistant sees them, scoped to the shop of their last deep link."""
@@ -91,86 +85,93 @@ class CustomerHandlers:
 
     # --- commands ------------------------------------------------------------------------------
 
-    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def start(self, incoming: Incoming) -> None:
         """Greet the customer; `/start shop_<id>` (a t.me/<bot>?start=shop_<id> link) scopes the chat."""
-        user, message = update.effective_user, update.effective_message
-        if context.args:
-            match = DEEP_LINK.match(context.args[0])
-            if match:
-                data = await self._access.channel_data(user)
-                data.merchant_id = match.group(1)
-                await self._access.save_channel_data(user, data)
-        language = language_of(user)
+        user = incoming.user
+        match = DEEP_LINK.match(incoming.args[0]) if incoming.args else None
+        if match:
+            data = await self._access.channel_data(user)
+            data.merchant_id = match.group(1)
+            await self._access.save_channel_data(user, data)
+        language = await self._access.language(user)
         reply = self._services.assistant.welcome(await self.user_ref(user), language)
-        await self._send_reply(message, reply)
+        await self._send_reply(incoming.message, reply)
 
-    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        reply = self._services.assistant.help(language_of(update.effective_user))
-        await self._send_reply(update.effective_message, reply)
+    async def help(self, incoming: Incoming) -> None:
+        reply = self._services.assistant.help(await self._access.language(incoming.user))
+        await self._send_reply(incoming.message, reply)
 
-    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.effective_message.reply_text(t("text_only", language_of(update.effective_user)), do_quote=False)
+    async def not_text(self, incoming: Incoming) -> None:
+        language = await self._access.language(incoming.user)
+        await incoming.message.reply_text(t("text_only", language), do_quote=False)
 
-    async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        await self._services.assistant.reset(await self.user_ref(user))
-        await update.effective_message.reply_text(t("reset_done", language_of(user)))
+    async def reset(self, incoming: Incoming) -> None:
+        await self._services.assistant.reset(await self.user_ref(incoming.user))
+        await incoming.message.reply_text(t("reset_done", await self._access.language(incoming.user)))
 
-    async def handoff(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, user = update.effective_message, update.effective_user
+    async def handoff(self, incoming: Incoming) -> None:
+        message, user = incoming.message, incoming.user
         if await self._forward_to_support(message, user, message.text or "/handoff", last_reply=None):
             # A handoff the assistant decided on is recorded by the assistant; this one only we see.
             user_ref = await self.user_ref(user)
             await self._services.state.record_event("handoff", user_ref.user_id, merchant_id=user_ref.merchant_id)
 
+    async def unknown_command(self, incoming: Incoming) -> None:
+        commands = ", ".join(f"/{name}" for name in CUSTOMER_COMMANDS)
+        language = await self._access.language(incoming.user)
+        await incoming.message.reply_text(t("unknown_command", language, commands=commands), do_quote=False)
+
+    async def unknown_button(self, press: Press) -> None:
+        """A button this version does not know (an old message, a changed layout): a polite note, no exception."""
+        await press.query.answer(t("expired_button", await self._access.language(press.user)))
+
     # --- free text -----------------------------------------------------------------------------
 
-    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._answer(update.effective_message, update.effective_user, update.effective_message.text)
+    async def text(self, incoming: Incoming) -> None:
+        await self._answer(incoming.message, incoming.user, incoming.message.text or "")
 
-    async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def group_text(self, incoming: Incoming) -> None:
         """In groups, only messages that mention the bot or reply to it are for us."""
-        message = update.effective_message
-        text = addressed_text(message, context.bot.username, context.bot.id)
+        bot = incoming.context.bot
+        text = addressed_text(incoming.message, bot.username, bot.id)
         if text is not None:
-            await self._answer(message, update.effective_user, text)
+            await self._answer(incoming.message, incoming.user, text)
 
     async def _answer(self, message: Message, user: User, text: str) -> None:
         user_ref = await self.user_ref(user)
         events = self._services.assistant.turn(user_ref, text)
-        language = language_of(user, text)
+        language = await self._access.language(user, text)
         await self._turns.run(
             user_ref.user_id, lambda superseded: self._render_turn(message, user, events, language, superseded)
         )
 
     # --- card buttons --------------------------------------------------------------------------
 
-    async def card_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        user = update.effective_user
-        payload = decode_callback(query.data)
-        language = language_of(user)
-        if not isinstance(payload, CardPress) or query.message is None:
-            await query.answer(t("expired_button", language), show_alert=False)
+    async def card_button(self, press: Press) -> None:
+        payload = decode_callback(press.data)
+        language = await self._access.language(press.user)
+        message = press.message
+        if not isinstance(payload, CardPress) or message is None:
+            await press.query.answer(t("expired_button", language), show_alert=False)
             return
-        user_ref = await self.user_ref(user)
+        user_ref = await self.user_ref(press.user)
         if payload.action in ("like", "dislike"):
-            await self._feedback(query, user_ref, payload)
+            await self._feedback(press, user_ref, payload)
             return
-        await query.answer()
+        await press.query.answer()
         events = self._services.assistant.action(user_ref, payload.action, payload.sku, payload.turn_id)
         await self._turns.run(
             user_ref.user_id,
-            lambda superseded: self._render_turn(query.message, user, events, language, superseded, reply_to=False),
+            lambda superseded: self._render_turn(message, press.user, events, language, superseded, reply_to=False),
         )
 
-    async def _feedback(self, query: CallbackQuery, user_ref: UserRef, payload: CardPress) -> None:
+    async def _feedback(self, press: Press, user_ref: UserRef, payload: CardPress) -> None:
         """👍/👎 answer with a short toast instead of a new message."""
         acknowledgement = ""
         async for event in self._services.assistant.action(user_ref, payload.action, payload.sku, payload.turn_id):
             if isinstance(event, FinalReply):
                 acknowledgement = event.reply.text
-        await query.answer(acknowledgement[:200])
+        await press.query.answer(acknowledgement[:200])
 
     # --- rendering a turn ----------------------------------------------------------------------
 
@@ -193,11 +194,14 @@ class CustomerHandlers:
             interval_s=self._config.stream_edit_interval_s,
             reply_to_message_id=message.message_id if reply_to and chat.type != ChatType.PRIVATE else None,
         )
-        async with contextlib.aclosing(events):
+        try:
             async for event in events:
                 if superseded.is_set():
                     return  # a newer message is being answered; closing `events` stops the LLM stream
                 await self._render_event(event, message, user, writer, language)
+        finally:
+            if isinstance(events, AsyncGenerator):  # the assistant's turns are; closing one closes its LLM stream
+                await events.aclose()
 
     async def _render_event(
         self, event: TurnEvent, message: Message, user: User, writer: StreamWriter, language: Language
@@ -249,24 +253,38 @@ class CustomerHandlers:
 
     async def _forward_to_support(self, message: Message, user: User, text: str, last_reply: Reply | None) -> bool:
         """Pass the conversation to the shop's support chat (True), or tell the customer there is none."""
-        language = language_of(user, text)
+        language = await self._access.language(user, text)
         support = self._config.support_chat_id
         if support is None:
             await message.reply_text(t("handoff_unavailable", language), do_quote=False)
             return False
         user_ref = await self.user_ref(user)
-        lines = [
-            f"🙋 <b>Handoff</b> from {escape(user.full_name)}"
-            + (f" (@{escape(user.username)})" if user.username else "")
-            + f" — <code>{user_ref.user_id}</code>, shop <code>{escape(user_ref.merchant_id)}</code>",
-            f"<b>Customer:</b> {escape(text)}",
-        ]
-        if last_reply is not None:
-            lines.append(f"<b>ShopGuide answered:</b> {escape(last_reply.text[:1500])}")
-        await message.get_bot().send_message(support, "\n".join(lines), parse_mode=ParseMode.HTML)
+        await message.get_bot().send_message(
+            support,
+            handoff_notice(user, user_ref, text, last_reply, self._config.support_language),
+            parse_mode=ParseMode.HTML,
+        )
         if last_reply is None:  # an assistant reply that hands off has told the customer already
             await message.reply_text(t("handoff_sent", language), do_quote=False)
         return True
+
+
+def handoff_notice(user: User, user_ref: UserRef, text: str, last_reply: Reply | None, language: Language) -> str:
+    """What the support chat reads about a customer who asked for a person."""
+    lines = [
+        t(
+            "handoff_notice",
+            language,
+            name=escape(user.full_name),
+            username=f" (@{escape(user.username)})" if user.username else "",
+            user=user_ref.user_id,
+            shop=escape(user_ref.merchant_id),
+        ),
+        t("handoff_customer", language, text=escape(text)),
+    ]
+    if last_reply is not None:
+        lines.append(t("handoff_answered", language, text=escape(last_reply.text[:1500])))
+    return "\n".join(lines)
 
 
 def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:

@@ -3,7 +3,7 @@
 
 The role is checked on every update and a merchant only ever touches the catalog of the merchant id
 they were granted (`StateStore.merchant_of`); nothing the merchant types selects another catalog.
-Every command is written to the audit log, refusals included.
+Every command is written to the audit log, refusals included. Replies are in the merchant's language.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import PurePath
+from typing import TypeVar
 
-from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import FileSizeLimit, ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.channels.telegram.access import Access, user_key
+from bot.channels.telegram.access import Access
+from bot.channels.telegram.incoming import Incoming, Press, on_message, on_press
 from bot.channels.telegram.render import (
     DeleteDecision,
     UploadDecision,
@@ -29,52 +32,42 @@ from bot.channels.telegram.render import (
 )
 from bot.channels.telegram.reports import (
     catalog_stats_text,
+    kind_name,
     product_text,
     rejected_rows_csv,
     upload_report_text,
     version_text,
 )
-from bot.channels.telegram.uploads import PendingUploads
+from bot.channels.telegram.staff import MerchantRequest, StaffGate
+from bot.channels.telegram.uploads import PendingUpload, PendingUploads
+from bot.core.reply import Language
+from bot.i18n import t
 from bot.services import Services
-from retrieval.index import CatalogError, Shop
+from bot.settings import TelegramConfig
+from retrieval.files import CATALOG_SUFFIXES, guess_kind, is_catalog_file
+from retrieval.index import CatalogError, CatalogVersion, Shop
 from retrieval.models import DocumentKind
 from retrieval.money import format_price
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".xlsx", ".md", ".txt")
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("products", "reviews", "policies")
 # Progress edits on a long apply: often enough to show life, rarely enough for flood limits.
 PROGRESS_EDIT_INTERVAL_S = 2.0
 
-USAGE = {
-    "upload": "/upload products|reviews|policies, then send the file",
-    "product": "/product SKU",
-    "price": "/price SKU PRICE (e.g. /price A-100 199.9)",
-    "stock": "/stock SKU COUNT (e.g. /stock A-100 12)",
-    "delete": "/delete SKU",
-    "export": "/export [products|reviews|policies]",
-}
-
-
-def guess_kind(filename: str) -> DocumentKind:
-    """The document kind a file name suggests; products unless it says reviews or policies."""
-    name = filename.lower()
-    if any(word in name for word in ("review", "评价", "评论")):
-        return "reviews"
-    if any(word in name for word in ("polic", "faq", "政策", "售后", "shipping", "return")):
-        return "policies"
-    return "products"
+# A product's price (float) or stock (int), as `/price` and `/stock` take it.
+Number = TypeVar("Number", int, float)
 
 
 class MerchantHandlers:
     """Catalog management for users with the merchant role (admins granted a merchant id too)."""
 
-    def __init__(self, services: Services, access: Access) -> None:
+    def __init__(self, services: Services, access: Access, config: TelegramConfig) -> None:
         self._services = services
-        self._access = access
+        self._gate = StaffGate(services.state, access)
         self._pending = PendingUploads(services.settings.data_dir / "telegram" / "uploads")
         self._decisions = asyncio.Lock()
+        self._waiting_ttl = timedelta(seconds=config.waiting_input_ttl_s)
 
     def register(self, application: Application) -> None:
         commands = {
@@ -88,277 +81,271 @@ class MerchantHandlers:
             "rollback": self.rollback,
         }
         for name, callback in commands.items():
-            application.add_handler(CommandHandler(name, callback))
-        application.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, self.document))
-        application.add_handler(CallbackQueryHandler(self.upload_decision, pattern=r"^u:"))
-        application.add_handler(CallbackQueryHandler(self.delete_decision, pattern=r"^d:"))
+            application.add_handler(CommandHandler(name, on_message(callback)))
+        application.add_handler(
+            MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_message(self.document))
+        )
+        application.add_handler(CallbackQueryHandler(on_press(self.upload_decision), pattern=r"^u:"))
+        application.add_handler(CallbackQueryHandler(on_press(self.delete_decision), pattern=r"^d:"))
 
-    async def _merchant(self, update: Update, what: str) -> str | None:
-        """The caller's merchant id, or None after telling them (and the audit log) they may not."""
-        user = update.effective_user
-        merchant_id = await self._access.merchant_of(user)
-        if merchant_id is None:
-            await self._services.state.audit(user_key(user), "merchant.denied", what)
-            await update.effective_message.reply_text(
-                "This is for shop staff. Ask an admin to /grant you the merchant role.", do_quote=False
-            )
-            return None
-        await self._services.state.audit(user_key(user), "merchant.command", f"{merchant_id}: {what}")
-        return merchant_id
+    async def _merchant(self, incoming: Incoming, command: str) -> MerchantRequest | None:
+        what = " ".join([f"/{command}", *incoming.args])
+        return await self._gate.merchant(incoming.message, incoming.user, what)
+
+    async def _shop(self, request: MerchantRequest) -> Shop:
+        return await self._services.index.merchant(request.merchant_id)
 
     # --- uploads -------------------------------------------------------------------------------
 
-    async def upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if (await self._merchant(update, "/upload " + " ".join(context.args))) is None:
+    async def upload(self, incoming: Incoming) -> None:
+        request = await self._merchant(incoming, "upload")
+        if request is None:
             return
-        if len(context.args) != 1 or context.args[0] not in DOCUMENT_KINDS:
-            await update.effective_message.reply_text(f"Usage: {USAGE['upload']}", do_quote=False)
+        kind = incoming.args[0] if len(incoming.args) == 1 else ""
+        if kind not in DOCUMENT_KINDS:
+            await request.usage("upload")
             return
-        context.user_data["upload_kind"] = context.args[0]
-        await update.effective_message.reply_text(
-            f"Send the {context.args[0]} file now (CSV, TSV, JSON, JSONL or XLSX; Markdown for policies).",
-            do_quote=False,
-        )
+        await self._services.state.expect_input(request.user_id, "upload", {"kind": kind}, self._waiting_ttl)
+        await request.say("upload_send_now", kind=request.t(f"kind_{kind}"), suffixes=", ".join(CATALOG_SUFFIXES))
 
-    async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, document = update.effective_message, update.effective_message.document
+    async def document(self, incoming: Incoming) -> None:
+        document = incoming.message.document
+        if document is None:
+            return
         filename = document.file_name or "upload"
-        merchant_id = await self._merchant(update, f"upload {filename} ({document.file_size or 0} bytes)")
-        if merchant_id is None:
+        what = f"upload {filename} ({document.file_size or 0} bytes)"
+        request = await self._gate.merchant(incoming.message, incoming.user, what)
+        if request is None:
             return
-        kind: DocumentKind = context.user_data.pop("upload_kind", None) or guess_kind(filename)
-        problem = _document_problem(document, self._services.settings.retrieval.max_upload_bytes)
+        awaited = await self._services.state.take_input(request.user_id, "upload")
+        kind: DocumentKind = awaited["kind"] if awaited else guess_kind(filename)
+        problem = _document_problem(document, self._services.settings.retrieval.max_upload_bytes, request.language)
         if problem:
-            await message.reply_text(problem, do_quote=False)
+            await request.reply(problem)
             return
-        status = await message.reply_text(f"Checking {filename} as {kind}…", do_quote=False)
+        status = await request.say("upload_checking", filename=filename, kind=kind_name(kind, request.language))
         data = bytes(await (await document.get_file()).download_as_bytearray())
-        report = await (await self._services.index.merchant(merchant_id)).validate(kind, filename, data)
-        await status.edit_text(upload_report_text(report, filename), parse_mode=ParseMode.HTML)
+        report = await (await self._shop(request)).validate(kind, filename, data)
+        await status.edit_text(upload_report_text(report, filename, request.language), parse_mode=ParseMode.HTML)
         if report.rejected:
-            await message.reply_document(
+            await request.message.reply_document(
                 rejected_rows_csv(report),
                 filename=f"{PurePath(filename).stem}-rejected.csv",
-                caption="All rejected rows with the reason.",
+                caption=request.t("rejected_rows_caption"),
                 do_quote=False,
             )
         if not report.ok:
-            await message.reply_text("Nothing was changed. Fix the file and send it again.", do_quote=False)
+            await request.say("upload_nothing_changed")
             return
-        pending = await self._pending.put(merchant_id, user_key(update.effective_user), kind, filename, data)
+        pending = await self._pending.put(request.merchant_id, request.user_id, kind, filename, data)
         buttons = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton("✅ Apply", callback_data=upload_callback(True, pending.upload_id)),
-                    InlineKeyboardButton("✖ Cancel", callback_data=upload_callback(False, pending.upload_id)),
+                    InlineKeyboardButton(
+                        request.t("button_apply"), callback_data=upload_callback(True, pending.upload_id)
+                    ),
+                    InlineKeyboardButton(
+                        request.t("button_cancel"), callback_data=upload_callback(False, pending.upload_id)
+                    ),
                 ]
             ]
         )
-        await message.reply_text(
-            f"Apply {escape(filename)} to the {kind} of <b>{escape(merchant_id)}</b>?",
-            parse_mode=ParseMode.HTML,
-            reply_markup=buttons,
-            do_quote=False,
+        question = request.t(
+            "upload_confirm",
+            filename=escape(filename),
+            kind=kind_name(kind, request.language),
+            merchant=escape(request.merchant_id),
         )
+        await request.reply(question, html=True, markup=buttons)
 
-    async def upload_decision(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def upload_decision(self, press: Press) -> None:
         # One decision at a time: a double tap on Apply must not apply (or report) the same file twice.
         async with self._decisions:
-            await self._decide_upload(update)
+            await self._decide_upload(press)
 
-    async def _decide_upload(self, update: Update) -> None:
-        query = update.callback_query
-        decision = decode_callback(query.data)
+    async def _decide_upload(self, press: Press) -> None:
+        decision = decode_callback(press.data)
         found = await self._pending.get(decision.upload_id) if isinstance(decision, UploadDecision) else None
-        if found is None:
-            await query.answer("This upload is no longer pending (already applied or cancelled).")
+        language = await self._gate.language(press.user)
+        if found is None or press.message is None or not isinstance(decision, UploadDecision):
+            await press.query.answer(t("upload_not_pending", language))
             return
         pending, data = found
-        merchant_id = await self._merchant(update, f"{'apply' if decision.confirmed else 'cancel'} {pending.filename}")
-        if merchant_id is None or merchant_id != pending.merchant_id:
-            await query.answer("This upload belongs to another shop.")
+        what = f"{'apply' if decision.confirmed else 'cancel'} {pending.filename}"
+        request = await self._gate.merchant(press.message, press.user, what)
+        if request is None or request.merchant_id != pending.merchant_id:
+            await press.query.answer(t("upload_other_shop", language))
             return
-        await query.answer()
-        await query.edit_message_reply_markup(None)
+        await press.query.answer()
+        await press.query.edit_message_reply_markup(None)
         if not decision.confirmed:
             await self._pending.discard(pending.upload_id)
-            await query.message.reply_text(f"Cancelled: {pending.filename} was not applied.", do_quote=False)
+            await request.say("upload_cancelled", filename=pending.filename)
             return
+        await self._apply(request, pending, data)
+
+    async def _apply(self, request: MerchantRequest, pending: PendingUpload, data: bytes) -> None:
         # The catalog may have changed since the check: validate again against the current version.
-        report = await (await self._services.index.merchant(merchant_id)).validate(pending.kind, pending.filename, data)
+        shop = await self._shop(request)
+        report = await shop.validate(pending.kind, pending.filename, data)
         if not report.ok:
             await self._pending.discard(pending.upload_id)
-            await query.message.reply_text(
-                "The catalog changed since the check and the file no longer applies cleanly:\n"
-                + upload_report_text(report, pending.filename),
-                parse_mode=ParseMode.HTML,
-                do_quote=False,
-            )
+            stale = upload_report_text(report, pending.filename, request.language)
+            await request.reply(request.t("upload_stale", report=stale), html=True)
             return
-        status = await query.message.reply_text(f"Applying {pending.filename}…", do_quote=False)
-        progress = ProgressMessage(status, f"Applying {pending.filename}")
+        label = request.t("upload_applying", filename=pending.filename)
+        status = await request.reply(f"{label}…")
+        progress = ProgressMessage(status, label)
         try:
-            version = await (await self._services.index.merchant(merchant_id)).apply(report, progress=progress.update)
+            version = await shop.apply(report, progress=progress.update)
         except CatalogError as exc:
             await progress.done()
-            await status.edit_text(f"Not applied: {exc}")
+            await status.edit_text(request.t("not_applied", error=exc))
             return
         finally:
             await self._pending.discard(pending.upload_id)
         await progress.done()
         await self._services.state.audit(
-            user_key(update.effective_user),
+            request.user_id,
             "catalog.apply",
-            f"{merchant_id} {pending.kind} {pending.filename} -> {version_text(version)}",
+            f"{request.merchant_id} {pending.kind} {pending.filename} -> {version_text(version, 'en')}",
         )
-        await status.edit_text(
-            f"✅ Applied {escape(pending.filename)}: {version_text(version)}", parse_mode=ParseMode.HTML
+        applied = request.t(
+            "upload_applied", filename=escape(pending.filename), version=version_text(version, request.language)
         )
+        await status.edit_text(applied, parse_mode=ParseMode.HTML)
 
     # --- catalog commands ----------------------------------------------------------------------
 
-    async def catalog(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        merchant_id = await self._merchant(update, "/catalog")
-        if merchant_id is None:
+    async def catalog(self, incoming: Incoming) -> None:
+        request = await self._merchant(incoming, "catalog")
+        if request is None:
             return
-        stats = await (await self._services.index.merchant(merchant_id)).stats()
-        await update.effective_message.reply_text(
-            catalog_stats_text(merchant_id, stats), parse_mode=ParseMode.HTML, do_quote=False
-        )
+        stats = await (await self._shop(request)).stats()
+        await request.reply(catalog_stats_text(request.merchant_id, stats, request.language), html=True)
 
-    async def product(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        merchant_id = await self._merchant(update, "/product " + " ".join(context.args))
-        if merchant_id is None:
+    async def product(self, incoming: Incoming) -> None:
+        request = await self._merchant(incoming, "product")
+        if request is None:
             return
-        if len(context.args) != 1:
-            await update.effective_message.reply_text(f"Usage: {USAGE['product']}", do_quote=False)
+        if len(incoming.args) != 1:
+            await request.usage("product")
             return
-        product = await (await self._services.index.merchant(merchant_id)).product(context.args[0])
-        text = product_text(product) if product else f"No product {escape(context.args[0])} in your catalog."
-        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False)
+        sku = incoming.args[0]
+        product = await (await self._shop(request)).product(sku)
+        text = product_text(product, request.language) if product else request.t("no_product", sku=escape(sku))
+        await request.reply(text, html=True)
 
-    async def price(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._set_number(update, context, "price", float, Shop.set_price)
+    async def price(self, incoming: Incoming) -> None:
+        await self._set_number(incoming, "price", float, Shop.set_price)
 
-    async def stock(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._set_number(update, context, "stock", int, Shop.set_stock)
+    async def stock(self, incoming: Incoming) -> None:
+        await self._set_number(incoming, "stock", int, Shop.set_stock)
 
     async def _set_number(
         self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
+        incoming: Incoming,
         command: str,
-        kind: type[int] | type[float],
-        change: Callable[[Shop, str, float], Awaitable[object]],
+        kind: type[Number],
+        change: Callable[[Shop, str, Number], Awaitable[CatalogVersion]],
     ) -> None:
         """`/price SKU N` and `/stock SKU N`: check the role and the arguments, then change one product."""
-        merchant_id = await self._merchant(update, f"/{command} " + " ".join(context.args))
-        if merchant_id is None:
+        request = await self._merchant(incoming, command)
+        if request is None:
             return
-        value = _number(context.args, kind)
+        value = _number(incoming.args, kind)
         if value is None:
-            await update.effective_message.reply_text(f"Usage: {USAGE[command]}", do_quote=False)
+            await request.usage(command)
             return
-        await self._change(update, merchant_id, change, context.args[0], value)
-
-    async def _change(
-        self,
-        update: Update,
-        merchant_id: str,
-        change: Callable[[Shop, str, float], Awaitable[object]],
-        sku: str,
-        value: float,
-    ) -> None:
-        shop = await self._services.index.merchant(merchant_id)
+        sku = incoming.args[0]
+        shop = await self._shop(request)
         try:
             version = await change(shop, sku, value)
         except CatalogError as exc:
-            await update.effective_message.reply_text(f"Not changed: {exc}", do_quote=False)
+            await request.say("not_changed", error=exc)
             return
         product = await shop.product(sku)
-        await update.effective_message.reply_text(
-            f"✅ {product_text(product) if product else escape(sku)}\n\n{version_text(version)}",
-            parse_mode=ParseMode.HTML,
-            do_quote=False,
-        )
+        shown = product_text(product, request.language) if product else escape(sku)
+        await request.reply(f"✅ {shown}\n\n{version_text(version, request.language)}", html=True)
 
-    async def delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        merchant_id = await self._merchant(update, "/delete " + " ".join(context.args))
-        if merchant_id is None:
+    async def delete(self, incoming: Incoming) -> None:
+        request = await self._merchant(incoming, "delete")
+        if request is None:
             return
-        sku = context.args[0] if len(context.args) == 1 else None
+        sku = incoming.args[0] if len(incoming.args) == 1 else None
         confirm = delete_callback(True, sku) if sku else None
-        if confirm is None:
-            await update.effective_message.reply_text(f"Usage: {USAGE['delete']}", do_quote=False)
+        keep = delete_callback(False, sku) if sku else None
+        if sku is None or confirm is None or keep is None:
+            await request.usage("delete")
             return
-        product = await (await self._services.index.merchant(merchant_id)).product(sku)
+        product = await (await self._shop(request)).product(sku)
         if product is None:
-            await update.effective_message.reply_text(f"No product {sku} in your catalog.", do_quote=False)
+            await request.say("no_product", sku=sku)
             return
         buttons = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton("🗑 Delete", callback_data=confirm),
-                    InlineKeyboardButton("✖ Keep", callback_data=delete_callback(False, sku)),
+                    InlineKeyboardButton(request.t("button_delete"), callback_data=confirm),
+                    InlineKeyboardButton(request.t("button_keep"), callback_data=keep),
                 ]
             ]
         )
-        await update.effective_message.reply_text(
-            f"Delete <b>{escape(product.title)}</b> ({escape(sku)}, {format_price(product.price, product.currency)})?",
-            parse_mode=ParseMode.HTML,
-            reply_markup=buttons,
+        question = request.t(
+            "delete_question",
+            title=escape(product.title),
+            sku=escape(sku),
+            price=format_price(product.price, product.currency),
+        )
+        await request.reply(question, html=True, markup=buttons)
+
+    async def delete_decision(self, press: Press) -> None:
+        decision = decode_callback(press.data)
+        if not isinstance(decision, DeleteDecision) or press.message is None:
+            await press.query.answer(t("expired_button", await self._gate.language(press.user)))
+            return
+        what = f"{'delete' if decision.confirmed else 'keep'} {decision.sku}"
+        request = await self._gate.merchant(press.message, press.user, what)
+        await press.query.answer()
+        if request is None:
+            return
+        await press.query.edit_message_reply_markup(None)
+        if not decision.confirmed:
+            await request.say("kept", sku=decision.sku)
+            return
+        try:
+            version = await (await self._shop(request)).delete_product(decision.sku)
+        except CatalogError as exc:
+            await request.say("not_deleted", error=exc)
+            return
+        deleted = request.t("deleted", sku=escape(decision.sku), version=version_text(version, request.language))
+        await request.reply(deleted, html=True)
+
+    async def export(self, incoming: Incoming) -> None:
+        request = await self._merchant(incoming, "export")
+        if request is None:
+            return
+        kind = incoming.args[0] if incoming.args else "products"
+        if len(incoming.args) > 1 or kind not in DOCUMENT_KINDS:
+            await request.usage("export")
+            return
+        data = await (await self._shop(request)).export(kind)
+        await request.message.reply_document(
+            data,
+            filename=f"{request.merchant_id}-{kind}.csv",
+            caption=request.t("export_caption", kind=request.t(f"kind_{kind}"), merchant=request.merchant_id),
             do_quote=False,
         )
 
-    async def delete_decision(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        decision = decode_callback(query.data)
-        if not isinstance(decision, DeleteDecision):
-            await query.answer("This button has expired.")
-            return
-        merchant_id = await self._merchant(update, f"{'delete' if decision.confirmed else 'keep'} {decision.sku}")
-        if merchant_id is None:
-            await query.answer()
-            return
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        if not decision.confirmed:
-            await query.message.reply_text(f"Kept {decision.sku}.", do_quote=False)
+    async def rollback(self, incoming: Incoming) -> None:
+        request = await self._merchant(incoming, "rollback")
+        if request is None:
             return
         try:
-            version = await (await self._services.index.merchant(merchant_id)).delete_product(decision.sku)
+            version = await (await self._shop(request)).rollback()
         except CatalogError as exc:
-            await query.message.reply_text(f"Not deleted: {exc}", do_quote=False)
+            await request.say("not_rolled_back", error=exc)
             return
-        await query.message.reply_text(
-            f"🗑 Deleted {escape(decision.sku)}. {version_text(version)}", parse_mode=ParseMode.HTML, do_quote=False
-        )
-
-    async def export(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        merchant_id = await self._merchant(update, "/export " + " ".join(context.args))
-        if merchant_id is None:
-            return
-        kind = context.args[0] if context.args else "products"
-        if len(context.args) > 1 or kind not in DOCUMENT_KINDS:
-            await update.effective_message.reply_text(f"Usage: {USAGE['export']}", do_quote=False)
-            return
-        data = await (await self._services.index.merchant(merchant_id)).export(kind)
-        await update.effective_message.reply_document(
-            data, filename=f"{merchant_id}-{kind}.csv", caption=f"The current {kind} of {merchant_id}.", do_quote=False
-        )
-
-    async def rollback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        merchant_id = await self._merchant(update, "/rollback")
-        if merchant_id is None:
-            return
-        try:
-            version = await (await self._services.index.merchant(merchant_id)).rollback()
-        except CatalogError as exc:
-            await update.effective_message.reply_text(f"Nothing rolled back: {exc}", do_quote=False)
-            return
-        await update.effective_message.reply_text(
-            f"↩️ Rolled back. {version_text(version)}", parse_mode=ParseMode.HTML, do_quote=False
-        )
+        await request.reply(request.t("rolled_back", version=version_text(version, request.language)), html=True)
 
 
 class ProgressMessage:
@@ -368,7 +355,7 @@ class ProgressMessage:
         self._message = message
         self._label = label
         self._last = 0.0
-        self._tasks: set[asyncio.Task[object]] = set()
+        self._tasks: set[asyncio.Task[Message | bool]] = set()
 
     def update(self, done: int, total: int) -> None:
         now = asyncio.get_running_loop().time()
@@ -384,21 +371,22 @@ class ProgressMessage:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _document_problem(document: Document, max_upload_bytes: int) -> str | None:
+def _document_problem(document: Document, max_upload_bytes: int, language: Language) -> str | None:
     """Why this document cannot be a catalog file (told before downloading it), or None."""
     limit = min(FileSizeLimit.FILESIZE_DOWNLOAD, max_upload_bytes)
     if document.file_size and document.file_size > limit:
-        return (
-            f"The file is {document.file_size / 1e6:.1f} MB; bots can download at most {limit / 1e6:.0f} MB. "
-            "Split it into smaller files (one per category works well) and send them one by one."
-        )
-    suffix = PurePath(document.file_name or "").suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        return f"I can read {', '.join(UPLOAD_SUFFIXES)} files; this one is {suffix or 'without an extension'}."
-    return None
+        return t("file_too_big", language, size_mb=document.file_size / 1e6, limit_mb=limit / 1e6)
+    filename = document.file_name or ""
+    if is_catalog_file(filename):
+        return None
+    suffixes = ", ".join(CATALOG_SUFFIXES)
+    suffix = PurePath(filename).suffix.lower()
+    if suffix:
+        return t("file_unreadable", language, suffixes=suffixes, suffix=suffix)
+    return t("file_no_suffix", language, suffixes=suffixes)
 
 
-def _number(args: list[str], kind: type[int] | type[float]) -> int | float | None:
+def _number(args: list[str], kind: type[Number]) -> Number | None:
     """The second argument as a non-negative number, or None when the arguments are not `SKU NUMBER`."""
     if len(args) != 2:
         return None

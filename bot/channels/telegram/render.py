@@ -1,5 +1,5 @@
-"""How ShopGuide's replies look in Telegram: cards, keyboards, HTML escaping, the bot's own phrases,
-and the callback_data of every inline button.
+"""How ShopGuide's replies look in Telegram: cards, keyboards, HTML escaping, and the callback_data of
+every inline button (the words on buttons and around replies are in `bot/i18n/channel.py`).
 
 Callback data is at most 64 bytes and must still mean something after a restart, so it carries
 everything a button needs and nothing that lives only in memory:
@@ -37,26 +37,8 @@ _ACTION_CODES: dict[ButtonAction, str] = {
 }
 _ACTIONS_BY_CODE: dict[str, ButtonAction] = {code: action for action, code in _ACTION_CODES.items()}
 
-_BUTTON_LABELS: dict[Language, dict[ButtonAction, str]] = {
-    "zh": {
-        "details": "详情",
-        "compare": "对比",
-        "similar": "相似",
-        "why": "为什么?",
-        "buy": "购买",
-        "like": "👍",
-        "dislike": "👎",
-    },
-    "en": {
-        "details": "Details",
-        "compare": "Compare",
-        "similar": "Similar",
-        "why": "Why?",
-        "buy": "Buy",
-        "like": "👍",
-        "dislike": "👎",
-    },
-}
+# Labels of the card buttons that are the same in every language; the others are `button_<action>` messages.
+_EMOJI_LABELS: dict[ButtonAction, str] = {"like": "👍", "dislike": "👎"}
 # Rows of the card keyboard, in the order a shopper reads them.
 _BUTTON_ROWS: tuple[tuple[ButtonAction, ...], ...] = (
     ("details", "compare", "similar"),
@@ -150,7 +132,6 @@ def card_caption(card: ProductCard, language: Language) -> str:
 
 def card_keyboard(card: ProductCard, language: Language, turn_id: str | None = None) -> InlineKeyboardMarkup | None:
     """The card's inline buttons: only those the assistant asked for, Buy only with a product URL."""
-    labels = _BUTTON_LABELS[language]
     rows: list[list[InlineKeyboardButton]] = []
     for row_actions in _BUTTON_ROWS:
         row = []
@@ -159,14 +140,18 @@ def card_keyboard(card: ProductCard, language: Language, turn_id: str | None = N
                 continue
             if action == "buy":
                 if card.url and card.url.startswith(("http://", "https://")):
-                    row.append(InlineKeyboardButton(labels["buy"], url=card.url))
+                    row.append(InlineKeyboardButton(button_label(action, language), url=card.url))
                 continue
             data = card_callback(action, card.sku, turn_id)
             if data is not None:
-                row.append(InlineKeyboardButton(labels[action], callback_data=data))
+                row.append(InlineKeyboardButton(button_label(action, language), callback_data=data))
         if row:
             rows.append(row)
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def button_label(action: ButtonAction, language: Language) -> str:
+    return _EMOJI_LABELS.get(action) or t(f"button_{action}", language)
 
 
 def quick_replies_keyboard(reply: Reply) -> ReplyKeyboardMarkup | None:

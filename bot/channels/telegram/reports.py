@@ -1,5 +1,5 @@
 """Staff-facing texts: upload reports, catalog figures, products, versions, regression-suite results
-and usage statistics, as Telegram HTML (English: merchants and admins read the same operator docs).
+and usage statistics, as Telegram HTML in the staff member's language (`bot/i18n/staff.py`).
 """
 
 from __future__ import annotations
@@ -8,34 +8,57 @@ import csv
 import io
 
 from bot.channels.telegram.render import escape
+from bot.core.reply import Language
 from bot.evaluation.conversations import PromptGate, SuiteResult
+from bot.i18n import t
 from bot.state.store import Stats
 from retrieval.index import CatalogStats, CatalogVersion, UploadReport
-from retrieval.models import Product
+from retrieval.models import DocumentKind, Product
 from retrieval.money import format_price
 
 # Rejected rows listed in the chat; all of them are in the attached CSV.
 REJECTED_ROWS_SHOWN = 10
 
 
-def upload_report_text(report: UploadReport, filename: str) -> str:
-    lines = [f"<b>{escape(filename)}</b> as {report.kind} for <b>{escape(report.merchant_id)}</b>"]
+def kind_name(kind: DocumentKind, language: Language) -> str:
+    return t(f"kind_{kind}", language)
+
+
+def upload_report_text(report: UploadReport, filename: str, language: Language) -> str:
+    lines = [
+        t(
+            "report_header",
+            language,
+            filename=escape(filename),
+            kind=kind_name(report.kind, language),
+            merchant=escape(report.merchant_id),
+        )
+    ]
     if report.parsed.errors:
-        lines.append("❌ The file cannot be used:")
+        lines.append(t("report_unusable", language))
         lines += [f"• {escape(error)}" for error in report.parsed.errors]
         return "\n".join(lines)
     lines.append(
-        f"Rows: {report.parsed.rows_total}, accepted {report.accepted}, rejected {len(report.rejected)}\n"
-        f"Against version {report.base_version}: +{report.added} new, {report.updated} changed, "
-        f"{report.unchanged} unchanged, {report.removed} removed"
+        t(
+            "report_counts",
+            language,
+            rows=report.parsed.rows_total,
+            accepted=report.accepted,
+            rejected=len(report.rejected),
+            base=report.base_version,
+            added=report.added,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            removed=report.removed,
+        )
     )
     if report.rejected:
-        lines.append(f"❌ Rejected rows (first {min(len(report.rejected), REJECTED_ROWS_SHOWN)}):")
+        lines.append(t("report_rejected", language, shown=min(len(report.rejected), REJECTED_ROWS_SHOWN)))
         for row in report.rejected[:REJECTED_ROWS_SHOWN]:
-            where = f"row {row.row}" + (f", {row.field}" if row.field else "")
+            where = t("report_row", language, row=row.row) + (f", {row.field}" if row.field else "")
             lines.append(f"• {escape(where)}: {escape(row.reason[:200])}")
     else:
-        lines.append("✅ Every row is valid.")
+        lines.append(t("report_all_valid", language))
     return "\n".join(lines)
 
 
@@ -49,74 +72,116 @@ def rejected_rows_csv(report: UploadReport) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def catalog_stats_text(merchant_id: str, stats: CatalogStats) -> str:
+def catalog_stats_text(merchant_id: str, stats: CatalogStats, language: Language) -> str:
     if stats.version == 0:
-        return f"<b>{escape(merchant_id)}</b> has no catalog yet. Send a products file to start."
-    updated = stats.updated_at.strftime("%Y-%m-%d %H:%M UTC") if stats.updated_at else "?"
-    return (
-        f"<b>{escape(merchant_id)}</b> catalog version {stats.version} ({updated})\n"
-        f"Products: {stats.products} ({stats.in_stock} in stock), {stats.categories} categories, "
-        f"{stats.brands} brands\nReviews: {stats.reviews}\nPolicy passages: {stats.policies}\n"
-        f"Embedder: {escape(stats.embedder)}"
+        return t("catalog_empty", language, merchant=escape(merchant_id))
+    return t(
+        "catalog_stats",
+        language,
+        merchant=escape(merchant_id),
+        version=stats.version,
+        updated=stats.updated_at.strftime("%Y-%m-%d %H:%M UTC") if stats.updated_at else "?",
+        products=stats.products,
+        in_stock=stats.in_stock,
+        categories=stats.categories,
+        brands=stats.brands,
+        reviews=stats.reviews,
+        policies=stats.policies,
+        embedder=escape(stats.embedder),
     )
 
 
-def product_text(product: Product) -> str:
-    stock = "unknown" if product.stock is None else str(product.stock)
+def product_text(product: Product, language: Language) -> str:
+    stock = t("stock_unknown", language) if product.stock is None else str(product.stock)
+    state = t("in_stock" if product.in_stock else "out_of_stock", language)
     lines = [
         f"<b>{escape(product.title)}</b> <code>{escape(product.sku)}</code>",
-        f"Price: {format_price(product.price, product.currency)}",
-        f"Stock: {stock} ({'in stock' if product.in_stock else 'out of stock'})",
+        t("product_price", language, price=format_price(product.price, product.currency)),
+        t("product_stock", language, stock=stock, state=state),
     ]
     if product.brand:
-        lines.append(f"Brand: {escape(product.brand)}")
+        lines.append(t("product_brand", language, brand=escape(product.brand)))
     if product.category:
-        lines.append(f"Category: {escape(' / '.join(product.category))}")
+        lines.append(t("product_category", language, category=escape(" / ".join(product.category))))
     if product.rating is not None:
-        lines.append(f"Rating: {product.rating:.1f}")
+        lines.append(t("product_rating", language, rating=product.rating))
     if product.url:
-        lines.append(f"URL: {escape(product.url)}")
+        lines.append(t("product_url", language, url=escape(product.url)))
     return "\n".join(lines)
 
 
-def version_text(version: CatalogVersion) -> str:
-    counts = ", ".join(f"{count} {kind}" for kind, count in version.counts.items())
-    note = f" ({escape(version.note)})" if version.note else ""
-    return f"Catalog version {version.version}: {version.action}{note}; now {counts}."
+def version_text(version: CatalogVersion, language: Language) -> str:
+    counts = ", ".join(
+        t("version_count", language, count=count, kind=kind_name(kind, language))
+        for kind, count in version.counts.items()
+    )
+    return t(
+        "version_line",
+        language,
+        version=version.version,
+        action=t(f"action_{version.action}", language),
+        note=f" ({escape(version.note)})" if version.note else "",
+        counts=counts,
+    )
 
 
-def suite_text(title: str, result: SuiteResult) -> str:
+def suite_text(title: str, result: SuiteResult, language: Language) -> str:
     lines = [
-        f"<b>{escape(title)}</b>: {result.conversations_passed}/{result.conversations} conversations passed "
-        f"({result.pass_rate:.0%}), turns {result.turns_passed}/{result.turns}"
+        t(
+            "suite_summary",
+            language,
+            title=escape(title),
+            passed=result.conversations_passed,
+            total=result.conversations,
+            rate=result.pass_rate,
+            turns_passed=result.turns_passed,
+            turns=result.turns,
+        )
     ]
     lines += [f"• {escape(name)}: {rate.passed}/{rate.total}" for name, rate in result.checks.items()]
-    for failure in result.failures[:5]:
-        lines.append(
-            f"✗ {escape(failure.conversation)} turn {failure.turn} {escape(failure.check)}: "
-            f"{escape(failure.detail[:150])}"
+    lines += [
+        t(
+            "suite_failure",
+            language,
+            conversation=escape(failure.conversation),
+            turn=failure.turn,
+            check=escape(failure.check),
+            detail=escape(failure.detail[:150]),
         )
+        for failure in result.failures[:5]
+    ]
     return "\n".join(lines)
 
 
-def gate_text(name: str, gate: PromptGate) -> str:
-    verdict = "passes (not worse)" if gate.passed else "FAILS (worse than the version in force)"
-    return (
-        f"<b>Regression gate for {escape(name)}</b>: {verdict}\n\n"
-        f"{suite_text('draft', gate.draft)}\n\n{suite_text('in force', gate.active)}"
+def gate_text(name: str, gate: PromptGate, language: Language) -> str:
+    return t(
+        "gate",
+        language,
+        name=escape(name),
+        verdict=t("gate_passes" if gate.passed else "gate_fails", language),
+        draft=suite_text(t("suite_draft", language), gate.draft, language),
+        active=suite_text(t("suite_active", language), gate.active, language),
     )
 
 
-def usage_text(window: str, stats: Stats) -> str:
-    return (
-        f"<b>Usage, last {window}</b>\n"
-        f"Conversations: {stats.conversations}\nTurns: {stats.turns}\n"
-        f"Products shown: {stats.products_shown}, clicked: {stats.clicks} (CTR {stats.ctr:.1%})\n"
-        f"👍 {stats.likes}  👎 {stats.dislikes}\n"
-        f"Handoffs: {stats.handoffs}\nFallback answers: {stats.fallbacks}\nLLM errors: {stats.llm_errors}\n"
-        f"Turn latency p50 {_ms(stats.latency_p50_ms)}, p95 {_ms(stats.latency_p95_ms)}"
+def usage_text(window: str, stats: Stats, language: Language) -> str:
+    def ms(value: float | None) -> str:
+        return t("not_measured", language) if value is None else f"{value:,.0f} ms"
+
+    return t(
+        "usage_stats_report",
+        language,
+        window=window,
+        conversations=stats.conversations,
+        turns=stats.turns,
+        shown=stats.products_shown,
+        clicks=stats.clicks,
+        ctr=stats.ctr,
+        likes=stats.likes,
+        dislikes=stats.dislikes,
+        handoffs=stats.handoffs,
+        fallbacks=stats.fallbacks,
+        llm_errors=stats.llm_errors,
+        p50=ms(stats.latency_p50_ms),
+        p95=ms(stats.latency_p95_ms),
     )
-
-
-def _ms(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.0f} ms"

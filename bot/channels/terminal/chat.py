@@ -61,8 +61,7 @@ class TerminalChat:
             card = self._card(argument)
             if card is not None:
                 turn_id = self._last.turn_id if self._last else None
-                action: ButtonAction = command  # type: ignore[assignment]  # checked against CARD_ACTIONS
-                return await show_turn(self._console, self._assistant.action(self._user, action, card.sku, turn_id))
+                return await show_turn(self._console, self._assistant.action(self._user, command, card.sku, turn_id))
         else:
             self._console.print(f"[red]unknown command /{escape(command)}[/]; {CHAT_HELP}", highlight=False)
         return None

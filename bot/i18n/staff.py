@@ -257,7 +257,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "not_measured": {"zh": "无", "en": "n/a"},
     # --- handoff, as the support chat reads it ---
-    "handoff_notice": {
+    "support_handoff_notice": {
         "zh": "🙋 <b>转人工</b>：{name}{username} — <code>{user}</code>，店铺 <code>{shop}</code>",
         "en": "🙋 <b>Handoff</b> from {name}{username} — <code>{user}</code>, shop <code>{shop}</code>",
     },

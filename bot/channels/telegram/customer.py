@@ -273,7 +273,7 @@ def handoff_notice(user: User, user_ref: UserRef, text: str, last_reply: Reply |
     """What the support chat reads about a customer who asked for a person."""
     lines = [
         t(
-            "handoff_notice",
+            "support_handoff_notice",
             language,
             name=escape(user.full_name),
             username=f" (@{escape(user.username)})" if user.username else "",

@@ -104,6 +104,7 @@ function select(role) {
     }
   }
   $("menu").hidden = true;
+  $("toast").hidden = true; // a toast belongs to the chat it came from
   const chat = state.chats[role];
   renderQuickReplies(chat);
   renderLatency(chat);
@@ -114,8 +115,12 @@ function select(role) {
 
 // --- events from the server ---------------------------------------------------------------------
 
+function isNearBottom(pane) {
+  return pane.scrollHeight - pane.scrollTop - pane.clientHeight < 120;
+}
+
 function handle(chat, event) {
-  const nearBottom = chat.pane.scrollHeight - chat.pane.scrollTop - chat.pane.clientHeight < 120;
+  const nearBottom = isNearBottom(chat.pane);
   const handlers = { message: onMessage, edit: onEdit, draft: onDraft, delete: onDelete, typing: onTyping, toast: onToast };
   handlers[event.kind](chat, event);
   if (event.after_ms !== null) {
@@ -136,7 +141,8 @@ function handle(chat, event) {
 function onMessage(chat, event) {
   const row = renderRow(chat, event.bubble, event.after_ms);
   const drafts = [...chat.drafts.values()];
-  if (event.bubble.sender === "bot" && drafts.length && !event.bubble.attachment) {
+  const finalText = event.bubble.sender === "bot" && !event.bubble.attachment && !event.bubble.buttons.length;
+  if (finalText && drafts.length) {
     // The final text takes the place of the draft that streamed it.
     drafts[0].replaceWith(row);
     row.querySelector(".bubble").classList.add("was-streamed");
@@ -206,7 +212,7 @@ function renderRow(chat, bubble, afterMs) {
   const column = element("div", "column");
   const box = element("div", "bubble");
   box.dataset.messageId = bubble.message_id;
-  if (bubble.attachment) box.append(renderAttachment(box, bubble.attachment));
+  if (bubble.attachment) box.append(renderAttachment(chat, box, bubble.attachment));
   const text = element("div", "text");
   text.innerHTML = bubble.html;
   setLanguage(text);
@@ -224,22 +230,28 @@ function renderRow(chat, bubble, afterMs) {
   return row;
 }
 
-function renderAttachment(box, attachment) {
+function renderAttachment(chat, box, attachment) {
   if (attachment.kind === "photo") {
     box.classList.add("has-photo");
     const frame = element("div", "photo");
-    const placeholder = () => {
+    // A photo (or its placeholder) changes the bubble's height after it was placed: stay at the bottom.
+    const keepPlace = (change) => {
+      const atBottom = isNearBottom(chat.pane);
+      change();
+      if (atBottom) chat.pane.scrollTop = chat.pane.scrollHeight;
+    };
+    const placeholder = () => keepPlace(() => {
       const empty = element("div", "photo-placeholder");
       empty.innerHTML = `<div>${PHOTO_ICON}</div>`;
       empty.append(element("div", "", "photo unavailable"));
       frame.replaceChildren(empty);
-    };
+    });
     if (attachment.url) {
       const image = element("img");
       image.alt = "product photo";
-      image.loading = "lazy";
       image.referrerPolicy = "no-referrer";
       image.addEventListener("error", placeholder);
+      image.addEventListener("load", () => keepPlace(() => {}));
       image.src = attachment.url;
       frame.append(image);
     } else {

@@ -43,8 +43,13 @@ async def _demo(settings: Settings, port: int) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    console.print(f"Starting the ShopGuide sandbox in {settings.data_dir} (the first run ingests the demo shop)…")
+    console.print(
+        f"Starting the ShopGuide sandbox in {settings.data_dir} (the first run ingests the demo shop)…", soft_wrap=True
+    )
     async with open_sandbox(settings, port=port) as sandbox:
-        console.print(f"ShopGuide sandbox: open [bold]{sandbox.url}[/] (Ctrl-C stops it)", highlight=False)
+        # One unwrapped line: scripts (and the tests) read the URL from it.
+        console.print(
+            f"ShopGuide sandbox: open [bold]{sandbox.url}[/] (Ctrl-C stops it)", highlight=False, soft_wrap=True
+        )
         await stop.wait()
         console.print("Stopping the sandbox…")

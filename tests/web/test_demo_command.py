@@ -92,6 +92,7 @@ async def test_shopguide_demo_serves_answers_and_stops_cleanly_on_sigint(tmp_pat
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    assert process.stdout is not None and process.stderr is not None
     stderr_task = asyncio.create_task(process.stderr.read())
     try:
         url = await asyncio.wait_for(read_url(process.stdout), START_TIMEOUT_S)

@@ -1,10 +1,10 @@
-# Two entry points a fresh clone needs (see README): `make chat` and `make test`.
-# Both create/refresh .venv from the project's own files first.
+# The entry points a fresh clone needs (see README): `make demo` (the sandbox in a browser), `make chat`
+# and `make test`. Each creates/refreshes .venv from the project's own files first.
 PY ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: venv chat test bench run
+.PHONY: venv chat demo test browser bench run
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -20,5 +20,21 @@ venv: $(STAMP)
 chat: $(STAMP)
 	$(VENV)/bin/shopguide chat
 
-test: $(STAMP)
+# PORT=N picks another port than 8080.
+demo: $(STAMP)
+	$(VENV)/bin/shopguide demo $(if $(PORT),--port $(PORT))
+
+# The browser test drives Debian's Chromium (Playwright's own browser download cannot work offline) and needs
+# a Chinese font and an emoji font for faithful screenshots. Installed with apt when missing and run as root.
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei fonts-noto-color-emoji
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q . && fc-list 2>/dev/null | grep -qi emoji; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(BROWSER_PACKAGES) for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	else \
+		echo "the browser test needs: sudo apt-get install -y $(BROWSER_PACKAGES)"; \
+	fi
+
+test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest

@@ -20,9 +20,9 @@ from pathlib import Path
 from aiohttp import web
 from telegram.ext import Application
 
-from bot.channels.telegram.access import user_key
+from bot.channels.telegram.access import Access, user_key
 from bot.channels.telegram.app import build_application, serve
-from bot.channels.telegram.menus import set_staff_menu
+from bot.channels.telegram.menus import refresh_chat_menu
 from bot.channels.web.backend import describe_backend
 from bot.channels.web.chats import SandboxChats
 from bot.channels.web.server import SandboxInfo, web_application
@@ -79,7 +79,8 @@ async def open_sandbox(
         application = build_application(services, config, suite_path=suite_path)
         await stack.enter_async_context(_serving(application, config, api))
         # The bot sets a staff menu when an admin grants a role in chat; this grant happened before it ran.
-        await set_staff_menu(application.bot, profiles["merchant"].user_id, "merchant", has_shop=True)
+        access = Access(services.state, config.admin_ids)
+        await refresh_chat_menu(application.bot, access, profiles["merchant"].user_id)
         chats.start()
         stack.push_async_callback(chats.close)
         info = SandboxInfo(

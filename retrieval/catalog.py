@@ -238,8 +238,8 @@ def _parse_rows(
         values: dict[str, Any] = {}
         attributes: dict[str, Any] = {}
         for column, value in cells.items():
-            if fields.get(column):
-                values[fields[column]] = value
+            if field := fields.get(column):
+                values[field] = value
             else:
                 attributes[column] = value
         try:

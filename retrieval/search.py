@@ -73,9 +73,10 @@ class Documents:
 
 
 class ProductColumns:
-    """The filterable fields of a merchant's products as arrays, plus variant groups."""
+    """A merchant's products with their filterable fields as arrays, plus variant groups."""
 
     def __init__(self, products: Sequence[Product]) -> None:
+        self.products = products
         self.prices = np.array([p.price for p in products], dtype=np.float64)
         self.in_stock = np.array([p.in_stock for p in products], dtype=bool)
         # Brands as integer codes: comparing ints is ~50x faster than np.isin over Python strings.
@@ -248,7 +249,6 @@ class HybridSearcher:
         self,
         docs: Documents,
         columns: ProductColumns,
-        products: Sequence[Product],
         query: str,
         filters: SearchFilters,
         k: int,
@@ -266,19 +266,13 @@ class HybridSearcher:
             n = max(self._config.search_candidates, 4 * k)
             ranked = await self.rank(docs, query, mask, n, mode, columns.groups)
         # Sorting by price picks among the most relevant few, so "cheapest jacket" stays about jackets.
-        hits = collapse_variants(ranked, columns, products, mask, k if sort == "relevance" else 3 * k)
+        hits = collapse_variants(ranked, columns, mask, k if sort == "relevance" else 3 * k)
         if sort != "relevance":
             hits.sort(key=lambda hit: hit.product.price, reverse=sort == "price_desc")
         return hits[:k]
 
     async def similar(
-        self,
-        docs: Documents,
-        columns: ProductColumns,
-        products: Sequence[Product],
-        sku: str,
-        filters: SearchFilters,
-        k: int,
+        self, docs: Documents, columns: ProductColumns, sku: str, filters: SearchFilters, k: int
     ) -> list[ProductHit]:
         """Items nearest to `sku` in meaning, excluding `sku` and its own variants."""
         row = docs.row_of[sku]
@@ -286,7 +280,7 @@ class HybridSearcher:
         mask = np.ones(len(docs), dtype=bool) if mask is None else mask.copy()
         mask[columns.members[int(columns.groups[row])]] = False
         ranked = await self.dense(docs, docs.vectors[row], mask, max(self._config.search_candidates, 4 * k))
-        return collapse_variants(ranked, columns, products, mask, k)
+        return collapse_variants(ranked, columns, mask, k)
 
 
 def fuse(
@@ -320,13 +314,10 @@ def fuse(
 
 
 def collapse_variants(
-    ranked: Sequence[tuple[int, float]],
-    columns: ProductColumns,
-    products: Sequence[Product],
-    mask: np.ndarray | None,
-    k: int,
+    ranked: Sequence[tuple[int, float]], columns: ProductColumns, mask: np.ndarray | None, k: int
 ) -> list[ProductHit]:
     """One hit per variant group (its best-ranked member), listing the group's other allowed SKUs."""
+    products = columns.products
     seen: set[int] = set()
     hits: list[ProductHit] = []
     for row, score in ranked:

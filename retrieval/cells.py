@@ -13,7 +13,9 @@ import re
 import unicodedata
 from typing import Any
 
-PRICE_EXAMPLES = "expected e.g. 1299, ¥1,299.00, 1299元, $12.50"
+from retrieval.money import PriceFormatError, currency_code, parse_price
+
+PRICE_EXAMPLES = "expected e.g. 1299, ¥1,299.00, 1299元, $12.50, 12,50 €"
 
 
 class FieldError(ValueError):
@@ -109,66 +111,30 @@ def required_text(values: dict[str, Any], field: str) -> str:
     return text
 
 
-_CURRENCY_SIGNS = [
-    (re.compile(r"^(?:US\$|USD)", re.I), "USD"),
-    (re.compile(r"^\$"), "USD"),
-    (re.compile(r"^(?:¥|RMB|CNY)", re.I), "CNY"),
-    (re.compile(r"^(?:€|EUR)", re.I), "EUR"),
-    (re.compile(r"^(?:£|GBP)", re.I), "GBP"),
-]
-_CURRENCY_SUFFIXES = [
-    (re.compile(r"(?:元|块|人民币|RMB|CNY)$", re.I), "CNY"),
-    (re.compile(r"(?:美元|USD|dollars?)$", re.I), "USD"),
-    (re.compile(r"(?:€|EUR|欧元)$", re.I), "EUR"),
-    (re.compile(r"(?:£|GBP|英镑)$", re.I), "GBP"),
-]
-_CURRENCY_NAMES = {
-    "人民币": "CNY",
-    "元": "CNY",
-    "RMB": "CNY",
-    "¥": "CNY",
-    "美元": "USD",
-    "$": "USD",
-    "US$": "USD",
-    "欧元": "EUR",
-    "英镑": "GBP",
-}
-_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-
-
 def price(value: Any) -> tuple[float, str | None]:
-    """'¥1,299.00' -> (1299.0, 'CNY'); '$12.50' -> (12.5, 'USD'); 99 -> (99.0, None)."""
+    """'¥1,299.00' -> (1299.0, 'CNY'); '$12.50' -> (12.5, 'USD'); 99 -> (99.0, None) (see `money.parse_price`)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        amount, currency = float(value), None
+        amount, code = float(value), None
     else:
         text = as_text(value)
         if not text:
             raise FieldError("price", "price is empty; every product needs one, e.g. 1299 or ¥1,299.00 (价格必填)")
-        currency = None
-        for pattern, code in _CURRENCY_SIGNS:
-            if match := pattern.match(text):
-                text, currency = text[match.end() :].strip(), code
-                break
-        for pattern, code in _CURRENCY_SUFFIXES:
-            if match := pattern.search(text):
-                text, currency = text[: match.start()].strip(), currency or code
-                break
-        sign = -1 if text.startswith("-") else 1
-        digits = text.lstrip("+-").strip()
-        if not _AMOUNT.match(digits):
-            raise FieldError("price", f'"{shorten(as_text(value))}" is not a price ({PRICE_EXAMPLES}) (价格格式不对)')
-        amount = sign * float(digits.replace(",", ""))
+        try:
+            amount, code = parse_price(text)
+        except PriceFormatError:
+            raise FieldError("price", f'"{shorten(text)}" is not a price ({PRICE_EXAMPLES}) (价格格式不对)') from None
     if amount < 0:
         raise FieldError("price", f"{amount:g} is negative; a price must be 0 or more (价格不能为负)")
-    return round(amount, 2), currency
+    return round(amount, 2), code
 
 
 def currency(value: Any) -> str | None:
+    """A currency column: a code (cny, USD), a sign ($, ¥) or a name (人民币, 美元, euros) -> its ISO code."""
     text = as_text(value)
     if not text:
         return None
-    code = _CURRENCY_NAMES.get(text, text.upper())
-    if not re.fullmatch(r"[A-Z]{3}", code):
+    code = currency_code(text)
+    if code is None:
         raise FieldError("currency", f'"{shorten(text)}" is not a currency; use a 3-letter code such as CNY or USD')
     return code
 

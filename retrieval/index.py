@@ -14,6 +14,7 @@ for them. Merchants never see each other's documents.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -24,12 +25,13 @@ from retrieval.catalog import ParsedFile, RowError, parse_catalog_file
 from retrieval.config import RetrievalConfig
 from retrieval.derived import DerivedIndexes, Progress
 from retrieval.embed import Embedder, open_embedder
-from retrieval.errors import CatalogError
+from retrieval.errors import CatalogError, CurrencyNotConvertible
 from retrieval.export import records_to_csv
 from retrieval.lexical import Tokenizer
 from retrieval.models import DocumentKind, Policy, Product, Review
+from retrieval.money import NoRate
 from retrieval.query import SearchFilters, SortOrder, Vocabulary
-from retrieval.search import HybridSearcher, PolicyHit, ProductHit, ReviewHit, SearchMode
+from retrieval.search import HybridSearcher, PolicyHit, ProductColumns, ProductHit, ReviewHit, SearchMode
 from retrieval.store import VectorStore
 from retrieval.versions import Action, CatalogState, CatalogVersion, Change, Versions
 
@@ -38,6 +40,7 @@ __all__ = [
     "CatalogIndex",
     "CatalogStats",
     "CatalogVersion",
+    "CurrencyNotConvertible",
     "PolicyHit",
     "ProductHit",
     "ReviewHit",
@@ -56,6 +59,9 @@ class CatalogStats(BaseModel):
     policies: int
     categories: int
     brands: int
+    currency: str | None = Field(
+        description="The currency the catalog is priced in (its products' most common one); None = no products."
+    )
     embedder: str
 
 
@@ -139,6 +145,11 @@ class Shop:
         self._searcher = searcher
         self._config = config
         self._embedder = embedder
+
+    @property
+    def currency_rates(self) -> Mapping[str, float]:
+        """The configured exchange rates (see `RetrievalConfig.currency_rates`), e.g. for `SearchFilters.matches`."""
+        return self._config.currency_rates
 
     async def _state(self) -> CatalogState:
         return await self._versions.state(self.merchant_id)
@@ -266,6 +277,7 @@ class Shop:
             policies=len(state.records["policies"]),
             categories=len({tuple(p.category) for p in products if p.category}),
             brands=len({p.brand for p in products if p.brand}),
+            currency=state.columns.currency,
             embedder=f"{self._embedder.name} ({self._embedder.dim} dims)",
         )
 
@@ -306,16 +318,15 @@ class Shop:
         sort: SortOrder = "relevance",
         mode: SearchMode = "hybrid",
     ) -> list[ProductHit]:
-        """The best products for `query`; no hit ever breaks a filter."""
+        """The best products for `query`; no hit ever breaks a filter.
+
+        Price bounds in another currency than the catalog's are converted with the configured rates;
+        `CurrencyNotConvertible` when there is no rate for one of the two.
+        """
         state = await self._state()
+        filters = _convertible(filters or SearchFilters(), state.columns)
         return await self._searcher.products(
-            state.docs["products"],
-            state.columns,
-            query,
-            filters or SearchFilters(),
-            k or self._config.search_top_k,
-            sort,
-            mode,
+            state.docs["products"], state.columns, query, filters, k or self._config.search_top_k, sort, mode
         )
 
     async def similar(self, sku: str, k: int | None = None, filters: SearchFilters | None = None) -> list[ProductHit]:
@@ -323,8 +334,9 @@ class Shop:
         state = await self._state()
         if sku not in state.sku_rows:
             raise CatalogError(f"merchant {self.merchant_id!r} has no product with SKU {sku!r}.")
+        filters = _convertible(filters or SearchFilters(), state.columns)
         return await self._searcher.similar(
-            state.docs["products"], state.columns, sku, filters or SearchFilters(), k or self._config.search_top_k
+            state.docs["products"], state.columns, sku, filters, k or self._config.search_top_k
         )
 
     async def search_reviews(
@@ -345,6 +357,16 @@ class Shop:
         policies: list[Policy] = state.records["policies"]
         ranked = await self._searcher.rank(state.docs["policies"], query, None, k, mode)
         return [PolicyHit(policy=policies[row], score=score) for row, score in ranked]
+
+
+def _convertible(filters: SearchFilters, columns: ProductColumns) -> SearchFilters:
+    """`filters`, once it is known that its price bounds can be compared with the catalog's prices."""
+    if filters.currency is not None and columns.currency is not None:
+        try:
+            filters.price_bounds(columns.currency, columns.rates)
+        except NoRate:
+            raise CurrencyNotConvertible(filters.currency, columns.currency) from None
+    return filters
 
 
 def _reviews_of_unknown_products(parsed: ParsedFile, sku_rows: dict[str, int]) -> list[RowError]:

@@ -72,6 +72,7 @@ class CatalogState:
     """A merchant's current version in memory: its records and what searching them needs."""
 
     manifest: Manifest
+    rates: dict[str, float]
     records: dict[DocumentKind, list] = field(default_factory=dict)
     docs: dict[DocumentKind, Documents] = field(default_factory=dict)
     columns: ProductColumns = field(init=False)
@@ -79,7 +80,7 @@ class CatalogState:
     review_rows: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.columns = ProductColumns([])
+        self.columns = ProductColumns([], self.rates)
 
     @property
     def current(self) -> ManifestEntry | None:
@@ -89,7 +90,7 @@ class CatalogState:
         self.records[kind] = records
         self.docs[kind] = docs
         if kind == "products":
-            self.columns = ProductColumns(records)
+            self.columns = ProductColumns(records, self.rates)
             self.sku_rows = {p.sku: row for row, p in enumerate(records)}
         if kind == "reviews":
             self.review_rows = {}
@@ -244,7 +245,7 @@ class Versions:
             manifest = Manifest.model_validate_json(await asyncio.to_thread(manifest_path.read_text))
         else:
             manifest = Manifest(merchant_id=merchant_id)
-        state = CatalogState(manifest)
+        state = CatalogState(manifest, self._config.currency_rates)
         current = state.current
         pending = (directory / "pending").exists()
         for kind in DOCUMENT_KINDS:

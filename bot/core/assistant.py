@@ -47,7 +47,7 @@ from bot.core.reply import (
 from bot.i18n import t
 from bot.settings import AssistantConfig
 from bot.state.store import StateStore
-from retrieval.index import CatalogIndex
+from retrieval.index import CatalogIndex, CurrencyNotConvertible
 from retrieval.models import Policy, Product, Review
 from serving.errors import LLMError
 from serving.llm import LLMClient
@@ -215,8 +215,11 @@ class Assistant:
         draft.timings["understand"] = _ms(started)
         dialog.language = understanding.language
 
-        async for event in self._answer(user, understanding, dialog, shown, vocabulary.brands, draft):
-            yield event
+        try:
+            async for event in self._answer(user, understanding, dialog, shown, vocabulary.brands, draft):
+                yield event
+        except CurrencyNotConvertible as exc:  # a budget in a currency the shop has no rate for
+            draft.text = compose.currency_not_convertible(exc.currency, exc.base, draft.language)
 
         dialog.last_intent = understanding.intent
         dialog.remember(message, draft.text[:300], self._config.max_history_turns)

@@ -146,6 +146,7 @@ def product_facts(product: Product) -> str:
 def constraints_text(constraints: Constraints, language: Language, currency: str = "CNY") -> str:
     """The hard requirements in words: 'under ¥500, not Nike, in stock' / '500元以内、不要Nike、有货'."""
     parts: list[str] = []
+    currency = constraints.currency or currency
     low, high = constraints.price_min, constraints.price_max
     # Bounds derived from a shown product ("cheaper") are said as such: the number is not the customer's.
     if constraints.cheaper_than:
@@ -421,6 +422,14 @@ def product_answer(product: Product, question: str, reviews: Sequence[Review], l
 
 def _readable(text: str, language: Language) -> bool:
     return bool(_HAN.search(text)) == (language == "zh")
+
+
+def currency_not_convertible(currency: str, base: str, language: Language) -> str:
+    return _t(
+        language,
+        f"Prices in this shop are in {base}, and I can't convert {currency}. Could you give your budget in {base}?",
+        f"本店以{base}标价，暂时无法换算{currency}。可以用{base}告诉我您的预算吗？",
+    )
 
 
 def not_sold(language: Language) -> str:

@@ -49,6 +49,7 @@ class Constraints(BaseModel):
     query: str = ""
     price_min: float | None = None
     price_max: float | None = None
+    currency: str | None = Field(None, description="The currency of price_min/price_max; None = the shop's own.")
     cheaper_than: str | None = Field(None, description="Title of the product whose price set price_max ('cheaper').")
     pricier_than: str | None = Field(
         None, description="Title of the product whose price set price_min ('more expensive')."
@@ -64,6 +65,7 @@ class Constraints(BaseModel):
         return SearchFilters(
             price_min=self.price_min,
             price_max=self.price_max,
+            currency=self.currency,
             categories=list(self.categories),
             brands=list(self.brands),
             exclude_brands=list(self.exclude_brands),
@@ -872,6 +874,7 @@ def _fresh(query: str, parsed: ParsedQuery, color: str | None) -> Constraints:
         query=re.sub(r"\s+", " ", query).strip(),
         price_min=filters.price_min,
         price_max=filters.price_max,
+        currency=filters.currency,
         categories=list(filters.categories),
         brands=list(filters.brands),
         exclude_brands=list(filters.exclude_brands),
@@ -887,6 +890,7 @@ def _merge(current: Constraints, parsed: ParsedQuery, color: str | None, *, extr
     merged = current.model_copy(deep=True)
     if filters.price_min is not None or filters.price_max is not None:
         merged.price_min, merged.price_max = filters.price_min, filters.price_max
+        merged.currency = filters.currency
         merged.cheaper_than = merged.pricier_than = None
     if filters.categories:
         merged.categories = list(filters.categories)
@@ -910,6 +914,14 @@ def _merge(current: Constraints, parsed: ParsedQuery, color: str | None, *, extr
     return merged
 
 
+def _price_from(constraints: Constraints, product: Product) -> None:
+    """A bound taken from `product`'s price is in its currency: bounds stated in another one no longer apply."""
+    if constraints.currency not in (None, product.currency):
+        constraints.price_min = constraints.price_max = None
+        constraints.cheaper_than = constraints.pricier_than = None
+    constraints.currency = product.currency
+
+
 def _refinement(
     message: str,
     parsed: ParsedQuery,
@@ -931,6 +943,7 @@ def _refinement(
     if _CHEAPER.search(message):
         merged = _merge(state.constraints, parsed, color)
         cheapest = min(anchor, key=lambda p: p.price)
+        _price_from(merged, cheapest)
         bound = round(cheapest.price - 0.01, 2)
         if merged.price_max is None or bound < merged.price_max:
             merged.price_max, merged.cheaper_than = bound, cheapest.title
@@ -939,6 +952,7 @@ def _refinement(
     if _PRICIER.search(message):
         merged = _merge(state.constraints, parsed, color)
         dearest = max(anchor, key=lambda p: p.price)
+        _price_from(merged, dearest)
         merged.price_min, merged.pricier_than = round(dearest.price + 0.01, 2), dearest.title
         if merged.price_max is not None and merged.price_max < merged.price_min:
             merged.price_max = merged.cheaper_than = None

@@ -72,6 +72,8 @@ class DerivedIndexes:
         self._embedder = embedder
         self._store = store
         self._tokenizer = tokenizer
+        # Saved vectors are only reused by the model that computed them.
+        self._space = f"{embedder.name}-{embedder.dim}"
 
     async def build(
         self,
@@ -99,7 +101,7 @@ class DerivedIndexes:
         lexical_build = None
         if lexical is None:
             lexical_build = asyncio.ensure_future(asyncio.to_thread(LexicalIndex.build, self._tokenizer, texts))
-        cached = await asyncio.to_thread(_load_vectors, source.base.with_suffix(".npz"))
+        cached = await asyncio.to_thread(_load_vectors, source.base.with_suffix(".npz"), self._space)
         known = {**cached, **(dict(zip(previous.hashes, previous.vectors, strict=True)) if previous else {})}
         stored = dict(zip(previous.keys, previous.hashes, strict=True)) if previous is not None else None
         writer = _StoreWriter(self._store, source, keys, hashes, stored)
@@ -116,7 +118,7 @@ class DerivedIndexes:
         if lexical_build is not None:
             await asyncio.to_thread(lexical.save, source.base.with_suffix(".bm25"), stamp)
         if not cached or missing:
-            await asyncio.to_thread(_save_vectors, source.base.with_suffix(".npz"), hashes, vectors)
+            await asyncio.to_thread(_save_vectors, source.base.with_suffix(".npz"), self._space, hashes, vectors)
         return Documents(source.kind, source.merchant_id, keys, hashes, vectors, lexical)
 
     async def _embed_missing(
@@ -247,16 +249,19 @@ def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _load_vectors(path: Path) -> dict[str, np.ndarray]:
+def _load_vectors(path: Path, space: str) -> dict[str, np.ndarray]:
+    """The vectors saved at `path` by hash, if they were computed in `space` (else none)."""
     try:
         with np.load(path, allow_pickle=False) as saved:
+            if str(saved["space"]) != space:
+                return {}
             return dict(zip(saved["hashes"].tolist(), saved["vectors"].astype(np.float32), strict=True))
     except (OSError, KeyError, ValueError):
         return {}
 
 
-def _save_vectors(path: Path, hashes: list[str], vectors: np.ndarray) -> None:
+def _save_vectors(path: Path, space: str, hashes: list[str], vectors: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(path.name + ".tmp.npz")
-    np.savez(staging, hashes=np.array(hashes, dtype="U32"), vectors=vectors.astype(np.float16))
+    np.savez(staging, space=np.array(space), hashes=np.array(hashes, dtype="U32"), vectors=vectors.astype(np.float16))
     os.replace(staging, path)

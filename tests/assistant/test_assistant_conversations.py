@@ -43,8 +43,8 @@ async def test_refinements_and_references_carry_across_turns(open_assistant, use
     assert cheapest > 0
 
 
-async def test_chinese_conversation_cheaper_then_second_then_reviews(open_assistant, user):
-    async with open_assistant(None) as assistant:
+async def test_chinese_conversation_cheaper_then_second_then_reviews(open_semantic_assistant, user):
+    async with open_semantic_assistant(None) as assistant:
         first = await say(assistant, user, "降噪耳机")
         assert first.reply.language == "zh" and "HP-100" in first.skus
 
@@ -57,8 +57,8 @@ async def test_chinese_conversation_cheaper_then_second_then_reviews(open_assist
         assert reviews.reply.intent == "reviews" and reviews.skus == cheaper.skus[:1]
 
 
-async def test_vague_ask_gets_one_clarifying_question_then_searches(open_assistant, user):
-    async with open_assistant(None) as assistant:
+async def test_vague_ask_gets_one_clarifying_question_then_searches(open_semantic_assistant, user):
+    async with open_semantic_assistant(None) as assistant:
         vague = await say(assistant, user, "推荐一下")
         assert vague.reply.intent == "clarify" and vague.reply.quick_replies and not vague.reply.products
 

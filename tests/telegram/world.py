@@ -19,6 +19,7 @@ from bot.channels.telegram.app import build_application, serve
 from bot.emulator import BotApiEmulator, EmulatedChat, EmulatedUser
 from bot.services import Services, open_services
 from bot.settings import AssistantConfig, Settings, TelegramConfig
+from retrieval.embed import Embedder
 from serving.config import LLMConfig
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
@@ -67,6 +68,7 @@ class TelegramWorld:
     suite_path: Path
     config: TelegramConfig
     support_chat: EmulatedChat
+    embedder: Embedder | None = None  # None = the configured one, loaded by open_services
     services: Services | None = None
     _stack: AsyncExitStack | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -95,7 +97,7 @@ class TelegramWorld:
 
     async def start(self) -> None:
         self._stack = AsyncExitStack()
-        self.services = await self._stack.enter_async_context(open_services(self.settings()))
+        self.services = await self._stack.enter_async_context(open_services(self.settings(), embedder=self.embedder))
         application = build_application(self.services, self.config, suite_path=self.suite_path)
         self._stop = asyncio.Event()
         # Serving has begun once the bot set its webhook, or (polling) dropped it before its first poll
@@ -120,7 +122,7 @@ class TelegramWorld:
 
 
 @asynccontextmanager
-async def open_world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
+async def open_world(data_dir: Path, embedder: Embedder | None = None) -> AsyncIterator[TelegramWorld]:
     suite_path = data_dir / "suite.jsonl"
     suite_path.write_text(json.dumps(SUITE) + "\n", encoding="utf-8")
     async with BotApiEmulator() as api, ScriptedLLMServer(scripted_answer) as llm:
@@ -134,7 +136,13 @@ async def open_world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
             stream_edit_interval_s=0.05,
         )
         world = TelegramWorld(
-            api=api, llm=llm, data_dir=data_dir, suite_path=suite_path, config=config, support_chat=support
+            api=api,
+            llm=llm,
+            data_dir=data_dir,
+            suite_path=suite_path,
+            config=config,
+            support_chat=support,
+            embedder=embedder,
         )
         await world.start()
         try:

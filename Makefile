@@ -1,10 +1,10 @@
-# Two entry points a fresh clone needs (see README): `make chat` and `make test`.
-# Both create/refresh .venv from the project's own files first.
+# Entry points a fresh clone needs (see README): `make chat`, `make test`, and `make lint` (format, lint and
+# type checks). All create/refresh .venv from the project's own files first.
 PY ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: venv chat test bench run
+.PHONY: venv chat test lint bench run
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -22,3 +22,8 @@ chat: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy

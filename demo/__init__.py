@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from retrieval.models import DocumentKind
 
 MERCHANT = "demo"
 # One file per catalog document kind, in the order they must be ingested (reviews need their products).
-CATALOG_FILES: dict[str, str] = {"products": "products.jsonl", "reviews": "reviews.jsonl", "policies": "policies.md"}
+CATALOG_FILES: dict[DocumentKind, str] = {
+    "products": "products.jsonl",
+    "reviews": "reviews.jsonl",
+    "policies": "policies.md",
+}
 
 
 def shop_dir() -> Path:

@@ -11,6 +11,7 @@ import pytest
 from retrieval.config import RetrievalConfig
 from retrieval.embed import Embedder
 from retrieval.index import CatalogIndex
+from retrieval.models import DocumentKind
 
 SHOP = "shop-a"
 
@@ -165,11 +166,12 @@ def jsonl(rows: list[dict]) -> bytes:
 
 
 async def load_shop(index: CatalogIndex, merchant_id: str = SHOP) -> None:
-    for kind, name, data in (
+    files: list[tuple[DocumentKind, str, bytes]] = [
         ("products", "products.jsonl", jsonl(PRODUCTS)),
         ("reviews", "reviews.jsonl", jsonl(REVIEWS)),
         ("policies", "policies.md", POLICIES.encode()),
-    ):
+    ]
+    for kind, name, data in files:
         report = await (await index.merchant(merchant_id)).ingest(kind, name, data)
         assert report.ok, (report.parsed.errors, report.rejected)
 

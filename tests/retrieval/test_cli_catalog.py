@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -35,7 +36,7 @@ def shopguide(embedder, monkeypatch, tmp_path: Path):
     return run
 
 
-def as_json(result) -> object:
+def as_json(result) -> Any:
     assert result.exit_code == 0, (result.stdout, result.stderr)
     return json.loads(result.stdout)
 

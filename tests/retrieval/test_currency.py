@@ -4,6 +4,8 @@ and a product whose price cannot be compared never passes a price limit."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from retrieval.config import RetrievalConfig
@@ -13,12 +15,12 @@ from tests.retrieval.conftest import jsonl
 
 RATES = {"USD": 1.0, "CNY": 0.14, "GBP": 1.25}
 
-YUAN_SHOP = [
+YUAN_SHOP: list[dict[str, Any]] = [
     {"sku": "BOOT-599", "title": "Hiking boots", "price": 599, "category": "Shoes"},
     {"sku": "BOOT-1599", "title": "Leather hiking boots", "price": "¥1,599", "category": "Shoes"},
     {"sku": "BOOT-299", "title": "Canvas hiking boots", "price": "299元", "category": "Shoes"},
 ]
-MIXED_SHOP = [
+MIXED_SHOP: list[dict[str, Any]] = [
     {"sku": "TENT-CN-299", "title": "Dome tent", "price": 299, "currency": "CNY"},  # ~$41.9
     {"sku": "TENT-CN-599", "title": "Family tent", "price": 599, "currency": "CNY"},  # ~$83.9
     {"sku": "TENT-CN-999", "title": "Tunnel tent", "price": 999, "currency": "CNY"},  # ~$139.9

@@ -10,6 +10,7 @@ import pytest
 from retrieval.catalog import parse_catalog_file
 from retrieval.config import RetrievalConfig
 from retrieval.index import CatalogError, CatalogIndex
+from retrieval.models import DocumentKind
 from retrieval.query import SearchFilters
 from tests.retrieval.conftest import PRODUCTS, REVIEWS, SHOP, jsonl, load_shop
 from tests.support.fake_embedder import HashingEmbedder
@@ -129,7 +130,7 @@ async def test_single_product_edits_are_versions(index, monkeypatch) -> None:
 
 async def test_export_parses_back_to_the_same_records(index) -> None:
     await load_shop(index)
-    current = {
+    current: dict[DocumentKind, list] = {
         "products": await (await index.merchant(SHOP)).products(),
         "reviews": [review for p in PRODUCTS for review in await (await index.merchant(SHOP)).reviews(p["sku"])],
         "policies": await (await index.merchant(SHOP)).policies(),

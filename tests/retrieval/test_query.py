@@ -185,7 +185,7 @@ def test_plain_queries_have_no_filters() -> None:
 
 
 def _product(**fields: object) -> Product:
-    return Product(**{"merchant_id": "m", "sku": "S", "title": "T", "price": 100.0, **fields})  # type: ignore[arg-type]
+    return Product(**{"merchant_id": "m", "sku": "S", "title": "T", "price": 100.0, **fields})
 
 
 @pytest.mark.parametrize(

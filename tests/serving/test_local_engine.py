@@ -69,7 +69,8 @@ async def test_cancelling_a_stream_leaves_the_engine_serving(local_llm_config):
         with pytest.raises(asyncio.CancelledError):
             await task
         # Had either abandoned generation kept its slot or hung the connection, this would stall.
-        assert (await client.chat(ASK, max_tokens=4)).usage.completion_tokens == 4
+        usage = (await client.chat(ASK, max_tokens=4)).usage
+        assert usage is not None and usage.completion_tokens == 4
         assert await client.health()
 
 
@@ -83,7 +84,7 @@ async def test_client_config_points_at_the_engine(packaged_engine):
         async with LLMClient(pointed) as client:
             assert await client.health()
     with pytest.raises(RuntimeError, match="not running"):
-        engine.base_url
+        _ = engine.base_url
 
 
 async def test_missing_model_file_is_a_clear_error(tmp_path: Path):

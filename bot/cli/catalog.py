@@ -23,6 +23,8 @@ from rich.table import Table
 from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, eval_app, fail, load_settings
 from bot.evaluation.retrieval import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
 from bot.settings import Settings
+from demo import CATALOG_FILES as DEMO_FILES
+from demo import shop_dir as demo_shop_dir
 from retrieval.catalog import RowError
 from retrieval.index import CatalogError, CatalogIndex, ProductHit, Shop, UploadReport
 from retrieval.models import DocumentKind, Product
@@ -114,7 +116,7 @@ def ingest(
     if demo == (file is not None):
         fail("give either a FILE or --demo")
     if demo:
-        uploads = [(kind_, name, (demo.shop_dir() / name).read_bytes()) for kind_, name in demo.CATALOG_FILES.items()]
+        uploads = [(kind_, name, (demo_shop_dir() / name).read_bytes()) for kind_, name in DEMO_FILES.items()]
     else:
         assert file is not None
         try:

@@ -13,12 +13,13 @@ import pytest
 
 from bot.core.assistant import Assistant
 from bot.core.prompts import PromptBook
-from bot.core.reply import FinalReply, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
+from bot.core.reply import ButtonAction, FinalReply, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
 from bot.settings import AssistantConfig
 from bot.state.store import StateStore
 from retrieval.config import RetrievalConfig
 from retrieval.embed import Embedder
 from retrieval.index import CatalogIndex
+from retrieval.models import DocumentKind
 from serving.config import LLMConfig
 from serving.llm import LLMClient
 from tests.support.llm_server import ScriptedLLMServer, free_port
@@ -27,14 +28,14 @@ SHOP = "shop"
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 
-def _product(sku, title, price, brand, category, *, color, rating, stock=5, **attributes):
+def _product(sku, title, price, brand, category, *, color, rating, **attributes):
     return {
         "sku": sku,
         "title": title,
         "price": price,
         "brand": brand,
         "category": category,
-        "stock": stock,
+        "stock": attributes.pop("stock", 5),
         "rating": rating,
         "url": f"https://shop.example.com/p/{sku}",
         "description": attributes.pop("description", ""),
@@ -184,7 +185,7 @@ Electronics carry a 1-year manufacturer warranty.
 
 async def _open_shop(embedder: Embedder, data_dir: Path) -> CatalogIndex:
     index = await CatalogIndex.open(data_dir, RetrievalConfig(), embedder=embedder)
-    files = {
+    files: dict[DocumentKind, tuple[str, str]] = {
         "products": ("products.jsonl", "\n".join(json.dumps(p, ensure_ascii=False) for p in PRODUCTS)),
         "reviews": ("reviews.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in REVIEWS)),
         "policies": ("policies.md", POLICIES),
@@ -250,11 +251,13 @@ def _assistant_factory(shop_index: CatalogIndex, state: StateStore):
             async with LLMClient(llm_config) as llm:
                 yield Assistant(shop_index, llm, state, book, config)
             return
-        async with ScriptedLLMServer(handler) as server:
-            async with LLMClient(LLMConfig(base_url=server.base_url, max_retries=0)) as llm:
-                assistant = Assistant(shop_index, llm, state, book, config)
-                assistant.server = server  # type: ignore[attr-defined]  # tests read the recorded requests
-                yield assistant
+        async with (
+            ScriptedLLMServer(handler) as server,
+            LLMClient(LLMConfig(base_url=server.base_url, max_retries=0)) as llm,
+        ):
+            assistant = Assistant(shop_index, llm, state, book, config)
+            assistant.server = server  # type: ignore[attr-defined]  # tests read the recorded requests
+            yield assistant
 
     return factory
 
@@ -279,5 +282,7 @@ async def say(assistant: Assistant, user: UserRef, text: str) -> Turn:
     return Turn([event async for event in assistant.turn(user, text)])
 
 
-async def press(assistant: Assistant, user: UserRef, action: str, sku: str, turn_id: str | None = None) -> Turn:
+async def press(
+    assistant: Assistant, user: UserRef, action: ButtonAction, sku: str, turn_id: str | None = None
+) -> Turn:
     return Turn([event async for event in assistant.action(user, action, sku, turn_id)])

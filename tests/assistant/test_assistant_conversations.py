@@ -38,6 +38,7 @@ async def test_refinements_and_references_carry_across_turns(open_assistant, use
 
         compared = await say(assistant, user, "compare the first two")
         assert compared.reply.intent == "compare" and compared.skus == other_brand.skus[:2]
+        assert compared.reply.comparison is not None
         header, *rows = compared.reply.comparison
         assert len(header) == 3 and rows[0][0] == "Price"
     assert cheapest > 0

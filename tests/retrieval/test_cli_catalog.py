@@ -73,6 +73,17 @@ def test_ingest_search_and_rollback(shopguide, tmp_path: Path) -> None:
     assert [v["action"] for v in versions] == ["upload", "upload", "rollback"]
 
 
+def test_ingest_demo_loads_the_packaged_demo_shop(shopguide) -> None:
+    reports = as_json(shopguide("ingest", "--demo", "--merchant", "m1", "--json"))
+    assert [(report["kind"], report["ok"]) for report in reports] == [
+        ("products", True),
+        ("reviews", True),
+        ("policies", True),
+    ]
+    stats = as_json(shopguide("catalog", "stats", "--merchant", "m1", "--json"))
+    assert stats["products"] >= 200 and stats["reviews"] > 0 and stats["currency"] == "CNY"
+
+
 def test_search_needs_a_catalog(shopguide) -> None:
     result = shopguide("search", "jacket", "--merchant", "nobody")
     assert result.exit_code == 1 and "has no catalog yet" in result.stderr

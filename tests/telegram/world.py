@@ -111,8 +111,10 @@ class TelegramWorld:
 
     async def stop(self) -> None:
         self._stop.set()
-        await self._task
-        await self._stack.aclose()
+        if self._task is not None:
+            await self._task
+        if self._stack is not None:
+            await self._stack.aclose()
         self.services = None
 
     async def restart(self, **config_changes: Any) -> None:
@@ -146,6 +148,7 @@ async def open_world(data_dir: Path, embedder: Embedder | None = None) -> AsyncI
         )
         await world.start()
         try:
+            assert world.services is not None
             index, state = world.services.index, world.services.state
             for shop, products in ((SHOP_A, SHOP_A_PRODUCTS), (SHOP_B, SHOP_B_PRODUCTS)):
                 report = await (await index.merchant(shop)).ingest("products", "products.csv", products.encode())

@@ -80,7 +80,9 @@ class SearchFilters(BaseModel):
         """True when `product` satisfies every filter (names compare case-insensitively).
 
         Bounds in another currency than the product's are converted with `rates`; without them (or
-        without a rate) the product does not match.
+        without a rate) the product does not match. Bounds with no currency are compared with the price as
+        written; `Shop.search` takes them to be in the catalog's base currency, so set `currency` to that
+        to check a search's hits in a catalog that mixes currencies.
         """
         if not self.price_matches(product.price, product.currency, rates or {}):
             return False

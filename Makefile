@@ -1,10 +1,11 @@
-# The entry points a fresh clone needs (see README): `make demo` (the sandbox in a browser), `make chat`
-# and `make test`. Each creates/refreshes .venv from the project's own files first.
+# The entry points a fresh clone needs (see README): `make demo` (the sandbox in a browser), `make chat`,
+# `make test`, and `make lint` (format, lint and type checks). Each creates/refreshes .venv from the project's
+# own files first.
 PY ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: venv chat demo test browser bench run
+.PHONY: venv chat demo test lint browser bench run
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -38,3 +39,8 @@ browser:
 
 test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy

@@ -154,7 +154,9 @@ async def warm_up(api: BotApiEmulator, tracker: TurnTracker, timeout_s: float) -
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(update.effective_message.text)
+    message = update.effective_message
+    if message is not None and message.text:
+        await message.reply_text(message.text)
 
 
 async def measure_echo(args: argparse.Namespace) -> LoadResult:

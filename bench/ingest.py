@@ -21,8 +21,9 @@ from synthetic_catalog import generate_products, to_jsonl
 
 from bot.settings import Settings
 from retrieval.catalog import parse_catalog_file
+from retrieval.derived import document_text
 from retrieval.embed import open_embedder
-from retrieval.index import CatalogIndex, document_text
+from retrieval.index import CatalogIndex
 
 
 async def main(args: argparse.Namespace) -> None:

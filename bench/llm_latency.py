@@ -19,7 +19,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +126,7 @@ async def client_stream(client: LLMClient, index: int, max_tokens: int) -> Strea
     return StreamTiming(ttft or 0.0, tokens)
 
 
-async def timed_round(streams: list[Awaitable[StreamTiming]]) -> RoundResult:
+async def timed_round(streams: Sequence[Awaitable[StreamTiming]]) -> RoundResult:
     started = time.perf_counter()
     timings = await asyncio.gather(*streams)
     wall_s = time.perf_counter() - started
@@ -134,6 +134,9 @@ async def timed_round(streams: list[Awaitable[StreamTiming]]) -> RoundResult:
 
 
 async def run_level(config: LLMConfig, concurrency: int, rounds: int, max_tokens: int) -> LevelResult:
+    if config.base_url is None:
+        raise ValueError("run_level needs an endpoint: config.base_url is not set")
+    base_url = config.base_url
     result = LevelResult(raw=[], client=[])
     headers = {"Authorization": f"Bearer {config.api_key.get_secret_value()}"} if config.api_key else {}
     bodies = [
@@ -154,7 +157,7 @@ async def run_level(config: LLMConfig, concurrency: int, rounds: int, max_tokens
     async with aiohttp.ClientSession(headers=headers, connector=raw_connector) as session, LLMClient(config) as client:
         # Round 0 only warms the engine up for this level (its first requests are several times slower).
         for round_index in range(rounds + 1):
-            raw = [raw_stream(session, config.base_url, body) for body in bodies]
+            raw = [raw_stream(session, base_url, body) for body in bodies]
             ours = [client_stream(client, i, max_tokens) for i in range(concurrency)]
             # Alternate who goes first: the second of a pair finds the engine's caches warmer.
             if round_index % 2 == 0:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from retrieval.models import DocumentKind
 
 from retrieval.models import DocumentKind
 

@@ -1,10 +1,14 @@
-"""Settings of the retrieval layer: embedding model, Chroma mode, upload limits, search defaults."""
+"""Settings of the retrieval layer: embedding model, Chroma mode, upload limits, search defaults, currency rates."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+# What one unit of each currency is worth in US dollars (approximate; set current rates in the settings).
+DEFAULT_CURRENCY_RATES = {"USD": 1.0, "CNY": 0.14, "HKD": 0.128, "EUR": 1.08, "GBP": 1.27, "JPY": 0.0067}
 
 
 class RetrievalConfig(BaseModel):
@@ -42,3 +46,18 @@ class RetrievalConfig(BaseModel):
         "instead of asking Chroma (whose metadata filters are slow at scale).",
     )
     keep_versions: int = Field(20, ge=2, description="Catalog versions kept per merchant (older snapshots are pruned).")
+    currency_rates: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_CURRENCY_RATES),
+        description="What one unit of each currency (ISO code) is worth in one common reference unit, e.g. US "
+        "dollars. Used to compare a price limit stated in one currency with a catalog priced in another, and to "
+        "bring a catalog that mixes currencies to its most common one. A customer's limit in a currency missing "
+        "here is refused with a message; products priced in one never match a price limit.",
+    )
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _check_rates(cls, rates: dict[str, float]) -> dict[str, float]:
+        for code, rate in rates.items():
+            if not re.fullmatch(r"[A-Za-z]{3}", code) or not rate > 0:
+                raise ValueError(f"{code}={rate}: use 3-letter currency codes with positive rates")
+        return {code.upper(): rate for code, rate in rates.items()}

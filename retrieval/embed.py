@@ -102,7 +102,10 @@ class SentenceTransformerEmbedder(Embedder):
                 f"Set {_MODEL_SETTING} to a local model directory or {PACKAGED_MINILM!r}; "
                 "nothing is downloaded at run time."
             ) from exc
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if not dim:
+            raise EmbedderError(f"sentence-transformers model {model!r} does not say its embedding dimension.")
+        self.dim = int(dim)
         self.name = "st-" + _slug(model.removeprefix("packaged:").rstrip("/").rsplit("/", 1)[-1])
 
     def _encode(self, texts: list[str]) -> np.ndarray:

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 DocumentKind = Literal["products", "reviews", "policies"]
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("products", "reviews", "policies")
 
 
 class Product(BaseModel):

@@ -5,29 +5,40 @@ exclude, categories, "in stock" and "cheapest" and returns them as `SearchFilter
 the constraint phrases are removed so the semantic query is about the product itself. Brand and category
 names stay in the text (they describe the product) and also become filters when the catalog knows them.
 
-Price bounds are inclusive ("under 50" admits 50). Amounts carry no currency conversion: a shop prices in
-one currency, and the bound applies to the number. The patterns are module constants compiled once.
+Price bounds are inclusive ("under 50" admits 50). Amounts are read by `money.py` (symbols, codes and
+spoken forms in both languages); the currency the customer wrote is kept in `SearchFilters.currency`
+(None = the shop's own), and `Shop.search` converts it into the catalog's currency. When two bounds name
+different currencies, the first one stated applies to both. The patterns are module constants compiled once.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from retrieval.models import Product
+from retrieval.money import Amount, NoRate, amount_at, amount_pattern, convert
 
 SortOrder = Literal["relevance", "price_asc", "price_desc"]
 
 
 class SearchFilters(BaseModel):
-    """Hard filters: a search never returns a product that breaks one of them."""
+    """Hard filters: a search never returns a product that breaks one of them.
+
+    A product whose price is unknown, or in a currency the bounds cannot be converted into, never matches
+    a price bound.
+    """
 
     price_min: float | None = Field(None, ge=0)
     price_max: float | None = Field(None, ge=0)
+    currency: str | None = Field(
+        None, description="The currency of price_min/price_max as the customer stated it; None = the shop's own."
+    )
     categories: list[str] = Field(
         default_factory=list, description="Any-of, matched against every level of a product's category path."
     )
@@ -36,11 +47,44 @@ class SearchFilters(BaseModel):
     in_stock_only: bool = False
     exclude_skus: list[str] = Field(default_factory=list)
 
-    def matches(self, product: Product) -> bool:
-        """True when `product` satisfies every filter (names compare case-insensitively)."""
-        if self.price_min is not None and product.price < self.price_min:
+    @property
+    def has_price(self) -> bool:
+        return self.price_min is not None or self.price_max is not None
+
+    def price_bounds(self, currency: str, rates: Mapping[str, float]) -> tuple[float | None, float | None]:
+        """(price_min, price_max) in `currency`; `money.NoRate` when they cannot be converted into it.
+
+        Bounds with no currency of their own are taken to be in `currency` already.
+        """
+        if self.currency is None or self.currency == currency or not self.has_price:
+            return self.price_min, self.price_max
+        low, high = self.price_min, self.price_max
+        return (
+            None if low is None else convert(low, self.currency, currency, rates),
+            None if high is None else convert(high, self.currency, currency, rates),
+        )
+
+    def price_matches(self, price: float | None, currency: str, rates: Mapping[str, float]) -> bool:
+        """Whether a price of `price` `currency` is within the bounds (an unknown price never is)."""
+        if not self.has_price:
+            return True
+        if price is None:
             return False
-        if self.price_max is not None and product.price > self.price_max:
+        try:
+            low, high = self.price_bounds(currency, rates)
+        except NoRate:
+            return False
+        return (low is None or price >= low) and (high is None or price <= high)
+
+    def matches(self, product: Product, rates: Mapping[str, float] | None = None) -> bool:
+        """True when `product` satisfies every filter (names compare case-insensitively).
+
+        Bounds in another currency than the product's are converted with `rates`; without them (or
+        without a rate) the product does not match. Bounds with no currency are compared with the price as
+        written; `Shop.search` takes them to be in the catalog's base currency, so set `currency` to that
+        to check a search's hits in a catalog that mixes currencies.
+        """
+        if not self.price_matches(product.price, product.currency, rates or {}):
             return False
         if self.categories:
             wanted = {c.casefold() for c in self.categories}
@@ -85,61 +129,47 @@ class ParsedQuery(BaseModel):
 
 # --- price phrases -------------------------------------------------------------------------------
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万]+)(?:\s*(?:[kK](?![a-zA-Z])|千|万))?"
-_CURRENCY_BEFORE = r"(?:US\$|\$|¥|RMB|CNY|USD)"
-_CURRENCY_AFTER = r"(?:元|块钱|块|rmb|cny|usd|dollars?|bucks|美元|美金)"
-# Numbers followed by these are sizes, weights, ages ... not prices.
-_NOT_A_PRICE = (
-    r"(?!\.?\d)(?!,\d)(?!\s*(?:kg|g\b|cm|mm|m\b|ml|l\b|gb|tb|mah|w\b|寸|英寸|码|号|克|斤|公斤|毫升|升|厘米|米|岁|人|个|件|"
-    r"天|小时|分钟|inch|\"|%|ft\b|lbs?\b|oz\b|years?\b|months?\b|days?\b|hours?\b|pcs\b|pieces?\b|people\b|kids?\b|cups?\b))"
-)
-_AMOUNT = rf"(?:{_CURRENCY_BEFORE}\s*)?(?P<{{name}}>{_NUMBER})(?:\s*{_CURRENCY_AFTER})?{_NOT_A_PRICE}"
-
-
-def _amount(name: str) -> str:
-    return _AMOUNT.replace("{name}", name)
-
-
 _ZH_PRICE_WORD = r"(?:(?:价格|价位|预算|售价|价钱)\s*(?:在|是|为)?\s*)?"
 _EN_PRICE_WORD = r"(?:(?:priced|price|costing|costs?|for|budget(?:\s+(?:of|is))?)\s+)?"
 
 _RANGE_PATTERNS = [
-    re.compile(rf"{_ZH_PRICE_WORD}{_amount('lo')}\s*(?:到|至)\s*{_amount('hi')}\s*(?:之间|以内|区间)?的?", re.I),
-    re.compile(rf"(?:between|from)\s+{_amount('lo')}\s+(?:and|to|-)\s+{_amount('hi')}", re.I),
+    re.compile(
+        rf"{_ZH_PRICE_WORD}{amount_pattern('lo')}\s*(?:到|至)\s*{amount_pattern('hi')}\s*(?:之间|以内|区间)?的?", re.I
+    ),
+    re.compile(rf"(?:between|from)\s+{amount_pattern('lo')}\s+(?:and|to|-)\s+{amount_pattern('hi')}", re.I),
     # "100-200" is only a price when a currency marker or price word is there ("100-200元", "$100-200").
     re.compile(
-        rf"(?P<ctx>{_ZH_PRICE_WORD}|{_EN_PRICE_WORD}){_amount('lo')}\s*(?:-|~|–|—|to)\s*{_amount('hi')}\s*(?:之间|区间)?的?",
+        rf"(?P<ctx>{_ZH_PRICE_WORD}|{_EN_PRICE_WORD}){amount_pattern('lo')}\s*(?:-|~|–|—|to)\s*{amount_pattern('hi')}\s*(?:之间|区间)?的?",
         re.I,
     ),
 ]
 _UPPER_PATTERNS = [
     re.compile(
-        rf"{_ZH_PRICE_WORD}(?:不超过|不高于|不要超过|别超过|不到|低于|少于|小于|最多|至多|顶多|不超)\s*{_amount('hi')}的?",
+        rf"{_ZH_PRICE_WORD}(?:不超过|不高于|不要超过|别超过|不到|低于|少于|小于|最多|至多|顶多|不超)\s*{amount_pattern('hi')}的?",
         re.I,
     ),
-    re.compile(rf"{_ZH_PRICE_WORD}{_amount('hi')}\s*(?:以内|以下|之内|内|封顶)的?", re.I),
-    re.compile(rf"预算\s*(?:是|为|有|只有)?\s*{_amount('hi')}的?", re.I),
+    re.compile(rf"{_ZH_PRICE_WORD}{amount_pattern('hi')}\s*(?:以内|以下|之内|内|封顶)的?", re.I),
+    re.compile(rf"预算\s*(?:是|为|有|只有)?\s*{amount_pattern('hi')}的?", re.I),
     re.compile(
         rf"(?:under|below|less\s+than|cheaper\s+than|no\s+more\s+than|not\s+more\s+than|at\s+most|max(?:imum)?|"
-        rf"up\s+to|within|budget(?:\s+(?:of|is))?|<=?)\s*{_amount('hi')}",
+        rf"up\s+to|within|budget(?:\s+(?:of|is))?|<=?)\s*{amount_pattern('hi')}",
         re.I,
     ),
     re.compile(
-        rf"{_EN_PRICE_WORD}{_amount('hi')}\s+(?:or\s+less|or\s+under|and\s+under|or\s+below|or\s+cheaper|max)\b", re.I
+        rf"{_EN_PRICE_WORD}{amount_pattern('hi')}\s+(?:or\s+less|or\s+under|and\s+under|or\s+below|or\s+cheaper|max)\b",
+        re.I,
     ),
 ]
 _LOWER_PATTERNS = [
-    re.compile(rf"{_ZH_PRICE_WORD}(?:高于|超过|大于|不低于|不少于|至少|最少|起码)\s*{_amount('lo')}的?", re.I),
-    re.compile(rf"{_ZH_PRICE_WORD}{_amount('lo')}\s*(?:以上|起|往上|开外)的?", re.I),
+    re.compile(rf"{_ZH_PRICE_WORD}(?:高于|超过|大于|不低于|不少于|至少|最少|起码)\s*{amount_pattern('lo')}的?", re.I),
+    re.compile(rf"{_ZH_PRICE_WORD}{amount_pattern('lo')}\s*(?:以上|起|往上|开外)的?", re.I),
     re.compile(
-        rf"(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|>=?)\s*{_amount('lo')}", re.I
+        rf"(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|>=?)\s*{amount_pattern('lo')}", re.I
     ),
-    re.compile(rf"{_EN_PRICE_WORD}{_amount('lo')}\s*(?:\+|or\s+more|and\s+up|and\s+above|or\s+above|plus)(?!\w)", re.I),
+    re.compile(
+        rf"{_EN_PRICE_WORD}{amount_pattern('lo')}\s*(?:\+|or\s+more|and\s+up|and\s+above|or\s+above|plus)(?!\w)", re.I
+    ),
 ]
-_CURRENCY_MARK = re.compile(rf"{_CURRENCY_BEFORE}|{_CURRENCY_AFTER}", re.I)
 
 # --- stock and sort phrases ----------------------------------------------------------------------
 
@@ -215,61 +245,35 @@ def _take_prices(text: str, filters: SearchFilters) -> str:
     """Find price ranges and bounds, record them on `filters`, and cut them out of `text`."""
     for pattern in _RANGE_PATTERNS:
         for match in list(pattern.finditer(text)):
-            if "ctx" in pattern.groupindex and not (match.group("ctx") or _CURRENCY_MARK.search(match.group(0))):
-                continue
-            low, high = _to_number(match.group("lo")), _to_number(match.group("hi"))
+            low, high = amount_at(match, "lo"), amount_at(match, "hi")
             if low is None or high is None:
                 continue
-            low, high = min(low, high), max(low, high)
-            filters.price_min = low if filters.price_min is None else max(filters.price_min, low)
-            filters.price_max = high if filters.price_max is None else min(filters.price_max, high)
+            if "ctx" in pattern.groupindex and not (match.group("ctx") or low.currency or high.currency):
+                continue
+            low, high = sorted((low, high), key=lambda amount: amount.value)
+            _bound(filters, "price_min", low, max)
+            _bound(filters, "price_max", high, min)
             text = text.replace(match.group(0), " ", 1)
-    for patterns, group in ((_UPPER_PATTERNS, "hi"), (_LOWER_PATTERNS, "lo")):
+    for patterns, group, field, tighter in (
+        (_UPPER_PATTERNS, "hi", "price_max", min),
+        (_LOWER_PATTERNS, "lo", "price_min", max),
+    ):
         for pattern in patterns:
             for match in list(pattern.finditer(text)):
-                value = _to_number(match.group(group))
-                if value is None:
+                amount = amount_at(match, group)
+                if amount is None:
                     continue
-                if group == "hi":
-                    filters.price_max = value if filters.price_max is None else min(filters.price_max, value)
-                else:
-                    filters.price_min = value if filters.price_min is None else max(filters.price_min, value)
+                _bound(filters, field, amount, tighter)
                 text = text.replace(match.group(0), " ", 1)
     return text
 
 
-def _to_number(raw: str) -> float | None:
-    """'1,299' -> 1299.0, '1.5k' -> 1500.0, '五百' -> 500.0, '2万' -> 20000.0."""
-    raw = raw.replace(" ", "")
-    multiplier = 1
-    if raw[-1] in "kK千" and len(raw) > 1 and raw[:-1].replace(",", "").replace(".", "").isdigit():
-        raw, multiplier = raw[:-1], 1000
-    elif raw[-1] == "万" and len(raw) > 1 and raw[:-1].replace(".", "").isdigit():
-        raw, multiplier = raw[:-1], 10000
-    if raw[0].isdigit():
-        try:
-            return float(raw.replace(",", "")) * multiplier
-        except ValueError:
-            return None
-    return _chinese_number(raw)
-
-
-def _chinese_number(raw: str) -> float | None:
-    """Chinese numerals up to the ten-thousands: 五百 -> 500, 两千五百 -> 2500, 一万 -> 10000."""
-    total = section = digit = 0
-    for char in raw:
-        if char in _CN_DIGITS:
-            digit = _CN_DIGITS[char]
-        elif char in _CN_UNITS:
-            section += (digit or 1) * _CN_UNITS[char]
-            digit = 0
-        elif char == "万":
-            total += (section + digit) * 10000
-            section = digit = 0
-        else:
-            return None
-    value = total + section + digit
-    return float(value) if value else None
+def _bound(filters: SearchFilters, field: str, amount: Amount, tighter: Callable[[float, float], float]) -> None:
+    """Set `field` to `amount` (or the `tighter` of it and the bound already there); keep the first currency."""
+    current = getattr(filters, field)
+    setattr(filters, field, amount.value if current is None else tighter(current, amount.value))
+    if filters.currency is None:
+        filters.currency = amount.currency
 
 
 def _cut(text: str, patterns: list[re.Pattern[str]]) -> tuple[str, bool]:

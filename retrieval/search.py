@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
-import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,8 +25,10 @@ from retrieval.config import RetrievalConfig
 from retrieval.embed import Embedder
 from retrieval.lexical import LexicalIndex, Tokenizer
 from retrieval.models import DocumentKind, Policy, Product, Review
+from retrieval.money import NoRate, base_currency, convert
 from retrieval.query import SearchFilters, SortOrder
 from retrieval.store import VectorStore
+from retrieval.variants import variant_key
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
 # Rows to score exactly, their vectors, and which of them are allowed (None = all).
@@ -73,10 +73,28 @@ class Documents:
 
 
 class ProductColumns:
-    """The filterable fields of a merchant's products as arrays, plus variant groups."""
+    """A merchant's products with their filterable fields as arrays, plus variant groups.
 
-    def __init__(self, products: Sequence[Product]) -> None:
-        self.prices = np.array([p.price for p in products], dtype=np.float64)
+    `currency` is the catalog's base currency (its products' most common one); `base_prices` are the
+    prices in it, NaN where unknown (no price, or no rate for the product's currency), for ordering by price.
+    """
+
+    def __init__(self, products: Sequence[Product], rates: Mapping[str, float] | None = None) -> None:
+        self.products = products
+        self.rates: Mapping[str, float] = rates or {}
+        self.currency = base_currency(p.currency for p in products)
+        self.prices = np.array([np.nan if p.price is None else p.price for p in products], dtype=np.float64)
+        currency_rows: dict[str, list[int]] = defaultdict(list)
+        for row, product in enumerate(products):
+            currency_rows[product.currency].append(row)
+        self._currency_rows = {code: np.array(rows, dtype=np.int64) for code, rows in currency_rows.items()}
+        self.base_prices = self.prices.copy()
+        for code, rows in self._currency_rows.items():
+            if self.currency is not None and code != self.currency:
+                try:
+                    self.base_prices[rows] *= convert(1.0, code, self.currency, self.rates)
+                except NoRate:
+                    self.base_prices[rows] = np.nan
         self.in_stock = np.array([p.in_stock for p in products], dtype=bool)
         # Brands as integer codes: comparing ints is ~50x faster than np.isin over Python strings.
         self._brand_codes: dict[str, int] = {}
@@ -102,11 +120,8 @@ class ProductColumns:
         """Rows that satisfy every filter (the merchant is implied), or None when nothing is filtered."""
         allowed = np.ones(len(self.prices), dtype=bool)
         filtered = False
-        if filters.price_min is not None:
-            allowed &= self.prices >= filters.price_min
-            filtered = True
-        if filters.price_max is not None:
-            allowed &= self.prices <= filters.price_max
+        if filters.has_price:
+            allowed &= self._within_price(filters)
             filtered = True
         if filters.categories:
             in_category = np.zeros_like(allowed)
@@ -129,6 +144,30 @@ class ProductColumns:
             allowed[[self._row_of_sku[s] for s in filters.exclude_skus if s in self._row_of_sku]] = False
             filtered = True
         return allowed if filtered else None
+
+    def base_price(self, sku: str) -> float:
+        return float(self.base_prices[self._row_of_sku[sku]])
+
+    def _within_price(self, filters: SearchFilters) -> np.ndarray:
+        """Rows whose price is within the bounds: compared in each product's own currency, the bounds
+        converted into it (exactly as `SearchFilters.price_matches` does); bounds with no currency are in
+        the base currency; a product with no price or no rate is never within."""
+        if filters.currency is None and self.currency is not None:
+            filters = filters.model_copy(update={"currency": self.currency})
+        within = np.zeros(len(self.prices), dtype=bool)
+        for code, rows in self._currency_rows.items():
+            try:
+                low, high = filters.price_bounds(code, self.rates)
+            except NoRate:
+                continue
+            prices = self.prices[rows]
+            inside = np.ones(len(rows), dtype=bool)
+            if low is not None:
+                inside &= prices >= low
+            if high is not None:
+                inside &= prices <= high
+            within[rows] = inside
+        return within
 
     def _codes(self, brands: Iterable[str]) -> list[int]:
         return [self._brand_codes[b.casefold()] for b in brands if b.casefold() in self._brand_codes]
@@ -248,7 +287,6 @@ class HybridSearcher:
         self,
         docs: Documents,
         columns: ProductColumns,
-        products: Sequence[Product],
         query: str,
         filters: SearchFilters,
         k: int,
@@ -260,25 +298,20 @@ class HybridSearcher:
         if sort != "relevance" and not query.strip():
             # Browsing by price: every allowed product is a candidate, cheapest (or dearest) first.
             rows = _allowed_rows(len(docs), mask)
-            prices = columns.prices[rows] if sort == "price_asc" else -columns.prices[rows]
-            ranked = [(int(row), 0.0) for row in rows[np.argsort(prices, kind="stable")]]
+            prices = columns.base_prices[rows] if sort == "price_asc" else -columns.base_prices[rows]
+            ranked = [(int(row), 0.0) for row in rows[np.argsort(prices, kind="stable")]]  # unknown (NaN) last
         else:
             n = max(self._config.search_candidates, 4 * k)
             ranked = await self.rank(docs, query, mask, n, mode, columns.groups)
         # Sorting by price picks among the most relevant few, so "cheapest jacket" stays about jackets.
-        hits = collapse_variants(ranked, columns, products, mask, k if sort == "relevance" else 3 * k)
+        hits = collapse_variants(ranked, columns, mask, k if sort == "relevance" else 3 * k)
         if sort != "relevance":
-            hits.sort(key=lambda hit: hit.product.price, reverse=sort == "price_desc")
+            sign = 1 if sort == "price_asc" else -1
+            hits.sort(key=lambda hit: _price_order(columns.base_price(hit.product.sku), sign))
         return hits[:k]
 
     async def similar(
-        self,
-        docs: Documents,
-        columns: ProductColumns,
-        products: Sequence[Product],
-        sku: str,
-        filters: SearchFilters,
-        k: int,
+        self, docs: Documents, columns: ProductColumns, sku: str, filters: SearchFilters, k: int
     ) -> list[ProductHit]:
         """Items nearest to `sku` in meaning, excluding `sku` and its own variants."""
         row = docs.row_of[sku]
@@ -286,7 +319,7 @@ class HybridSearcher:
         mask = np.ones(len(docs), dtype=bool) if mask is None else mask.copy()
         mask[columns.members[int(columns.groups[row])]] = False
         ranked = await self.dense(docs, docs.vectors[row], mask, max(self._config.search_candidates, 4 * k))
-        return collapse_variants(ranked, columns, products, mask, k)
+        return collapse_variants(ranked, columns, mask, k)
 
 
 def fuse(
@@ -320,13 +353,10 @@ def fuse(
 
 
 def collapse_variants(
-    ranked: Sequence[tuple[int, float]],
-    columns: ProductColumns,
-    products: Sequence[Product],
-    mask: np.ndarray | None,
-    k: int,
+    ranked: Sequence[tuple[int, float]], columns: ProductColumns, mask: np.ndarray | None, k: int
 ) -> list[ProductHit]:
     """One hit per variant group (its best-ranked member), listing the group's other allowed SKUs."""
+    products = columns.products
     seen: set[int] = set()
     hits: list[ProductHit] = []
     for row, score in ranked:
@@ -343,54 +373,9 @@ def collapse_variants(
     return hits
 
 
-_COLOUR_WORDS = [
-    "black",
-    "white",
-    "red",
-    "blue",
-    "green",
-    "yellow",
-    "pink",
-    "purple",
-    "grey",
-    "gray",
-    "brown",
-    "orange",
-    "navy",
-    "beige",
-    "silver",
-    "gold",
-    "khaki",
-    "xxxl",
-    "xxl",
-    "xl",
-    "xs",
-    "s",
-    "m",
-    "l",
-    "2xl",
-    "3xl",
-    "small",
-    "medium",
-    "large",
-]
-_VARIANT_WORD = re.compile(
-    r"\b(?:" + "|".join(_COLOUR_WORDS) + r")\b"
-    r"|[黑白红蓝绿黄粉紫灰棕橙银金]色|藏青|米色|卡其色?|[大中小]号|均码|\d{2,3}\s*[码号]|\b(?:eu|us|uk)\s*\d+(?:\.\d)?\b"
-)
-_VARIANT_ATTRIBUTES = {"color", "colour", "size", "颜色", "尺码", "尺寸"}
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-def variant_key(product: Product) -> str:
-    """The title with colour and size words removed: variants of one item share it."""
-    title = unicodedata.normalize("NFKC", product.title).casefold()
-    for name, value in product.attributes.items():
-        if name.casefold() in _VARIANT_ATTRIBUTES and value.strip():
-            title = title.replace(unicodedata.normalize("NFKC", value).casefold(), " ")
-    key = _NON_WORD.sub("", _VARIANT_WORD.sub(" ", title))
-    # A title that is nothing but colour/size words is its own item.
-    return key or product.sku
+def _price_order(price: float, sign: int) -> tuple[bool, float]:
+    """Sort key: by price in the direction of `sign`, unknown prices last."""
+    return (math.isnan(price), sign * price)
 
 
 def _allowed_rows(size: int, mask: np.ndarray | None) -> np.ndarray:

@@ -77,7 +77,10 @@ class VectorStore:
         offset = 0
         while True:
             page = await asyncio.to_thread(collection.get, include=["metadatas"], limit=MAX_BATCH, offset=offset)
-            stored.update((id_, (meta or {}).get("hash", "")) for id_, meta in zip(page["ids"], page["metadatas"]))
+            metadatas = page["metadatas"] or [{}] * len(page["ids"])
+            stored.update(
+                (id_, str((meta or {}).get("hash", ""))) for id_, meta in zip(page["ids"], metadatas, strict=True)
+            )
             if len(page["ids"]) < MAX_BATCH:
                 return stored
             offset += MAX_BATCH
@@ -92,7 +95,8 @@ class VectorStore:
         result = await asyncio.to_thread(
             collection.query, query_embeddings=vector[None, :], n_results=n, include=["distances"]
         )
-        return [(id_, 1.0 - distance) for id_, distance in zip(result["ids"][0], result["distances"][0])]
+        distances = result["distances"] or [[]]
+        return [(id_, 1.0 - distance) for id_, distance in zip(result["ids"][0], distances[0], strict=True)]
 
     async def close(self) -> None:
         self._collections.clear()

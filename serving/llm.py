@@ -13,7 +13,7 @@ import contextlib
 import email.utils
 import random
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
@@ -89,7 +89,7 @@ class LLMClient:
 
     async def stream(
         self, messages: Messages, *, temperature: float | None = None, max_tokens: int | None = None
-    ) -> AsyncIterator[StreamChunk]:
+    ) -> AsyncGenerator[StreamChunk, None]:
         """Text deltas as the model writes them; the last chunk has empty text, the finish reason and usage."""
         body = self._request_body(messages, temperature=temperature, max_tokens=max_tokens, stream=True)
         loop = asyncio.get_running_loop()
@@ -279,21 +279,13 @@ class LLMClient:
 
     async def _read_stream(
         self, response: aiohttp.ClientResponse, deadline: float, first_token_deadline: float
-    ) -> AsyncIterator[StreamChunk]:
+    ) -> AsyncGenerator[StreamChunk, None]:
         decoder = SSEDecoder()
         started = done = False
         finish_reason: str | None = None
         usage = None
         while not done:
-            try:
-                async with asyncio.timeout_at(deadline if started else first_token_deadline):
-                    data = await response.content.readany()
-            except TimeoutError:
-                if started:
-                    raise LLMTimeout(f"the answer took longer than {self._config.total_timeout_s} s") from None
-                raise LLMTimeout(f"no first token within {self._config.first_token_timeout_s} s") from None
-            except aiohttp.ClientError as exc:
-                raise LLMUnavailable(f"the answer stream was cut: {exc or type(exc).__name__}") from exc
+            data = await self._read_block(response, deadline if started else first_token_deadline, started)
             if not data:
                 if finish_reason is None:
                     raise LLMUnavailable("the answer stream ended before the model finished")
@@ -315,6 +307,18 @@ class LLMClient:
                         started = True
                         finish_reason = choice.finish_reason
         yield StreamChunk(finish_reason=finish_reason, usage=usage)
+
+    async def _read_block(self, response: aiohttp.ClientResponse, deadline: float, started: bool) -> bytes:
+        """The next bytes of an answer stream by `deadline`; a timeout or a cut connection as an LLMError."""
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await response.content.readany()
+        except TimeoutError:
+            if started:
+                raise LLMTimeout(f"the answer took longer than {self._config.total_timeout_s} s") from None
+            raise LLMTimeout(f"no first token within {self._config.first_token_timeout_s} s") from None
+        except aiohttp.ClientError as exc:
+            raise LLMUnavailable(f"the answer stream was cut: {exc or type(exc).__name__}") from exc
 
 
 def _retry_after_s(value: str | None) -> float | None:

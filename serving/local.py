@@ -87,10 +87,11 @@ class LocalEngine:
         await asyncio.to_thread(check_gguf, path)
         logger.info("starting the embedded LLM engine with %s", path)
         try:
-            self._server = await asyncio.to_thread(xllamacpp.Server, self._params(path))
+            server = await asyncio.to_thread(xllamacpp.Server, self._params(path))
         except Exception as exc:
             raise EngineStartError(f"the embedded engine could not load {path}: {exc}") from exc
-        self._address = self._server.listening_address
+        self._server = server
+        self._address = server.listening_address
         try:
             await self._wait_healthy()
         except BaseException:

@@ -249,7 +249,7 @@ def describe_filters(parsed: ParsedQuery) -> str:
     if filters.price_min is not None or filters.price_max is not None:
         low = "" if filters.price_min is None else f"{filters.price_min:g}"
         high = "" if filters.price_max is None else f"{filters.price_max:g}"
-        parts.append(f"price {low}..{high}")
+        parts.append(f"price {low}..{high}" + (f" {filters.currency}" if filters.currency else ""))
     for label, values in (
         ("category", filters.categories),
         ("brand", filters.brands),

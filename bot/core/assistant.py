@@ -34,7 +34,7 @@ from bot.core.understand import understand
 from bot.i18n import t
 from bot.settings import AssistantConfig
 from bot.state.store import StateStore
-from retrieval.index import CatalogIndex
+from retrieval.index import CatalogIndex, CurrencyNotConvertible
 from retrieval.models import Product
 from serving.llm import LLMClient
 
@@ -76,8 +76,11 @@ class Assistant:
         draft.time("understand", started)
         dialog.language = understanding.language
 
-        async for event in answer(self._context(user, catalog, dialog, shown, vocabulary.brands, draft), understanding):
-            yield event
+        try:
+            async for event in answer(self._context(user, catalog, dialog, shown, vocabulary.brands, draft), understanding):
+                yield event
+        except CurrencyNotConvertible as exc:  # a budget in a currency the shop has no rate for
+            draft.text = t("currency_not_convertible", draft.language, currency=exc.currency, base=exc.base)
 
         dialog.last_intent = understanding.intent
         dialog.remember(message, draft.text[:300], self._config.max_history_turns)

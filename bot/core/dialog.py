@@ -38,6 +38,7 @@ class Constraints(BaseModel):
     query: str = ""
     price_min: float | None = None
     price_max: float | None = None
+    currency: str | None = Field(None, description="The currency of price_min/price_max; None = the shop's own.")
     cheaper_than: str | None = Field(None, description="Title of the product whose price set price_max ('cheaper').")
     pricier_than: str | None = Field(
         None, description="Title of the product whose price set price_min ('more expensive')."
@@ -53,6 +54,7 @@ class Constraints(BaseModel):
         return SearchFilters(
             price_min=self.price_min,
             price_max=self.price_max,
+            currency=self.currency,
             categories=list(self.categories),
             brands=list(self.brands),
             exclude_brands=list(self.exclude_brands),

@@ -97,6 +97,7 @@ class _Message:
             query=re.sub(r"\s+", " ", query).strip(),
             price_min=filters.price_min,
             price_max=filters.price_max,
+            currency=filters.currency,
             categories=list(filters.categories),
             brands=list(filters.brands),
             exclude_brands=list(filters.exclude_brands),
@@ -233,6 +234,7 @@ def _merge(current: Constraints, parsed: ParsedQuery, color: str | None, *, extr
     merged = current.model_copy(deep=True)
     if filters.price_min is not None or filters.price_max is not None:
         merged.price_min, merged.price_max = filters.price_min, filters.price_max
+        merged.currency = filters.currency
         merged.cheaper_than = merged.pricier_than = None
     if filters.categories:
         merged.categories = list(filters.categories)
@@ -284,6 +286,7 @@ def _refinement(m: _Message) -> Constraints | None:
 
 def _cheaper(merged: Constraints, anchor: list[Product]) -> Constraints:
     cheapest = min(anchor, key=lambda p: p.price)
+    _price_from(merged, cheapest)
     bound = round(cheapest.price - 0.01, 2)
     if merged.price_max is None or bound < merged.price_max:
         merged.price_max, merged.cheaper_than = bound, cheapest.title
@@ -291,8 +294,17 @@ def _cheaper(merged: Constraints, anchor: list[Product]) -> Constraints:
     return merged
 
 
+def _price_from(constraints: Constraints, product: Product) -> None:
+    """A bound taken from `product`'s price is in its currency: bounds stated in another one no longer apply."""
+    if constraints.currency not in (None, product.currency):
+        constraints.price_min = constraints.price_max = None
+        constraints.cheaper_than = constraints.pricier_than = None
+    constraints.currency = product.currency
+
+
 def _pricier(merged: Constraints, anchor: list[Product]) -> Constraints:
     dearest = max(anchor, key=lambda p: p.price)
+    _price_from(merged, dearest)
     merged.price_min, merged.pricier_than = round(dearest.price + 0.01, 2), dearest.title
     if merged.price_max is not None and merged.price_max < merged.price_min:
         merged.price_max = merged.cheaper_than = None

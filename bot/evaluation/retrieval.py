@@ -162,7 +162,7 @@ async def evaluate(
                     grades=_grades(hits, dataset.qrels.get(query.id, {})),
                     relevant=relevant,
                     found={sku for hit in hits for sku in (hit.product.sku, *hit.variants) if sku in relevant},
-                    violations=sum(not parsed.filters.matches(hit.product) for hit in hits),
+                    violations=sum(not parsed.filters.matches(hit.product, shop.currency_rates) for hit in hits),
                 )
             )
             done += 1

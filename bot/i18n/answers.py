@@ -66,6 +66,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "以下是最接近的替代选择（并不完全符合您的要求）：",
     },
     "nearest_alternative": {"en": "nearest alternative", "zh": "最接近的替代"},
+    "currency_not_convertible": {
+        "en": "Prices in this shop are in {base}, and I can't convert {currency}. Could you give your budget in {base}?",
+        "zh": "本店以{base}标价，暂时无法换算{currency}。可以用{base}告诉我您的预算吗？",
+    },
     "not_sold": {
         "en": "Sorry, the shop does not sell anything like that. Tell me what else you need and I'll look.",
         "zh": "抱歉，本店没有这类商品。您还需要什么？我帮您找找。",

@@ -16,6 +16,10 @@ from bot.core.prompts import PromptBook
 from bot.core.reply import ButtonAction, FinalReply, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
 from bot.settings import AssistantConfig
 from bot.state.store import StateStore
+from retrieval.config import RetrievalConfig
+from retrieval.embed import Embedder
+from retrieval.index import CatalogIndex
+from retrieval.models import DocumentKind
 from serving.config import LLMConfig
 from serving.llm import LLMClient
 from tests.support.llm_server import ScriptedLLMServer, free_port
@@ -179,14 +183,8 @@ Electronics carry a 1-year manufacturer warranty.
 """
 
 
-@pytest.fixture(scope="session")
-async def shop_index(embedder, tmp_path_factory):
-    """The real CatalogIndex over the small shop above (merchant "shop"), built once per session."""
-    from retrieval.config import RetrievalConfig
-    from retrieval.index import CatalogIndex
-    from retrieval.models import DocumentKind
-
-    index = await CatalogIndex.open(tmp_path_factory.mktemp("shop-index"), RetrievalConfig(), embedder=embedder)
+async def _open_shop(embedder: Embedder, data_dir: Path) -> CatalogIndex:
+    index = await CatalogIndex.open(data_dir, RetrievalConfig(), embedder=embedder)
     files: dict[DocumentKind, tuple[str, str]] = {
         "products": ("products.jsonl", "\n".join(json.dumps(p, ensure_ascii=False) for p in PRODUCTS)),
         "reviews": ("reviews.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in REVIEWS)),
@@ -195,6 +193,22 @@ async def shop_index(embedder, tmp_path_factory):
     for kind, (name, text) in files.items():
         report = await (await index.merchant(SHOP)).ingest(kind, name, text.encode())
         assert report.ok, f"{name}: {report}"
+    return index
+
+
+@pytest.fixture(scope="session")
+async def shop_index(embedder, tmp_path_factory):
+    """The real CatalogIndex over the small shop above (merchant "shop"), built once per session."""
+    index = await _open_shop(embedder, tmp_path_factory.mktemp("shop-index"))
+    yield index
+    await index.close()
+
+
+@pytest.fixture(scope="session")
+async def semantic_shop_index(semantic_embedder, tmp_path_factory):
+    """The same shop on the real multilingual encoder, for turns that need its sense of meaning (a Chinese
+    ask for English-titled products)."""
+    index = await _open_shop(semantic_embedder, tmp_path_factory.mktemp("semantic-shop-index"))
     yield index
     await index.close()
 
@@ -215,7 +229,16 @@ def user() -> UserRef:
 def open_assistant(shop_index, state):
     """`async with open_assistant(handler, **assistant_settings) as assistant`: handler is a ScriptedLLMServer
     script, "refused" for a port with nothing listening, or None for retrieval-only mode."""
+    return _assistant_factory(shop_index, state)
 
+
+@pytest.fixture
+def open_semantic_assistant(semantic_shop_index, state):
+    """`open_assistant` over the shop on the real encoder."""
+    return _assistant_factory(semantic_shop_index, state)
+
+
+def _assistant_factory(shop_index: CatalogIndex, state: StateStore):
     @asynccontextmanager
     async def factory(handler=None, *, turn_budget_s: float = 10.0, prompts: PromptBook | None = None, **settings):
         book = prompts or PromptBook(PROMPTS_DIR, state)

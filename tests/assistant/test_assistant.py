@@ -62,8 +62,8 @@ async def test_an_answer_that_is_mostly_invented_falls_back_to_the_template(open
     assert [e.data["task"] for e in await state.events("fallback")] == ["recommend"]
 
 
-async def test_english_answer_to_a_chinese_customer_becomes_the_chinese_template(open_assistant, user):
-    async with open_assistant([Reply(GOOD)]) as assistant:
+async def test_english_answer_to_a_chinese_customer_becomes_the_chinese_template(open_semantic_assistant, user):
+    async with open_semantic_assistant([Reply(GOOD)]) as assistant:
         turn = await say(assistant, user, "500元以内的防水冲锋衣")
 
     reply = turn.reply

@@ -3,11 +3,15 @@ comparisons, clarifying questions, no-match answers, card buttons, and a dialog 
 
 from __future__ import annotations
 
+import json
+
 from bot.core.assistant import Assistant
 from bot.core.prompts import PromptBook
 from bot.settings import AssistantConfig
 from bot.state.store import StateStore
-from tests.assistant.conftest import PROMPTS_DIR, press, say
+from retrieval.config import RetrievalConfig
+from retrieval.index import CatalogIndex
+from tests.assistant.conftest import PRODUCTS, PROMPTS_DIR, press, say
 
 
 async def test_refinements_and_references_carry_across_turns(open_assistant, user):
@@ -40,8 +44,8 @@ async def test_refinements_and_references_carry_across_turns(open_assistant, use
     assert cheapest > 0
 
 
-async def test_chinese_conversation_cheaper_then_second_then_reviews(open_assistant, user):
-    async with open_assistant(None) as assistant:
+async def test_chinese_conversation_cheaper_then_second_then_reviews(open_semantic_assistant, user):
+    async with open_semantic_assistant(None) as assistant:
         first = await say(assistant, user, "降噪耳机")
         assert first.reply.language == "zh" and "HP-100" in first.skus
 
@@ -54,8 +58,8 @@ async def test_chinese_conversation_cheaper_then_second_then_reviews(open_assist
         assert reviews.reply.intent == "reviews" and reviews.skus == cheaper.skus[:1]
 
 
-async def test_vague_ask_gets_one_clarifying_question_then_searches(open_assistant, user):
-    async with open_assistant(None) as assistant:
+async def test_vague_ask_gets_one_clarifying_question_then_searches(open_semantic_assistant, user):
+    async with open_semantic_assistant(None) as assistant:
         vague = await say(assistant, user, "推荐一下")
         assert vague.reply.intent == "clarify" and vague.reply.quick_replies and not vague.reply.products
 
@@ -145,3 +149,26 @@ async def test_what_the_shop_sells_is_never_called_not_sold(open_assistant, user
     assert exact_title.skus[0] == "HP-100"
     assert set(category.skus) <= {"HP-100", "HP-200", "HP-300"} and category.skus
     assert not not_sold.skus and "not sell" in not_sold.reply.text
+
+
+async def test_a_budget_in_another_currency_is_converted(open_assistant, user):
+    async with open_assistant(None) as assistant:
+        turn = await say(assistant, user, "jacket under $70")
+    # The shop prices in yuan and $70 is ¥500 at the default rates: the ¥499 jacket is in, the ¥899 one out.
+    assert "JK-100" in turn.skus and "JK-200" not in turn.skus
+    assert all(card.price <= 500 for card in turn.reply.products)
+
+
+async def test_a_budget_in_a_currency_without_a_rate_is_answered_plainly(embedder, state, user, tmp_path):
+    config = RetrievalConfig(currency_rates={"CNY": 1.0})
+    index = await CatalogIndex.open(tmp_path, config, embedder=embedder)
+    try:
+        products = "\n".join(json.dumps(p, ensure_ascii=False) for p in PRODUCTS)
+        assert (await (await index.merchant(user.merchant_id)).ingest("products", "p.jsonl", products.encode())).ok
+        assistant = Assistant(index, None, state, PromptBook(PROMPTS_DIR, state), AssistantConfig())
+        english = await say(assistant, user, "jacket under $70")
+        chinese = await say(assistant, user, "Nike的外套，70美元以内")
+    finally:
+        await index.close()
+    assert not english.skus and "CNY" in english.reply.text and "USD" in english.reply.text
+    assert chinese.reply.language == "zh" and "USD" in chinese.reply.text

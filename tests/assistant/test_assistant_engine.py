@@ -18,9 +18,11 @@ pytestmark = pytest.mark.slow
 PRICES = {p["sku"]: p["price"] for p in PRODUCTS}
 
 
-async def test_turns_on_the_embedded_engine_stay_grounded(local_llm_config, shop_index, state, user):
+async def test_turns_on_the_embedded_engine_stay_grounded(local_llm_config, semantic_shop_index, state, user):
     async with LLMClient(local_llm_config) as llm:
-        assistant = Assistant(shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig(turn_budget_s=30))
+        assistant = Assistant(
+            semantic_shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig(turn_budget_s=30)
+        )
         english = await say(assistant, user, "waterproof jacket under 600")
         chinese = await say(assistant, user, "降噪耳机")
 
@@ -28,7 +30,7 @@ async def test_turns_on_the_embedded_engine_stay_grounded(local_llm_config, shop
         reply = turn.reply
         assert reply.language == language and is_written_in(reply.text, language)
         assert reply.products and all(card.price == PRICES[card.sku] for card in reply.products)
-    products = [await (await shop_index.merchant("shop")).product(sku) for sku in english.skus]
+    products = [await (await semantic_shop_index.merchant("shop")).product(sku) for sku in english.skus]
     if not english.reply.fallback:  # the model's words survived the check: they must pass it again
         facts = Facts(language="en", products=products, evidence_count=len(english.reply.evidence))
         assert Checker(facts).check(english.reply.text).removed == 0
@@ -36,10 +38,12 @@ async def test_turns_on_the_embedded_engine_stay_grounded(local_llm_config, shop
 
 
 async def test_llama_cpp_takes_the_comparison_schema_and_the_reply_stays_grounded(
-    local_llm_config, shop_index, state, user
+    local_llm_config, semantic_shop_index, state, user
 ):
     async with LLMClient(local_llm_config) as llm:
-        assistant = Assistant(shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig(turn_budget_s=30))
+        assistant = Assistant(
+            semantic_shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig(turn_budget_s=30)
+        )
         await press(assistant, user, "compare", "JK-100")
         turn = await press(assistant, user, "compare", "JK-300")
 

@@ -16,8 +16,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-async def shop_dir(embedder, tmp_path_factory) -> Path:
-    return await tiny_shop_data_dir(embedder, tmp_path_factory.mktemp("cli"))
+async def shop_dir(semantic_embedder, tmp_path_factory) -> Path:
+    # The commands load the real encoder themselves: the catalog is embedded with it too.
+    return await tiny_shop_data_dir(semantic_embedder, tmp_path_factory.mktemp("cli"))
 
 
 def shopguide(*args: str | Path, stdin: str | None = None) -> str:

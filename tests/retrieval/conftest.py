@@ -1,13 +1,17 @@
-"""Small inline catalogs for retrieval tests, and a read-only index over one of them shared by the session."""
+"""Small inline catalogs for retrieval tests, and read-only indexes over one of them shared by the session: one
+on the test embedder, one on the real encoder for tests of meaning (cross-language search)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from retrieval.config import RetrievalConfig
+from retrieval.embed import Embedder
 from retrieval.index import CatalogIndex
+from retrieval.models import DocumentKind
 
 SHOP = "shop-a"
 
@@ -162,19 +166,33 @@ def jsonl(rows: list[dict]) -> bytes:
 
 
 async def load_shop(index: CatalogIndex, merchant_id: str = SHOP) -> None:
-    for kind, name, data in (
+    files: list[tuple[DocumentKind, str, bytes]] = [
         ("products", "products.jsonl", jsonl(PRODUCTS)),
         ("reviews", "reviews.jsonl", jsonl(REVIEWS)),
         ("policies", "policies.md", POLICIES.encode()),
-    ):
+    ]
+    for kind, name, data in files:
         report = await (await index.merchant(merchant_id)).ingest(kind, name, data)
         assert report.ok, (report.parsed.errors, report.rejected)
+
+
+async def _open_shop(embedder: Embedder, data_dir: Path) -> CatalogIndex:
+    index = await CatalogIndex.open(data_dir, RetrievalConfig(), embedder=embedder)
+    await load_shop(index)
+    return index
 
 
 @pytest.fixture(scope="session")
 async def shop_index(embedder, tmp_path_factory):
     """The inline shop, ingested once for read-only tests."""
-    index = await CatalogIndex.open(tmp_path_factory.mktemp("shop-index"), RetrievalConfig(), embedder=embedder)
-    await load_shop(index)
+    index = await _open_shop(embedder, tmp_path_factory.mktemp("shop-index"))
+    yield index
+    await index.close()
+
+
+@pytest.fixture(scope="session")
+async def semantic_shop_index(semantic_embedder, tmp_path_factory):
+    """The inline shop on the real multilingual encoder."""
+    index = await _open_shop(semantic_embedder, tmp_path_factory.mktemp("semantic-shop-index"))
     yield index
     await index.close()

@@ -11,7 +11,6 @@ from retrieval.index import CatalogError, CatalogIndex
 from retrieval.query import SearchFilters
 from tests.retrieval.badfiles import BAD_FILES, GOOD_CSV, MAX_BYTES, MAX_ROWS
 
-pytestmark = pytest.mark.slow
 CONFIG = RetrievalConfig(max_upload_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 

@@ -1,12 +1,13 @@
 """The catalog commands end to end through typer: ingest, search, catalog stats/list/versions/rollback, eval.
 
-They run the real embedder (the session's, so it loads once) and real Chroma under a temporary data dir.
+They run the session's embedder and real Chroma under a temporary data dir.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -35,12 +36,11 @@ def shopguide(embedder, monkeypatch, tmp_path: Path):
     return run
 
 
-def as_json(result) -> object:
+def as_json(result) -> Any:
     assert result.exit_code == 0, (result.stdout, result.stderr)
     return json.loads(result.stdout)
 
 
-@pytest.mark.slow
 def test_ingest_search_and_rollback(shopguide, tmp_path: Path) -> None:
     good, bad = tmp_path / "products.csv", tmp_path / "broken.csv"
     good.write_text(GOOD, encoding="utf-8")
@@ -73,13 +73,22 @@ def test_ingest_search_and_rollback(shopguide, tmp_path: Path) -> None:
     assert [v["action"] for v in versions] == ["upload", "upload", "rollback"]
 
 
-@pytest.mark.slow
+def test_ingest_demo_loads_the_packaged_demo_shop(shopguide) -> None:
+    reports = as_json(shopguide("ingest", "--demo", "--merchant", "m1", "--json"))
+    assert [(report["kind"], report["ok"]) for report in reports] == [
+        ("products", True),
+        ("reviews", True),
+        ("policies", True),
+    ]
+    stats = as_json(shopguide("catalog", "stats", "--merchant", "m1", "--json"))
+    assert stats["products"] >= 200 and stats["reviews"] > 0 and stats["currency"] == "CNY"
+
+
 def test_search_needs_a_catalog(shopguide) -> None:
     result = shopguide("search", "jacket", "--merchant", "nobody")
     assert result.exit_code == 1 and "has no catalog yet" in result.stderr
 
 
-@pytest.mark.slow
 def test_eval_retrieval_prints_every_mode(shopguide, tmp_path: Path) -> None:
     result = as_json(shopguide("eval", "retrieval", "--dataset", str(write_dataset(tmp_path / "set")), "--json"))
     assert {(row["mode"], row["lang"]) for row in result["results"]} >= {

@@ -8,21 +8,19 @@ import numpy as np
 import pytest
 
 from retrieval.config import RetrievalConfig
-from retrieval.embed import EmbedderError, load_embedder, open_embedder
+from retrieval.embed import EmbedderError, load_embedder
 
 
-@pytest.mark.slow
-async def test_default_embedder_is_multilingual_and_normalised(embedder) -> None:
+async def test_default_embedder_is_multilingual_and_normalised(semantic_embedder) -> None:
     texts = ["红色跑步鞋", "red running shoes", "stainless steel frying pan"]
-    vectors = await embedder.embed(texts)
-    assert vectors.shape == (3, embedder.dim) and vectors.dtype == np.float32
+    vectors = await semantic_embedder.embed(texts)
+    assert vectors.shape == (3, semantic_embedder.dim) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     similarity = vectors @ vectors.T
     # A Chinese query lands nearer its English translation than an unrelated product.
     assert similarity[0, 1] > similarity[0, 2] + 0.2
 
 
-@pytest.mark.slow
 async def test_batches_give_the_same_vectors_and_report_progress(embedder) -> None:
     texts = [f"product number {i}" for i in range(7)]
     small_batches = copy.copy(embedder)
@@ -33,10 +31,8 @@ async def test_batches_give_the_same_vectors_and_report_progress(embedder) -> No
     assert calls == [(3, 7), (6, 7), (7, 7)]
 
 
-@pytest.mark.slow
-async def test_packaged_minilm_runs_through_sentence_transformers() -> None:
-    config = RetrievalConfig(embed_backend="sentence-transformers", embed_model="packaged:all-MiniLM-L6-v2")
-    minilm = await open_embedder(config)
+async def test_packaged_minilm_runs_through_sentence_transformers(minilm_embedder) -> None:
+    minilm = minilm_embedder
     assert minilm.dim == 384 and minilm.name == "st-all-minilm-l6-v2"
     vectors = await minilm.embed(["a warm winter jacket", "a thick coat for cold weather", "a USB charging cable"])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)

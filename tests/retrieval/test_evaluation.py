@@ -53,7 +53,6 @@ def test_missing_files_are_named(tmp_path: Path) -> None:
         load_dataset(tmp_path)
 
 
-@pytest.mark.slow
 async def test_evaluation_on_a_real_index(embedder, tmp_path: Path) -> None:
     dataset = load_dataset(write_dataset(tmp_path / "set"))
     index = await CatalogIndex.open(tmp_path / "data", RetrievalConfig(), embedder=embedder)

@@ -4,20 +4,16 @@ edits, export, merchant isolation, recovery after a failed apply, and a Chroma s
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from retrieval.catalog import parse_catalog_file
 from retrieval.config import RetrievalConfig
 from retrieval.index import CatalogError, CatalogIndex
+from retrieval.models import DocumentKind
 from retrieval.query import SearchFilters
 from tests.retrieval.conftest import PRODUCTS, REVIEWS, SHOP, jsonl, load_shop
-
-pytestmark = pytest.mark.slow
+from tests.support.fake_embedder import HashingEmbedder
 
 
 class EmbedCounter:
@@ -134,7 +130,7 @@ async def test_single_product_edits_are_versions(index, monkeypatch) -> None:
 
 async def test_export_parses_back_to_the_same_records(index) -> None:
     await load_shop(index)
-    current = {
+    current: dict[DocumentKind, list] = {
         "products": await (await index.merchant(SHOP)).products(),
         "reviews": [review for p in PRODUCTS for review in await (await index.merchant(SHOP)).reviews(p["sku"])],
         "policies": await (await index.merchant(SHOP)).policies(),
@@ -205,6 +201,15 @@ async def test_an_interrupted_apply_is_reconciled_on_the_next_open(index, embedd
     await reopened.close()
 
 
+async def test_another_embedding_model_re_embeds_instead_of_reusing_saved_vectors(index, embedder, tmp_path) -> None:
+    await load_shop(index)
+    await index.close()
+    other = HashingEmbedder(dim=embedder.dim // 2)  # another vector space: its own Chroma collections too
+    reopened = await CatalogIndex.open(tmp_path, RetrievalConfig(), embedder=other)
+    assert "EAR-1" in await _skus(reopened, "noise cancelling headphones")
+    await reopened.close()
+
+
 async def test_an_unknown_merchant_leaves_no_trace(index, tmp_path) -> None:
     assert await (await index.merchant("nobody")).search("anything", SearchFilters(), k=3) == []
     assert (await (await index.merchant("nobody")).stats()).version == 0
@@ -218,33 +223,17 @@ async def test_the_demo_catalog_loads(demo_index) -> None:
     assert hits and all(hit.product.price <= 1000 for hit in hits)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def test_ingest_and_search_through_a_chroma_server(embedder, tmp_path) -> None:
-    port = _free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    server = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        await _wait_for_port(port)
-        config = RetrievalConfig(chroma_host="127.0.0.1", chroma_port=port, exact_search_max=0)
-        index = await CatalogIndex.open(tmp_path / "data", config, embedder=embedder)
-        await load_shop(index)
-        assert not (tmp_path / "data" / "chroma").exists()
-        assert (await _skus(index, "降噪耳机"))[0] == "EAR-1"
-        hits = await (await index.merchant(SHOP)).search("shoes", SearchFilters(price_max=500), k=5)
-        assert hits and all(hit.product.price <= 500 for hit in hits)
-        await index.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+async def test_ingest_and_search_through_a_chroma_server(chroma_server, semantic_embedder, tmp_path) -> None:
+    host, port = chroma_server
+    await _wait_for_port(port)
+    config = RetrievalConfig(chroma_host=host, chroma_port=port, exact_search_max=0)
+    index = await CatalogIndex.open(tmp_path / "data", config, embedder=semantic_embedder)
+    await load_shop(index)
+    assert not (tmp_path / "data" / "chroma").exists()
+    assert (await _skus(index, "降噪耳机"))[0] == "EAR-1"
+    hits = await (await index.merchant(SHOP)).search("shoes", SearchFilters(price_max=500), k=5)
+    assert hits and all(hit.product.price <= 500 for hit in hits)
+    await index.close()
 
 
 async def _wait_for_port(port: int, timeout_s: float = 60) -> None:

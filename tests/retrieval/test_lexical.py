@@ -45,4 +45,5 @@ def test_saved_index_loads_only_for_its_stamp(tokenizer: Tokenizer, tmp_path) ->
 def test_empty_index(tokenizer: Tokenizer, tmp_path) -> None:
     empty = LexicalIndex.build(tokenizer, [])
     empty.save(tmp_path / "empty", "v1")
-    assert LexicalIndex.load(tmp_path / "empty", "v1").scores(["x"]).shape == (0,)
+    loaded = LexicalIndex.load(tmp_path / "empty", "v1")
+    assert loaded is not None and loaded.scores(["x"]).shape == (0,)

@@ -56,6 +56,35 @@ def test_price_phrases(query: str, text: str, price_min: float | None, price_max
 
 
 @pytest.mark.parametrize(
+    ("query", "price_min", "price_max", "currency"),
+    [
+        ("500元以内的冲锋衣", None, 500, "CNY"),
+        ("两千五块以内的手机", None, 2500, "CNY"),
+        ("预算300人民币", None, 300, "CNY"),
+        ("20美元以内的登机箱", None, 20, "USD"),
+        ("50英镑以下的耳机", None, 50, "GBP"),
+        ("100欧元以上", 100, None, "EUR"),
+        ("headphones under $200", None, 200, "USD"),
+        ("jacket below 80 bucks", None, 80, "USD"),
+        ("gift under £30", None, 30, "GBP"),
+        ("something under a tenner", None, 10, "GBP"),
+        ("shoes at most 40 quid", None, 40, "GBP"),
+        ("boots between 50 and 80 pounds", 50, 80, "GBP"),
+        ("kettle under €25", None, 25, "EUR"),
+        ("tent over 300 yuan", 300, None, "CNY"),
+        ("$100-200 shoes", 100, 200, "USD"),
+        ("under 300", None, 300, None),  # no currency stated: the shop's own
+        ("500以内的耳机", None, 500, None),
+    ],
+)
+def test_the_stated_currency_is_kept(
+    query: str, price_min: float | None, price_max: float | None, currency: str | None
+) -> None:
+    filters = parse_query(query, VOCABULARY).filters
+    assert (filters.price_min, filters.price_max, filters.currency) == (price_min, price_max, currency)
+
+
+@pytest.mark.parametrize(
     "query",
     [
         "tent under 5kg",
@@ -142,6 +171,7 @@ def test_everything_at_once() -> None:
     assert filters == {
         "price_min": 500,
         "price_max": 1000,
+        "currency": "CNY",
         "categories": ["冲锋衣"],
         "exclude_brands": ["耐克"],
         "in_stock_only": True,
@@ -155,7 +185,7 @@ def test_plain_queries_have_no_filters() -> None:
 
 
 def _product(**fields: object) -> Product:
-    return Product(**{"merchant_id": "m", "sku": "S", "title": "T", "price": 100.0, **fields})  # type: ignore[arg-type]
+    return Product(**{"merchant_id": "m", "sku": "S", "title": "T", "price": 100.0, **fields})
 
 
 @pytest.mark.parametrize(
@@ -176,3 +206,23 @@ def _product(**fields: object) -> Product:
 )
 def test_filters_match_products(filters: SearchFilters, product: Product, expected: bool) -> None:
     assert filters.matches(product) is expected
+
+
+RATES = {"USD": 1.0, "CNY": 0.14}
+
+
+@pytest.mark.parametrize(
+    ("filters", "product", "expected"),
+    [
+        (SearchFilters(price_max=200, currency="USD"), _product(price=599.0, currency="CNY"), True),  # ~$84
+        (SearchFilters(price_max=50, currency="USD"), _product(price=599.0, currency="CNY"), False),
+        (SearchFilters(price_max=300, currency="CNY"), _product(price=89.0, currency="USD"), False),  # ~¥636
+        (SearchFilters(price_max=300, currency="CNY"), _product(price=30.0, currency="USD"), True),
+        (SearchFilters(price_max=300, currency="GBP"), _product(price=1.0, currency="CNY"), False),  # no rate
+        (SearchFilters(price_max=300, currency="USD"), _product(price=1.0, currency="CHF"), False),  # no rate
+        (SearchFilters(in_stock_only=True, currency="GBP"), _product(currency="CHF"), True),  # no bound: no rate needed
+        (SearchFilters(price_max=300), _product(price=250.0, currency="CHF"), True),  # no currency: as written
+    ],
+)
+def test_bounds_in_another_currency_are_converted(filters: SearchFilters, product: Product, expected: bool) -> None:
+    assert filters.matches(product, RATES) is expected

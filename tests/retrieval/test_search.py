@@ -10,7 +10,8 @@ from retrieval.config import RetrievalConfig
 from retrieval.index import CatalogIndex
 from retrieval.models import Product
 from retrieval.query import SearchFilters
-from retrieval.search import fuse, variant_key
+from retrieval.search import fuse
+from retrieval.variants import variant_key
 from tests.retrieval.conftest import SHOP, load_shop
 
 FILTER_CASES = [
@@ -35,7 +36,6 @@ async def ann_index(embedder, tmp_path_factory):
     await index.close()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("path", ["exact", "ann"])
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
 async def test_hard_filters_are_never_violated(shop_index, ann_index, path: str, mode: str) -> None:
@@ -54,7 +54,6 @@ async def test_hard_filters_are_never_violated(shop_index, ann_index, path: str,
                 assert shown == allowed, (query, filters)
 
 
-@pytest.mark.slow
 async def test_variants_collapse_into_one_hit(shop_index) -> None:
     hits = await (await shop_index.merchant(SHOP)).search("alpine shell jacket", SearchFilters(), k=5)
     assert hits[0].product.sku in {"JKT-RED", "JKT-BLU"}
@@ -68,16 +67,14 @@ async def test_variants_collapse_into_one_hit(shop_index) -> None:
     assert [(hit.product.sku, hit.variants) for hit in jackets] == [("JKT-RED", [])]
 
 
-@pytest.mark.slow
-async def test_cross_language_and_exact_model_numbers(shop_index) -> None:
-    shop = await shop_index.merchant(SHOP)
+async def test_cross_language_and_exact_model_numbers(semantic_shop_index) -> None:
+    shop = await semantic_shop_index.merchant(SHOP)
     assert (await shop.search("降噪耳机", k=1))[0].product.sku == "EAR-1"
     assert (await shop.search("stainless steel wok", k=1))[0].product.sku == "PAN-1"
     lexical = await shop.search("X200", k=3, mode="lexical")
     assert [hit.product.sku for hit in lexical] == ["SHOE-TRAIL"]
 
 
-@pytest.mark.slow
 async def test_sort_by_price(shop_index) -> None:
     filters = SearchFilters(categories=["鞋"])
     cheapest = await (await shop_index.merchant(SHOP)).search("running shoes", filters, k=3, sort="price_asc")
@@ -87,21 +84,21 @@ async def test_sort_by_price(shop_index) -> None:
     assert [hit.product.sku for hit in browse] == ["EAR-1", "JKT-DOWN"]
 
 
-@pytest.mark.slow
-async def test_reviews_within_a_product_and_policies(shop_index) -> None:
-    sizing = await (await shop_index.merchant(SHOP)).search_reviews("JKT-RED", "does it run small? sizing", k=2)
+async def test_reviews_within_a_product_and_policies(semantic_shop_index) -> None:
+    sizing = await (await semantic_shop_index.merchant(SHOP)).search_reviews(
+        "JKT-RED", "does it run small? sizing", k=2
+    )
     assert sizing[0].review.review_id == "r2"
     assert all(hit.review.sku == "JKT-RED" for hit in sizing)
-    assert await (await shop_index.merchant(SHOP)).search_reviews("BAG-1", "sizing") == []
-    assert len(await (await shop_index.merchant(SHOP)).reviews("JKT-RED")) == 3
+    assert await (await semantic_shop_index.merchant(SHOP)).search_reviews("BAG-1", "sizing") == []
+    assert len(await (await semantic_shop_index.merchant(SHOP)).reviews("JKT-RED")) == 3
 
-    returns = await (await shop_index.merchant(SHOP)).search_policies("可以退货吗", k=1)
+    returns = await (await semantic_shop_index.merchant(SHOP)).search_policies("可以退货吗", k=1)
     assert "return" in returns[0].policy.text.lower()
-    warranty = await (await shop_index.merchant(SHOP)).search_policies("warranty for electronics", k=1)
+    warranty = await (await semantic_shop_index.merchant(SHOP)).search_policies("warranty for electronics", k=1)
     assert "保修" in warranty[0].policy.title + warranty[0].policy.text
 
 
-@pytest.mark.slow
 async def test_similar_excludes_the_item_and_its_variants(shop_index) -> None:
     hits = await (await shop_index.merchant(SHOP)).similar("JKT-RED", k=3)
     skus = [hit.product.sku for hit in hits]
@@ -109,7 +106,6 @@ async def test_similar_excludes_the_item_and_its_variants(shop_index) -> None:
     assert skus[0] in {"JKT-LITE", "JKT-DOWN"}
 
 
-@pytest.mark.slow
 async def test_other_merchants_see_nothing(shop_index) -> None:
     assert await (await shop_index.merchant("someone-else")).search("jacket", SearchFilters(), k=5) == []
 

@@ -23,7 +23,6 @@ class Person(BaseModel):
     age: int
 
 
-@pytest.mark.slow
 async def test_stream_yields_text_then_finish_reason_and_usage(local_llm_config):
     async with LLMClient(local_llm_config) as client:
         chunks = [chunk async for chunk in client.stream(ASK, max_tokens=8)]
@@ -36,7 +35,6 @@ async def test_stream_yields_text_then_finish_reason_and_usage(local_llm_config)
     assert last.usage.total_tokens == last.usage.prompt_tokens + 8
 
 
-@pytest.mark.slow
 async def test_whole_answer_matches_the_stream_at_temperature_zero(local_llm_config):
     async with LLMClient(local_llm_config) as client:
         whole = await client.chat(ASK, max_tokens=8)
@@ -45,7 +43,6 @@ async def test_whole_answer_matches_the_stream_at_temperature_zero(local_llm_con
     assert whole.usage is not None and whole.usage.completion_tokens == 8
 
 
-@pytest.mark.slow
 async def test_json_schema_output_validates(local_llm_config):
     messages = [{"role": "user", "content": "Invent a person. Give a name and an age."}]
     async with LLMClient(local_llm_config) as client:
@@ -53,7 +50,6 @@ async def test_json_schema_output_validates(local_llm_config):
     assert isinstance(person, Person) and person.name
 
 
-@pytest.mark.slow
 async def test_cancelling_a_stream_leaves_the_engine_serving(local_llm_config):
     async with LLMClient(local_llm_config) as client:
         async with contextlib.aclosing(client.stream(ASK, max_tokens=400)) as stream:
@@ -73,13 +69,13 @@ async def test_cancelling_a_stream_leaves_the_engine_serving(local_llm_config):
         with pytest.raises(asyncio.CancelledError):
             await task
         # Had either abandoned generation kept its slot or hung the connection, this would stall.
-        assert (await client.chat(ASK, max_tokens=4)).usage.completion_tokens == 4
+        usage = (await client.chat(ASK, max_tokens=4)).usage
+        assert usage is not None and usage.completion_tokens == 4
         assert await client.health()
 
 
-@pytest.mark.slow
-async def test_client_config_points_at_the_engine():
-    engine = LocalEngine(LocalEngineConfig())
+async def test_client_config_points_at_the_engine(packaged_engine):
+    engine = packaged_engine
     assert engine.model_path == packaged_model_path() and engine.model_path.is_file()
     config = LLMConfig(temperature=0.0)
     async with engine:
@@ -88,7 +84,7 @@ async def test_client_config_points_at_the_engine():
         async with LLMClient(pointed) as client:
             assert await client.health()
     with pytest.raises(RuntimeError, match="not running"):
-        engine.base_url
+        _ = engine.base_url
 
 
 async def test_missing_model_file_is_a_clear_error(tmp_path: Path):

@@ -41,7 +41,7 @@ def _skip_reason() -> str | None:
     return None
 
 
-pytestmark = [pytest.mark.vllm, pytest.mark.slow]
+pytestmark = [pytest.mark.vllm]
 if (reason := _skip_reason()) is not None:
     pytestmark.append(pytest.mark.skip(reason=reason))
 

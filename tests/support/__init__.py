@@ -1,1 +1,1 @@
-"""Test helpers shared across areas (the scripted LLM server)."""
+"""Test helpers shared across areas: the scripted LLM server and the deterministic test embedder."""

@@ -26,9 +26,9 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture(scope="module")
-async def telegram_world(tmp_path_factory):
+async def telegram_world(embedder, tmp_path_factory):
     """A running bot with shops A and B ingested, an admin, and one merchant per shop."""
     from tests.telegram.world import open_world
 
-    async with open_world(tmp_path_factory.mktemp("telegram")) as world:
+    async with open_world(tmp_path_factory.mktemp("telegram"), embedder) as world:
         yield world

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -48,30 +42,23 @@ def test_polling_with_a_token_is_enough():
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_shopguide_run_serves_by_polling_and_stops_on_sigterm(tmp_path):
+async def test_shopguide_run_serves_by_polling_and_stops_on_sigterm(tmp_path, semantic_embedder, shopguide_process):
     """The real console script in its own process: answers through the emulator, exits 0 on SIGTERM."""
     async with BotApiEmulator() as api, ScriptedLLMServer(lambda request: "Hello.") as llm:
-        # A catalog for the default merchant up front, so the first start does not ingest the demo shop.
-        index = await CatalogIndex.open(tmp_path, RetrievalConfig())
+        # A catalog for the default merchant up front (embedded by the encoder the process loads), so the
+        # first start does not ingest the demo shop.
+        index = await CatalogIndex.open(tmp_path, RetrievalConfig(), embedder=semantic_embedder)
         assert (await (await index.merchant("demo")).ingest("products", "products.csv", SHOP_A_PRODUCTS.encode())).ok
         await index.close()
         env = {
-            **os.environ,
             "SHOPGUIDE_TELEGRAM__TOKEN": api.token,
             "SHOPGUIDE_TELEGRAM__BASE_URL": api.base_url,
             "SHOPGUIDE_TELEGRAM__BASE_FILE_URL": api.base_file_url,
             "SHOPGUIDE_LLM__BASE_URL": llm.base_url,
         }
-        script = Path(sys.executable).with_name("shopguide")
-        process = await asyncio.create_subprocess_exec(
-            str(script), "run", "--data-dir", str(tmp_path), env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
-        )
-        try:
+        async with shopguide_process("run", "--data-dir", str(tmp_path), env=env, cwd=tmp_path) as process:
             await api.wait_for(lambda: api.calls_of("deleteWebhook"), timeout=120, waiting_for="the bot to start")
             zed = api.user(42, "Zed", "en")
             await zed.send_text("/start")
-            assert "ShopGuide" in (await zed.wait_for_reply(timeout=30)).text
-        finally:
-            process.send_signal(signal.SIGTERM)
-            _, stderr = await asyncio.wait_for(process.communicate(), 60)
-        assert process.returncode == 0, stderr.decode()[-2000:]
+            assert "ShopGuide" in ((await zed.wait_for_reply(timeout=30)).text or "")
+        assert process.returncode == 0, process.stderr_text[-2000:]

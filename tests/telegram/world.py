@@ -19,6 +19,7 @@ from bot.channels.telegram.app import build_application, serve
 from bot.emulator import BotApiEmulator, EmulatedChat, EmulatedUser
 from bot.services import Services, open_services
 from bot.settings import AssistantConfig, Settings, TelegramConfig
+from retrieval.embed import Embedder
 from serving.config import LLMConfig
 from tests.support.llm_server import Reply, ScriptedLLMServer
 
@@ -67,6 +68,7 @@ class TelegramWorld:
     suite_path: Path
     config: TelegramConfig
     support_chat: EmulatedChat
+    embedder: Embedder | None = None  # None = the configured one, loaded by open_services
     _services: Services | None = None
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -102,7 +104,7 @@ class TelegramWorld:
 
     async def start(self) -> None:
         self._stack = AsyncExitStack()
-        self._services = await self._stack.enter_async_context(open_services(self.settings()))
+        self._services = await self._stack.enter_async_context(open_services(self.settings(), embedder=self.embedder))
         application = build_application(self._services, self.config, suite_path=self.suite_path)
         self._stop = asyncio.Event()
         # Serving has begun once the bot set its webhook, or (polling) dropped it before its first poll
@@ -128,7 +130,7 @@ class TelegramWorld:
 
 
 @asynccontextmanager
-async def open_world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
+async def open_world(data_dir: Path, embedder: Embedder | None = None) -> AsyncIterator[TelegramWorld]:
     suite_path = data_dir / "suite.jsonl"
     suite_path.write_text(json.dumps(SUITE) + "\n", encoding="utf-8")
     async with BotApiEmulator() as api, ScriptedLLMServer(scripted_answer) as llm:
@@ -142,10 +144,17 @@ async def open_world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
             stream_edit_interval_s=0.05,
         )
         world = TelegramWorld(
-            api=api, llm=llm, data_dir=data_dir, suite_path=suite_path, config=config, support_chat=support
+            api=api,
+            llm=llm,
+            data_dir=data_dir,
+            suite_path=suite_path,
+            config=config,
+            support_chat=support,
+            embedder=embedder,
         )
         await world.start()
         try:
+            assert world.services is not None
             index, state = world.services.index, world.services.state
             for shop, products in ((SHOP_A, SHOP_A_PRODUCTS), (SHOP_B, SHOP_B_PRODUCTS)):
                 report = await (await index.merchant(shop)).ingest("products", "products.csv", products.encode())

@@ -16,7 +16,7 @@ from retrieval.money import format_price as money
 
 def constraints_text(constraints: Constraints, language: Language, currency: str = "CNY") -> str:
     """The hard requirements in words: 'under ¥500, not Nike, in stock' / '500元以内、不要Nike、有货'."""
-    parts = _price_parts(constraints, language, currency)
+    parts = _price_parts(constraints, language, constraints.currency or currency)
     brands = [local_name(b, language) for b in constraints.brands]
     excluded = [local_name(b, language) for b in constraints.exclude_brands]
     separator = t("list_separator", language)

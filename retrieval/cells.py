@@ -1,0 +1,243 @@
+"""Cell values of catalog files: clean text, formula refusal, and the typed fields (price, stock, flags, ratings,
+category paths, URLs, attributes).
+
+Each parser takes a cell as the table reader gave it (text already cleaned by `clean`, or a JSON/XLSX number,
+list or object) and returns the field's value or raises `FieldError` naming the field and an actionable
+reason in English with the Chinese gist in brackets, which the merchant sees in the upload report.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import Any
+
+from retrieval.money import PriceFormatError, currency_code, parse_price
+
+PRICE_EXAMPLES = "expected e.g. 1299, ¥1,299.00, 1299元, $12.50, 12,50 €"
+
+
+class FieldError(ValueError):
+    """A cell that cannot be used; `field` names the column, the message is the reason."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
+# After a leading sign, a spreadsheet attack needs a DDE pipe, another operator or a function call
+# ("+cmd|' /C calc'!A0", "-2+3+cmd", "-SUM(A1)"); without them the cell is data a merchant means:
+# "-5°C", "+86 138 0000 0000", a Markdown bullet "- 7天无理由退货（不影响二次销售）".
+_SIGNED_DATA = re.compile(r"^[+-](?!.*[|=+@])(?!.*[A-Za-z_][\w.]*\()")
+
+
+def clean(value: Any) -> str:
+    """A cell as clean text: NFKC, HTML tags removed and entities decoded, whitespace collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = unicodedata.normalize("NFKC", str(value))
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())
+
+
+def as_text(value: Any) -> str:
+    """A value of a row whose strings `_parse_rows` has already cleaned (numbers and None still need it)."""
+    return value if isinstance(value, str) else clean(value)
+
+
+def _formula_lead(text: str) -> str | None:
+    """The character that would make a spreadsheet run `text` as a formula, if any."""
+    if not text or text[0] not in "=+-@":
+        return None
+    if text[0] in "+-" and _SIGNED_DATA.match(text):
+        return None
+    return text[0]
+
+
+def reject_formulas(cells: dict[str, Any], fields: dict[str, str | None]) -> None:
+    for column, value in cells.items():
+        for text in _strings(value):
+            lead = _formula_lead(text)
+            if lead:
+                raise FieldError(
+                    fields.get(column) or column,
+                    f'"{shorten(text)}" starts with "{lead}", which spreadsheets run as a formula; remove the leading '
+                    f'"{lead}" or the formula and upload plain values (疑似公式注入)',
+                )
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a cell, including inside JSON lists and objects (keys too), as it will be stored."""
+    if isinstance(value, str):
+        return [value]  # already cleaned by _parse_rows
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(_nested(item))]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (clean(key), *_strings(_nested(item)))]
+    return []
+
+
+def _nested(value: Any) -> Any:
+    return clean(value) if isinstance(value, str) else value
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_merchant(value: Any, merchant_id: str) -> None:
+    owner = as_text(value)
+    if owner and owner != merchant_id:
+        raise FieldError(
+            "merchant",
+            f'the row belongs to merchant "{owner}" but this upload is for "{merchant_id}"; remove the row '
+            "or upload it from that merchant's account (不属于当前商家)",
+        )
+
+
+def required_text(values: dict[str, Any], field: str) -> str:
+    text = as_text(values.get(field))
+    if not text:
+        raise FieldError(field, f"{field} is empty; every row needs one (必填)")
+    return text
+
+
+def price(value: Any) -> tuple[float, str | None]:
+    """'¥1,299.00' -> (1299.0, 'CNY'); '$12.50' -> (12.5, 'USD'); 99 -> (99.0, None) (see `money.parse_price`)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        amount, code = float(value), None
+    else:
+        text = as_text(value)
+        if not text:
+            raise FieldError("price", "price is empty; every product needs one, e.g. 1299 or ¥1,299.00 (价格必填)")
+        try:
+            amount, code = parse_price(text)
+        except PriceFormatError:
+            raise FieldError("price", f'"{shorten(text)}" is not a price ({PRICE_EXAMPLES}) (价格格式不对)') from None
+    if amount < 0:
+        raise FieldError("price", f"{amount:g} is negative; a price must be 0 or more (价格不能为负)")
+    return round(amount, 2), code
+
+
+def currency(value: Any) -> str | None:
+    """A currency column: a code (cny, USD), a sign ($, ¥) or a name (人民币, 美元, euros) -> its ISO code."""
+    text = as_text(value)
+    if not text:
+        return None
+    code = currency_code(text)
+    if code is None:
+        raise FieldError("currency", f'"{shorten(text)}" is not a currency; use a 3-letter code such as CNY or USD')
+    return code
+
+
+_TRUE = {"true", "yes", "y", "1", "有货", "有", "是", "在售", "现货", "in stock", "available"}
+_FALSE = {
+    "false",
+    "no",
+    "n",
+    "0",
+    "无货",
+    "无",
+    "否",
+    "缺货",
+    "售罄",
+    "下架",
+    "out of stock",
+    "sold out",
+    "unavailable",
+}
+
+
+def flag(value: Any, field: str) -> bool | None:
+    text = as_text(value).casefold()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise FieldError(field, f'"{shorten(text)}" is not yes/no (use true/false, yes/no, 1/0, 有货/无货)')
+
+
+def stock(value: Any) -> tuple[int | None, bool | None]:
+    """Units on hand, or (None, flag) when the stock column holds 有货/无货 style words."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = value
+    else:
+        text = as_text(value)
+        if not text:
+            return None, None
+        match = re.fullmatch(r"([+-]?\d+(?:\.0+)?)\s*(?:件|个|pcs|units?)?", text, re.I)
+        if not match:
+            try:
+                return None, flag(text, "stock")
+            except FieldError:
+                raise FieldError("stock", f'"{shorten(text)}" is not a number of units (e.g. 12) or yes/no') from None
+        number = float(match.group(1))
+    if number != int(number) or number < 0:
+        raise FieldError("stock", f"{number:g} is not a whole number of units, 0 or more (库存必须是非负整数)")
+    return int(number), None
+
+
+def rating(value: Any, field: str, *, whole: bool) -> float | None:
+    """'4.5', '4.5分', '4.5/5', '★★★★' -> 4.5, 4.5, 4.5, 4.0; None when empty."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        text = as_text(value)
+        if not text:
+            return None
+        if set(text) <= {"★", "☆"}:
+            number = float(text.count("★"))
+        else:
+            match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:分|星|stars?|/\s*5(?:\.0)?)?", text, re.I)
+            if not match:
+                raise FieldError(
+                    field, f'"{shorten(text)}" is not a rating; use a number from {1 if whole else 0} to 5'
+                )
+            number = float(match.group(1))
+    low = 1 if whole else 0
+    if whole and not number.is_integer():
+        raise FieldError(field, f"{number:g} is not a whole number of stars; use 1, 2, 3, 4 or 5 (评分应为 1-5 的整数)")
+    if not low <= number <= 5:
+        raise FieldError(field, f"{number:g} is out of range; use a number from {low} to 5 (评分应为 {low}-5)")
+    return number
+
+
+def category(value: Any) -> list[str]:
+    """'服装 > 户外 > 冲锋衣', '服装/户外/冲锋衣' or a JSON list -> ['服装', '户外', '冲锋衣']."""
+    parts = value if isinstance(value, list) else re.split(r"\s*(?:>|/|›|»|→|\\)\s*", as_text(value))
+    return [part for part in (clean(p) for p in parts) if part]
+
+
+def urls(value: Any, field: str) -> list[str]:
+    items = value if isinstance(value, list) else re.split(r"[,;|\s]+", as_text(value))
+    urls = [url for url in (clean(item) for item in items) if url]
+    for url in urls:
+        if not re.match(r"https?://\S+$", url, re.I):
+            raise FieldError(field, f'"{shorten(url)}" is not an http(s) URL (链接格式不对)')
+    return urls
+
+
+def attributes(free: dict[str, Any], nested: Any) -> dict[str, str]:
+    """Free columns plus a JSON `attributes` object -> {name: text}, empty values dropped."""
+    merged = dict(free)
+    if isinstance(nested, dict):
+        merged.update(nested)
+    elif nested not in (None, ""):
+        raise FieldError("attributes", 'attributes must be a JSON object like {"color": "red"}')
+    result: dict[str, str] = {}
+    for name, value in merged.items():
+        text = ", ".join(clean(v) for v in value) if isinstance(value, list) else clean(value)
+        if text:
+            result[clean(name)] = text
+    return result

@@ -77,7 +77,9 @@ class Assistant:
         dialog.language = understanding.language
 
         try:
-            async for event in answer(self._context(user, catalog, dialog, shown, vocabulary.brands, draft), understanding):
+            async for event in answer(
+                self._context(user, catalog, dialog, shown, vocabulary.brands, draft), understanding
+            ):
                 yield event
         except CurrencyNotConvertible as exc:  # a budget in a currency the shop has no rate for
             draft.text = t("currency_not_convertible", draft.language, currency=exc.currency, base=exc.base)

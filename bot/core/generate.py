@@ -9,7 +9,7 @@ import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from bot.core.answers import FieldCheck, StructuredTask
 from bot.core.draft import Draft, elapsed_ms
@@ -143,12 +143,9 @@ class Generator:
         prompt = await self._prompt(user, generation, draft, structured=False)
         checker = check.checker = self._checker(generation, prompt)
         overrides = await self._state.get_overrides("llm")
-        max_tokens = overrides.get("max_tokens", min(llm.config.max_tokens, self._config.answer_max_tokens))
+        max_tokens = self._config.answer_tokens(llm.config.max_tokens, overrides.get("max_tokens"), structured=False)
         # `LLMClient.stream` is an async generator: closing it early ends the HTTP response.
-        stream = cast(
-            AsyncGenerator[StreamChunk, None],
-            llm.stream(prompt.messages, temperature=overrides.get("temperature"), max_tokens=max_tokens),
-        )
+        stream = llm.stream(prompt.messages, temperature=overrides.get("temperature"), max_tokens=max_tokens)
         async with contextlib.aclosing(_sentences(stream, self._config.turn_budget_s)) as sentences:
             async for sentence in sentences:
                 if check.take(checker, sentence):
@@ -172,7 +169,7 @@ class Generator:
         prompt = await self._prompt(user, generation, draft, structured=True)
         checker = check.checker = self._checker(generation, prompt)
         overrides = await self._state.get_overrides("llm")
-        max_tokens = overrides.get("max_tokens", min(llm.config.max_tokens, self._config.structured_max_tokens))
+        max_tokens = self._config.answer_tokens(llm.config.max_tokens, overrides.get("max_tokens"), structured=True)
         answer = await llm.structured(
             prompt.messages, task.schema, temperature=overrides.get("temperature"), max_tokens=max_tokens
         )

@@ -29,6 +29,8 @@ from retrieval.headers import CONTAINER_KEYS, map_columns
 from retrieval.models import DocumentKind, Policy, Product, Review
 from retrieval.tables import FileRejected, SourceRow, decode_text, file_format, read_table
 
+NO_PRICE_WARNING = "no price: accepted as 'price unknown'; customers see it so, and it never matches a price limit (价格未填，显示为价格未知)"
+
 
 class RowError(BaseModel):
     """One rejected row: `row` as the merchant sees it, the field at fault (None = the whole row), and why."""
@@ -50,6 +52,9 @@ class ParsedFile(BaseModel):
         description="The row (Markdown: heading line) each record came from, in the order of records.",
     )
     rejected: list[RowError] = Field(default_factory=list)
+    warnings: list[RowError] = Field(
+        default_factory=list, description="Accepted rows with a gap the merchant should know of (no price)."
+    )
     errors: list[str] = Field(default_factory=list, description="File-level problems; when present, records is empty.")
     rows_total: int = Field(0, description="Data rows (or policy passages) found in the file.")
 
@@ -109,6 +114,7 @@ def _parse_rows(
     records: list[Product | Review | Policy] = []
     record_rows: list[int] = []
     rejected = [RowError(row=number, reason=reason) for number, reason in bad_rows]
+    warnings: list[RowError] = []
     first_row_of: dict[str, int] = {}
     for row in rows:
         row_cells = {
@@ -142,8 +148,16 @@ def _parse_rows(
         first_row_of[identity] = row.number
         records.append(record)
         record_rows.append(row.number)
+        if isinstance(record, Product) and record.price is None:
+            warnings.append(RowError(row=row.number, field="price", reason=NO_PRICE_WARNING))
     rejected.sort(key=lambda error: error.row)
-    return ParsedFile(records=records, record_rows=record_rows, rejected=rejected, rows_total=len(rows) + len(bad_rows))
+    return ParsedFile(
+        records=records,
+        record_rows=record_rows,
+        rejected=rejected,
+        warnings=warnings,
+        rows_total=len(rows) + len(bad_rows),
+    )
 
 
 _IDENTITY_FIELD: dict[DocumentKind, str] = {"products": "sku", "reviews": "review_id", "policies": "title"}
@@ -210,8 +224,6 @@ def _product(values: dict[str, Any], attributes: dict[str, Any], merchant_id: st
 def _review(values: dict[str, Any], attributes: dict[str, Any], merchant_id: str) -> Review:
     sku = cells.required_text(values, "sku")
     rating = cells.rating(values.get("rating"), "rating", whole=True)
-    if rating is None:
-        raise cells.FieldError("rating", "rating is empty; use a whole number from 1 to 5 (评分必填)")
     text = cells.required_text(values, "text")
     date = cells.as_text(values.get("date")) or None
     author = cells.as_text(values.get("author")) or None
@@ -221,7 +233,7 @@ def _review(values: dict[str, Any], attributes: dict[str, Any], merchant_id: str
         merchant_id=merchant_id,
         sku=sku,
         review_id=review_id,
-        rating=int(rating),
+        rating=None if rating is None else int(rating),
         text=text,
         date=date,
         author=author,

@@ -111,14 +111,15 @@ def required_text(values: dict[str, Any], field: str) -> str:
     return text
 
 
-def price(value: Any) -> tuple[float, str | None]:
-    """'¥1,299.00' -> (1299.0, 'CNY'); '$12.50' -> (12.5, 'USD'); 99 -> (99.0, None) (see `money.parse_price`)."""
+def price(value: Any) -> tuple[float | None, str | None]:
+    """'¥1,299.00' -> (1299.0, 'CNY'); '$12.50' -> (12.5, 'USD'); 99 -> (99.0, None) (see `money.parse_price`);
+    an empty cell -> (None, None): the price is unknown (the upload report warns about it)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         amount, code = float(value), None
     else:
         text = as_text(value)
         if not text:
-            raise FieldError("price", "price is empty; every product needs one, e.g. 1299 or ¥1,299.00 (价格必填)")
+            return None, None
         try:
             amount, code = parse_price(text)
         except PriceFormatError:

@@ -101,7 +101,7 @@ _HEADERS: dict[DocumentKind, dict[str, tuple[str, ...]]] = {
 }
 _REQUIRED: dict[DocumentKind, tuple[str, ...]] = {
     "products": ("sku", "title", "price"),
-    "reviews": ("sku", "rating", "text"),
+    "reviews": ("sku", "text"),
     "policies": ("title", "text"),
 }
 CONTAINER_KEYS: dict[DocumentKind, tuple[str, ...]] = {

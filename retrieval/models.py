@@ -16,12 +16,13 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("products", "reviews", "policies")
 
 
 class Product(BaseModel):
-    """One sellable item of one merchant. `price` is in `currency` units, rounded to cents."""
+    """One sellable item of one merchant. `price` is in `currency` units, rounded to cents; None = the catalog
+    does not say (shown as "price unknown", never within a price limit)."""
 
     merchant_id: str
     sku: str
     title: str
-    price: float = Field(ge=0)
+    price: float | None = Field(None, ge=0)
     currency: str = "CNY"
     description: str = ""
     category: list[str] = Field(
@@ -50,7 +51,7 @@ class Review(BaseModel):
     merchant_id: str
     sku: str
     review_id: str = Field(description="From the file, or derived from sku+author+date+text when absent.")
-    rating: int = Field(ge=1, le=5)
+    rating: int | None = Field(None, ge=1, le=5, description="None = the source gives no stars.")
     text: str
     date: str | None = None
     author: str | None = None

@@ -157,6 +157,7 @@ def report_json(report: UploadReport) -> dict[str, Any]:
         "accepted": report.accepted,
         "errors": report.parsed.errors,
         "rejected": [r.model_dump() for r in report.rejected],
+        "warnings": [w.model_dump() for w in report.parsed.warnings],
         "added": report.added,
         "updated": report.updated,
         "unchanged": report.unchanged,
@@ -176,6 +177,10 @@ def print_report(report: UploadReport) -> None:
         err_console.print(f"  [red]file error:[/] {escape(error)}", highlight=False)
     if report.rejected:
         console.print(rejections_table(report.rejected))
+    if report.parsed.warnings:
+        console.print(
+            f"  [yellow]{len(report.parsed.warnings)} warning(s):[/] {escape(report.parsed.warnings[0].reason)}"
+        )
 
 
 def rejections_table(rejected: list[RowError]) -> Table:
@@ -264,6 +269,10 @@ def describe_filters(parsed: ParsedQuery) -> str:
     return ", ".join(parts) or "none"
 
 
+def price_label(product: Product) -> str:
+    return "price unknown" if product.price is None else format_price(product.price, product.currency)
+
+
 def stock_label(product: Product) -> str:
     """Units on hand when known, else whether it is available."""
     if product.stock is not None:
@@ -281,7 +290,7 @@ def hits_table(hits: list[ProductHit]) -> Table:
             str(rank),
             escape(product.sku),
             escape(product.title),
-            format_price(product.price, product.currency),
+            price_label(product),
             escape(product.brand or ""),
             escape(" > ".join(product.category)),
             stock_label(product),
@@ -330,7 +339,7 @@ def catalog_list(
         table.add_row(
             escape(product.sku),
             escape(product.title),
-            format_price(product.price, product.currency),
+            price_label(product),
             escape(product.brand or ""),
             escape(" > ".join(product.category)),
             stock_label(product),

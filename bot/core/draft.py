@@ -60,7 +60,8 @@ class Draft:
 
     def cite_reviews(self, reviews: Sequence[Review]) -> None:
         for review in reviews:
-            quote = f"{review.rating}/5: {review.text[:200]}"
+            stars = f"{review.rating}/5: " if review.rating is not None else ""
+            quote = f"{stars}{review.text[:200]}"
             self.cite("review", review.merchant_id, review.review_id, quote, sku=review.sku, field_name="text")
 
     def time(self, stage: str, since: float) -> None:

@@ -139,7 +139,7 @@ class Facts(BaseModel):
         for product in self.products:
             parts += [product.sku, product.title, product.brand or "", product.description, " ".join(product.category)]
             parts += [f"{key} {value}" for key, value in product.attributes.items()]
-            parts += [_plain(product.price), _plain(product.rating) if product.rating is not None else ""]
+            parts += [_plain(value) if value is not None else "" for value in (product.price, product.rating)]
             parts.append(str(product.stock) if product.stock is not None else "")
         return unicodedata.normalize("NFKC", " ".join([*parts, *self.reviews, *self.policies, *self.notes]))
 
@@ -173,7 +173,7 @@ class Checker:
         self._evidence_folded = evidence.casefold()
         self._numbers = {_to_float(m.group("n")) for m in _ANY_NUMBER.finditer(evidence)}
         official = facts.official_text()
-        self._prices = {round(p.price, 2) for p in facts.products} | {
+        self._prices = {round(p.price, 2) for p in facts.products if p.price is not None} | {
             _to_float(m.group("n")) for m in _ANY_NUMBER.finditer(official)
         }
         self._free_allowed = _FREE.search(official) is not None

@@ -121,9 +121,11 @@ class CatalogLookups:
             found = await self.search(Constraints(query=constraints.query), topic, None)
 
         def distance(product: Product) -> float:
-            low, high = constraints.price_min, constraints.price_max
-            return max(0.0, product.price - high if high is not None else 0.0) + max(
-                0.0, low - product.price if low is not None else 0.0
+            low, high, price = constraints.price_min, constraints.price_max, product.price
+            if price is None:
+                return float("inf") if low is not None or high is not None else 0.0
+            return max(0.0, price - high if high is not None else 0.0) + max(
+                0.0, low - price if low is not None else 0.0
             )
 
         return sorted(found, key=distance)[:3]

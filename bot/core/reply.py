@@ -34,7 +34,7 @@ class ProductCard(BaseModel):
     merchant_id: str
     sku: str
     title: str
-    price: float
+    price: float | None = Field(description="None = the catalog gives no price (shown as 'price unknown').")
     currency: str
     in_stock: bool
     stock: int | None = None

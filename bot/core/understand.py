@@ -285,9 +285,12 @@ def _refinement(m: _Message) -> Constraints | None:
 
 
 def _cheaper(merged: Constraints, anchor: list[Product]) -> Constraints:
-    cheapest = min(anchor, key=lambda p: p.price)
+    priced = [p for p in anchor if p.price is not None]
+    if not priced:
+        return merged
+    cheapest = min(priced, key=lambda p: p.price or 0.0)
     _price_from(merged, cheapest)
-    bound = round(cheapest.price - 0.01, 2)
+    bound = round((cheapest.price or 0.0) - 0.01, 2)
     if merged.price_max is None or bound < merged.price_max:
         merged.price_max, merged.cheaper_than = bound, cheapest.title
     merged.sort = "relevance"
@@ -303,9 +306,12 @@ def _price_from(constraints: Constraints, product: Product) -> None:
 
 
 def _pricier(merged: Constraints, anchor: list[Product]) -> Constraints:
-    dearest = max(anchor, key=lambda p: p.price)
+    priced = [p for p in anchor if p.price is not None]
+    if not priced:
+        return merged
+    dearest = max(priced, key=lambda p: p.price or 0.0)
     _price_from(merged, dearest)
-    merged.price_min, merged.pricier_than = round(dearest.price + 0.01, 2), dearest.title
+    merged.price_min, merged.pricier_than = round((dearest.price or 0.0) + 0.01, 2), dearest.title
     if merged.price_max is not None and merged.price_max < merged.price_min:
         merged.price_max = merged.cheaper_than = None
     return merged

@@ -66,6 +66,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "以下是最接近的替代选择（并不完全符合您的要求）：",
     },
     "nearest_alternative": {"en": "nearest alternative", "zh": "最接近的替代"},
+    "price_unknown": {"en": "price unknown", "zh": "价格未知"},
+    "brand_not_carried": {
+        "en": "The shop does not carry {brands}. The nearest products from other brands, as alternatives:",
+        "zh": "本店没有{brands}的商品。以下是其他品牌中最接近的选择，供您参考：",
+    },
     "currency_not_convertible": {
         "en": "Prices in this shop are in {base}, and I can't convert {currency}. Could you give your budget in {base}?",
         "zh": "本店以{base}标价，暂时无法换算{currency}。可以用{base}告诉我您的预算吗？",
@@ -95,6 +100,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "no_reviews": {"en": "no reviews", "zh": "暂无评价"},
     "review_counts": {"en": "{count} ({good} good, {bad} bad)", "zh": "{count} 条（好评 {good}，差评 {bad}）"},
     "no_reviews_yet": {"en": "no reviews yet", "zh": "暂无评价"},
+    "summary_counts_unrated": {"en": "{count} reviews (without star ratings)", "zh": "共 {count} 条评价（无星级评分）"},
     "summary_counts": {
         "en": "{count} reviews, average {average:g}/5: {positive} positive, {negative} negative",
         "zh": "共 {count} 条评价，平均 {average:g}/5：好评 {positive} 条，差评 {negative} 条",

@@ -93,6 +93,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "<b>{filename}</b> as {kind} for <b>{merchant}</b>",
     },
     "report_unusable": {"zh": "❌ 文件无法使用：", "en": "❌ The file cannot be used:"},
+    "report_no_price": {
+        "zh": "{count} 行没有价格：已接受，顾客看到“价格未知”，不参与价格筛选（第一行：第 {row} 行）",
+        "en": "{count} row(s) without a price: accepted as 'price unknown', never matched by a price limit (first: row {row})",
+    },
     "report_counts": {
         "zh": "行数：{rows}，接受 {accepted}，拒绝 {rejected}\n"
         "与版本 {base} 相比：新增 {added}，修改 {updated}，未变 {unchanged}，删除 {removed}",

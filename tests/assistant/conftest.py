@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.assistant import Assistant
 from bot.core.prompts import PromptBook
-from bot.core.reply import ButtonAction, FinalReply, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
+from bot.core.reply import ButtonAction, FinalReply, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
 from bot.settings import AssistantConfig
 from bot.state.store import StateStore
 from retrieval.config import RetrievalConfig
@@ -25,6 +25,14 @@ from serving.llm import LLMClient
 from tests.support.llm_server import ScriptedLLMServer, free_port
 
 SHOP = "shop"
+
+
+def price_of(card: ProductCard) -> float:
+    """A shown card's price; every product of these shops has one."""
+    assert card.price is not None, f"{card.sku} is shown without a price"
+    return card.price
+
+
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 

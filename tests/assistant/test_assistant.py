@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.core.reply import ProductsShown, TextDelta
-from tests.assistant.conftest import INJECTION, say
+from tests.assistant.conftest import INJECTION, price_of, say
 from tests.support.llm_server import Reply
 
 GOOD = (
@@ -26,7 +26,7 @@ async def test_cards_come_first_then_the_checked_explanation(open_assistant, use
     reply = turn.reply
     assert reply.intent == "search" and reply.language == "en" and not reply.fallback
     assert reply.text == GOOD and turn.deltas.strip() == GOOD
-    assert {"JK-100", "JK-300"} <= set(turn.skus) and all(card.price <= 600 for card in reply.products)
+    assert {"JK-100", "JK-300"} <= set(turn.skus) and all(price_of(card) <= 600 for card in reply.products)
     assert all("buy" in card.buttons for card in reply.products)
     assert [e.sku for e in reply.evidence if e.kind == "product"] == turn.skus
     # Instructions and evidence go in the system message; the customer's words only in the user message.
@@ -69,7 +69,7 @@ async def test_english_answer_to_a_chinese_customer_becomes_the_chinese_template
     reply = turn.reply
     assert reply.language == "zh" and reply.fallback
     assert reply.text.startswith("为您找到") and turn.deltas == ""
-    assert all(card.price <= 500 for card in reply.products)
+    assert all(price_of(card) <= 500 for card in reply.products)
 
 
 async def test_llm_down_still_answers_from_retrieval(open_assistant, user, state):
@@ -141,7 +141,7 @@ async def test_an_injection_message_is_treated_as_data(open_assistant, user):
         system = assistant.server.requests[0]["messages"][0]["content"]
 
     reply = turn.reply
-    assert reply.products and all(card.price <= 600 for card in reply.products)
+    assert reply.products and all(price_of(card) <= 600 for card in reply.products)
     assert reply.fallback and "free" not in reply.text.casefold()
     assert message not in system
 

@@ -11,17 +11,17 @@ from bot.settings import AssistantConfig
 from bot.state.store import StateStore
 from retrieval.config import RetrievalConfig
 from retrieval.index import CatalogIndex
-from tests.assistant.conftest import PRODUCTS, PROMPTS_DIR, press, say
+from tests.assistant.conftest import PRODUCTS, PROMPTS_DIR, press, price_of, say
 
 
 async def test_refinements_and_references_carry_across_turns(open_assistant, user):
     async with open_assistant(None) as assistant:
         first = await say(assistant, user, "waterproof jacket under 600")
         assert first.reply.intent == "search" and len(first.skus) >= 2
-        assert all(card.price <= 600 for card in first.reply.products)
+        assert all(price_of(card) <= 600 for card in first.reply.products)
 
         cheaper = await say(assistant, user, "cheaper")
-        cheapest = min(card.price for card in first.reply.products)
+        cheapest = min(price_of(card) for card in first.reply.products)
         assert cheaper.reply.intent == "refine"
         # Nothing is cheaper than the cheapest jacket shown: said plainly, alternatives labelled.
         assert all(card.label for card in cheaper.reply.products)
@@ -34,7 +34,7 @@ async def test_refinements_and_references_carry_across_turns(open_assistant, use
         excluded = second.reply.products[0].title.split()[0]
         assert other_brand.reply.intent == "refine" and other_brand.skus
         assert all(excluded not in card.title for card in other_brand.reply.products)
-        assert all(card.price <= 600 for card in other_brand.reply.products)
+        assert all(price_of(card) <= 600 for card in other_brand.reply.products)
 
         compared = await say(assistant, user, "compare the first two")
         assert compared.reply.intent == "compare" and compared.skus == other_brand.skus[:2]
@@ -50,9 +50,11 @@ async def test_chinese_conversation_cheaper_then_second_then_reviews(open_semant
         assert first.reply.language == "zh" and "HP-100" in first.skus
 
         cheaper = await say(assistant, user, "便宜点的")
-        top = min(first.reply.products, key=lambda card: card.price)
+        top = min(first.reply.products, key=price_of)
         assert cheaper.reply.intent == "refine" and cheaper.reply.language == "zh"
-        assert cheaper.skus and all(card.price < top.price for card in cheaper.reply.products if card.label is None)
+        assert cheaper.skus and all(
+            price_of(card) < price_of(top) for card in cheaper.reply.products if card.label is None
+        )
 
         reviews = await say(assistant, user, "第一个评价怎么样")
         assert reviews.reply.intent == "reviews" and reviews.skus == cheaper.skus[:1]
@@ -156,7 +158,7 @@ async def test_a_budget_in_another_currency_is_converted(open_assistant, user):
         turn = await say(assistant, user, "jacket under $70")
     # The shop prices in yuan and $70 is ¥500 at the default rates: the ¥499 jacket is in, the ¥899 one out.
     assert "JK-100" in turn.skus and "JK-200" not in turn.skus
-    assert all(card.price <= 500 for card in turn.reply.products)
+    assert all(price_of(card) <= 500 for card in turn.reply.products)
 
 
 async def test_a_budget_in_a_currency_without_a_rate_is_answered_plainly(embedder, state, user, tmp_path):

@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.state.store import StateStore
 from serving.config import LLMConfig, LocalEngineConfig
 from serving.llm import LLMClient
+from tests.assistant.conftest import price_of
 from tests.assistant.shop_data import tiny_shop_data_dir
 from tests.support.llm_server import ScriptedLLMServer
 
@@ -54,7 +55,7 @@ async def test_configured_endpoint_is_used(start, shop_dir: Path, llm_server: Sc
         assert services.llm is not None and services.llm_config.base_url == llm_server.base_url
         events, reply = await final_reply(services, "rain jacket under 500")
     assert isinstance(events[0], ProductsShown)
-    assert reply.products and all(card.price <= 500 for card in reply.products)
+    assert reply.products and all(price_of(card) <= 500 for card in reply.products)
     assert len(llm_server.requests) > before
 
 
@@ -98,7 +99,7 @@ async def test_engine_that_cannot_start_means_retrieval_only(start, shop_dir: Pa
             assert services.llm is None
             _, reply = await final_reply(services, "rain jacket under 500")
     assert "not a GGUF model file" in caplog.text
-    assert reply.fallback and reply.products and all(card.price <= 500 for card in reply.products)
+    assert reply.fallback and reply.products and all(price_of(card) <= 500 for card in reply.products)
 
 
 async def test_no_llm_starts_nothing(start, shop_dir: Path) -> None:

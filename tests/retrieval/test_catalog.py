@@ -153,12 +153,28 @@ def test_reviews_from_chinese_csv() -> None:
     )
     result = parse("reviews", "reviews.csv", data)
     reviews = [r for r in result.records if isinstance(r, Review)]
+    # A review without stars is kept (many real sources have none); an impossible rating is not.
     assert [(r.sku, r.rating, r.author, r.date) for r in reviews] == [
         ("A1", 5, "张三", "2026-05-01"),
         ("A1", 2, None, None),
+        ("A3", None, None, None),
     ]
-    assert len({r.review_id for r in reviews}) == 2
-    assert [(r.row, r.field) for r in result.rejected] == [(4, "rating"), (5, "rating")]
+    assert len({r.review_id for r in reviews}) == 3
+    assert [(r.row, r.field) for r in result.rejected] == [(4, "rating")]
+
+
+def test_reviews_without_a_rating_column_are_accepted() -> None:
+    result = parse("reviews", "reviews.jsonl", '{"sku": "A1", "text": "很软"}\n')
+    assert result.ok and [r.rating for r in result.records if isinstance(r, Review)] == [None]
+
+
+def test_a_product_without_a_price_is_accepted_with_a_warning() -> None:
+    data = '{"sku":"P1","title":"A","price":1}\n{"sku":"P2","title":"B"}\n{"sku":"P3","title":"C","price":""}\n'
+    result = parse("products", "cat.jsonl", data)
+    assert result.ok
+    assert {sku: p.price for sku, p in products(result).items()} == {"P1": 1.0, "P2": None, "P3": None}
+    assert [(w.row, w.field) for w in result.warnings] == [(2, "price"), (3, "price")]
+    assert "price unknown" in result.warnings[0].reason
 
 
 def test_review_ids_are_stable_and_duplicates_rejected() -> None:

@@ -232,7 +232,7 @@ async def test_ingest_and_search_through_a_chroma_server(chroma_server, semantic
     assert not (tmp_path / "data" / "chroma").exists()
     assert (await _skus(index, "降噪耳机"))[0] == "EAR-1"
     hits = await (await index.merchant(SHOP)).search("shoes", SearchFilters(price_max=500), k=5)
-    assert hits and all(hit.product.price <= 500 for hit in hits)
+    assert hits and all(hit.product.price is not None and hit.product.price <= 500 for hit in hits)
     await index.close()
 
 

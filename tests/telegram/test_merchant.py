@@ -79,10 +79,15 @@ async def test_a_bad_file_gets_a_report_and_changes_nothing(telegram_world):
     mia = telegram_world.merchant_a
     mia.chat.skip_to_end()
     before = await catalog_version(telegram_world)
-    bad = PRODUCTS_HEADER + "OK-1,Fine Item,10,CNY,,,,,,,\nBAD-1,No Price,,CNY,,,,,,,\nBAD-2,Bad Price,abc,CNY,,,,,,,\n"
+    bad = (
+        PRODUCTS_HEADER
+        + "OK-1,Fine Item,10,CNY,,,,,,,\nBAD-1,,5,CNY,,,,,,,\nBAD-2,Bad Price,abc,CNY,,,,,,,\nNP-1,No Price,,CNY,,,,,,,\n"
+    )
     await mia.send_document("products.csv", bad.encode())
     report = await report_of(mia, "products.csv")
     assert "rejected 2" in report and "row 3" in report and "price" in report
+    # A product without a price is not an error: it is accepted as "price unknown", and the report says so.
+    assert "1 row(s) without a price" in report
     rejected = await mia.wait_for_reply(lambda e: e.document is not None, timeout=WAIT)
     rows = list(csv.reader(io.StringIO(document_text(rejected))))
     assert rows[0] == ["row", "field", "reason"] and len(rows) == 3

@@ -68,6 +68,8 @@ def test_caption_escapes_html_and_shows_the_catalog_values():
     assert "<b>Shell &lt;Pro&gt; &amp; co</b>" in caption
     assert "¥1,299.50" in caption and "有货 (4)" in caption and "4.2" in caption
     assert "Out of stock" in card_caption(CARD.model_copy(update={"in_stock": False}), "en")
+    assert "💰 价格未知" in card_caption(CARD.model_copy(update={"price": None}), "zh")
+    assert "💰 price unknown" in card_caption(CARD.model_copy(update={"price": None}), "en")
 
 
 def test_keyboard_has_only_the_requested_buttons_and_buy_only_with_a_web_url():

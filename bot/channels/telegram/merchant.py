@@ -294,7 +294,9 @@ class MerchantHandlers:
             "delete_question",
             title=escape(product.title),
             sku=escape(sku),
-            price=format_price(product.price, product.currency),
+            price=request.t("price_unknown")
+            if product.price is None
+            else format_price(product.price, product.currency),
         )
         await request.reply(question, html=True, markup=buttons)
 

@@ -118,7 +118,8 @@ def card_caption(card: ProductCard, language: Language) -> str:
     stock = t("in_stock" if card.in_stock else "out_of_stock", language)
     if card.in_stock and card.stock is not None:
         stock = f"{stock} ({card.stock})"
-    details = [f"💰 {format_price(card.price, card.currency)}", f"📦 {stock}"]
+    price = t("price_unknown", language) if card.price is None else format_price(card.price, card.currency)
+    details = [f"💰 {price}", f"📦 {stock}"]
     if card.rating is not None:
         details.append(f"⭐ {card.rating:.1f}")
     lines = []

@@ -52,6 +52,9 @@ def upload_report_text(report: UploadReport, filename: str, language: Language) 
             removed=report.removed,
         )
     )
+    if report.parsed.warnings:
+        first = report.parsed.warnings[0].row
+        lines.append(t("report_no_price", language, count=len(report.parsed.warnings), row=first))
     if report.rejected:
         lines.append(t("report_rejected", language, shown=min(len(report.rejected), REJECTED_ROWS_SHOWN)))
         for row in report.rejected[:REJECTED_ROWS_SHOWN]:
@@ -96,7 +99,13 @@ def product_text(product: Product, language: Language) -> str:
     state = t("in_stock" if product.in_stock else "out_of_stock", language)
     lines = [
         f"<b>{escape(product.title)}</b> <code>{escape(product.sku)}</code>",
-        t("product_price", language, price=format_price(product.price, product.currency)),
+        t(
+            "product_price",
+            language,
+            price=t("price_unknown", language)
+            if product.price is None
+            else format_price(product.price, product.currency),
+        ),
         t("product_stock", language, stock=stock, state=state),
     ]
     if product.brand:

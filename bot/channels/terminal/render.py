@@ -27,7 +27,7 @@ def cards_table(cards: list[ProductCard]) -> Table:
         table.add_row(
             str(number),
             escape(card.title),
-            format_price(card.price, card.currency),
+            "price unknown" if card.price is None else format_price(card.price, card.currency),
             stock,
             f"{card.rating:.1f}" if card.rating is not None else "-",
             escape(card.sku),

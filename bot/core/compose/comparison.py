@@ -7,11 +7,10 @@ from collections.abc import Sequence
 
 from bot.core.compose.products import local_name, product_line, stock_text
 from bot.core.compose.reviews import ReviewSummary, review_counts
-from bot.core.compose.text import clip
+from bot.core.compose.text import clip, price_text
 from bot.core.reply import Language
 from bot.i18n import t
 from retrieval.models import Product, Review
-from retrieval.money import format_price as money
 
 _MAX_ATTRIBUTES = 5
 
@@ -22,7 +21,7 @@ def comparison_table(
     """Rows of a compact table, header first: price, brand, rating, stock, shared attributes, reviews."""
     header = [""] + [clip(p.title, 28) for p in products]
     rows = [
-        [t("table_price", language), *(money(p.price, p.currency) for p in products)],
+        [t("table_price", language), *(price_text(p.price, p.currency, language) for p in products)],
         [t("table_brand", language), *(p.brand or "-" for p in products)],
         [t("table_rating", language), *(f"{p.rating:g}/5" if p.rating is not None else "-" for p in products)],
         [t("table_stock", language), *(stock_text(p, language) for p in products)],
@@ -59,8 +58,10 @@ def comparison(products: Sequence[Product], summaries: dict[str, ReviewSummary],
         if summary and summary.cons:
             line += t("buyers_complain", language, quote=summary.cons[0])
         lines.append(line)
-    cheapest = min(products, key=lambda p: p.price)
-    lines.append(t("cheapest", language, title=local_name(cheapest.title, language)))
+    priced = [p for p in products if p.price is not None]
+    if priced:
+        cheapest = min(priced, key=lambda p: p.price or 0.0)
+        lines.append(t("cheapest", language, title=local_name(cheapest.title, language)))
     rated = [p for p in products if p.rating is not None]
     if rated:
         best = max(rated, key=lambda p: p.rating or 0)

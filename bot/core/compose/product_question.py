@@ -6,11 +6,10 @@ import re
 from collections.abc import Sequence
 
 from bot.core.compose.products import local_name, stock_text
-from bot.core.compose.text import clip, first_sentence, readable
+from bot.core.compose.text import clip, first_sentence, price_text, readable
 from bot.core.reply import Language
 from bot.i18n import t
 from retrieval.models import Product, Review
-from retrieval.money import format_price as money
 
 # Chinese ways of asking about an attribute, mapped to the attribute names catalogs use.
 _ASPECTS = {
@@ -81,7 +80,7 @@ def product_answer(product: Product, question: str, reviews: Sequence[Review], l
     # Quotes and description sentences in another language would make the answer unreadable to the customer.
     sentences = [s for s in sentences if readable(s, language)]
     quotes = [f"“{first_sentence(r.text)}”" for r in reviews[:2] if readable(r.text, language)]
-    price = money(product.price, product.currency)
+    price = price_text(product.price, product.currency, language)
     head = t(
         "about_product",
         language,

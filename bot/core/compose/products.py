@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.core.compose.text import HAN, clip
+from bot.core.compose.text import HAN, clip, price_text
 from bot.core.reply import Language
 from bot.i18n import t
 from retrieval.models import Product
-from retrieval.money import format_price as money
 
 _PROMPT_ATTRIBUTES = 3
 _NOT_EVIDENCE = {"size", "fit"}  # long lists that explain no recommendation
@@ -42,7 +41,7 @@ def local_name(name: str, language: Language) -> str:
 
 def product_line(position: int, product: Product, language: Language) -> str:
     """'1. Title — ¥899 · 4.9★ · in stock'"""
-    parts = [money(product.price, product.currency)]
+    parts = [price_text(product.price, product.currency, language)]
     if product.rating is not None:
         parts.append(f"{product.rating:g}★")
     parts.append(stock_text(product, language))
@@ -60,7 +59,7 @@ def product_facts(product: Product) -> str:
     Short on purpose: the embedded engine reads ~130 prompt tokens a second, and Chinese text costs
     SmolLM2's tokenizer several tokens a character. English only: it is the prompt's evidence, not a reply.
     """
-    parts = [product.title, f"price {money(product.price, product.currency)}"]
+    parts = [product.title, f"price {price_text(product.price, product.currency, 'en')}"]
     if product.rating is not None:
         parts.append(f"rating {product.rating:g}/5")
     parts.append("in stock" if product.in_stock else "out of stock")
@@ -72,7 +71,10 @@ def product_facts(product: Product) -> str:
 
 
 def details(product: Product, language: Language) -> str:
-    lines = [product.title, f"{money(product.price, product.currency)} · {stock_text(product, language)}"]
+    lines = [
+        product.title,
+        f"{price_text(product.price, product.currency, language)} · {stock_text(product, language)}",
+    ]
     if product.brand:
         lines.append(t("detail_brand", language, brand=product.brand))
     if product.category:
@@ -88,7 +90,13 @@ def details(product: Product, language: Language) -> str:
 def buy(product: Product, language: Language) -> str:
     title = local_name(product.title, language)
     if product.url:
-        return t("buy_link", language, title=title, price=money(product.price, product.currency), url=product.url)
+        return t(
+            "buy_link",
+            language,
+            title=title,
+            price=price_text(product.price, product.currency, language),
+            url=product.url,
+        )
     return t("buy_no_link", language, title=title)
 
 

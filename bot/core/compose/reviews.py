@@ -35,8 +35,9 @@ def summarise_reviews(sku: str, reviews: Sequence[Review], language: Language, q
     in the customer's language when there are such reviews."""
     if not reviews:
         return ReviewSummary(sku=sku, count=0)
-    good = sorted((r for r in reviews if r.rating >= 4), key=lambda r: (-r.rating, -len(r.text)))
-    bad = sorted((r for r in reviews if r.rating <= 2), key=lambda r: (r.rating, -len(r.text)))
+    rated = [(r, r.rating) for r in reviews if r.rating is not None]
+    good = [r for r, _ in sorted(((r, s) for r, s in rated if s >= 4), key=lambda item: (-item[1], -len(item[0].text)))]
+    bad = [r for r, _ in sorted(((r, s) for r, s in rated if s <= 2), key=lambda item: (item[1], -len(item[0].text)))]
 
     def quotable(pool: list[Review]) -> list[Review]:
         # A review that addresses the assistant still counts, but is never quoted.
@@ -47,7 +48,7 @@ def summarise_reviews(sku: str, reviews: Sequence[Review], language: Language, q
     return ReviewSummary(
         sku=sku,
         count=len(reviews),
-        average=round(sum(r.rating for r in reviews) / len(reviews), 1),
+        average=round(sum(s for _, s in rated) / len(rated), 1) if rated else None,
         positive=len(good),
         negative=len(bad),
         pros=[first_sentence(r.text) for r in good_quotes],
@@ -59,8 +60,8 @@ def summarise_reviews(sku: str, reviews: Sequence[Review], language: Language, q
 def review_counts(reviews: Sequence[Review], language: Language) -> str:
     if not reviews:
         return t("no_reviews", language)
-    good = sum(r.rating >= 4 for r in reviews)
-    bad = sum(r.rating <= 2 for r in reviews)
+    good = sum(r.rating is not None and r.rating >= 4 for r in reviews)
+    bad = sum(r.rating is not None and r.rating <= 2 for r in reviews)
     return t("review_counts", language, count=len(reviews), good=good, bad=bad)
 
 
@@ -68,6 +69,8 @@ def summary_counts(summary: ReviewSummary, language: Language) -> str:
     """The figures of a summary in one line; also given to the model as a note it may quote."""
     if summary.count == 0:
         return t("no_reviews_yet", language)
+    if summary.average is None:
+        return t("summary_counts_unrated", language, count=summary.count)
     return t(
         "summary_counts",
         language,
@@ -115,5 +118,7 @@ def _on_aspect(summary: ReviewSummary, language: Language) -> str:
     mentions = [r for r in summary.on_aspect if summary.aspect.casefold() in r.text.casefold()] or summary.on_aspect
     if not mentions:
         return t("aspect_unmentioned", language, aspect=summary.aspect)
-    quotes = " / ".join(f"“{first_sentence(r.text, 90)}” ({r.rating}/5)" for r in mentions[:2])
+    quotes = " / ".join(
+        f"“{first_sentence(r.text, 90)}”" + (f" ({r.rating}/5)" if r.rating is not None else "") for r in mentions[:2]
+    )
     return t("on_aspect", language, aspect=summary.aspect, quotes=quotes)

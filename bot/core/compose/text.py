@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.core.reply import Language
+from bot.i18n import t
+from retrieval.money import format_price
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 SHORT_QUOTE = 70
@@ -19,6 +21,11 @@ def clip(text: str, limit: int) -> str:
 def first_sentence(text: str, limit: int = SHORT_QUOTE) -> str:
     sentence = re.split(r"(?<=[。！？!?])|(?<=[.;；])\s", text.strip(), maxsplit=1)[0]
     return clip(sentence, limit)
+
+
+def price_text(price: float | None, currency: str, language: Language) -> str:
+    """'¥899', or "price unknown" in the customer's language when the catalog gives none."""
+    return t("price_unknown", language) if price is None else format_price(price, currency)
 
 
 def readable(text: str, language: Language) -> bool:

@@ -111,15 +111,16 @@ async def _grounded(reply: Reply, catalog: CatalogView, said: list[str]) -> Chec
         if product is None:
             problems.append(f"card {card.sku} is not in the catalog")
             continue
-        allowed.add(round(product.price, 2))
-        if abs(card.price - product.price) > 0.005:
-            problems.append(f"card {card.sku} says {card.price:g}, the catalog {product.price:g}")
+        if product.price is not None:
+            allowed.add(round(product.price, 2))
+        if _differ(card.price, product.price):
+            problems.append(f"card {card.sku} says {_price_text(card.price)}, the catalog {_price_text(product.price)}")
     for evidence in reply.evidence:
         if evidence.kind == "product" and evidence.sku:
             product = await catalog.product(evidence.sku, evidence.merchant_id)
             if product is None:
                 problems.append(f"evidence [{evidence.ref}] cites {evidence.sku}, which is not in the catalog")
-            else:
+            elif product.price is not None:
                 allowed.add(round(product.price, 2))
         elif evidence.kind == "policy":
             allowed |= _numbers_in(evidence.text)  # e.g. a free-shipping threshold the policy states
@@ -183,12 +184,30 @@ def _max_products(wanted: int, offered: _Offered) -> list[str]:
     return [f"{count} cards, expected at most {wanted}"] if count > wanted else []
 
 
+def _price_text(price: float | None) -> str:
+    return "no price" if price is None else f"{price:g}"
+
+
+def _differ(shown: float | None, catalog: float | None) -> bool:
+    if shown is None or catalog is None:
+        return shown is not catalog
+    return abs(shown - catalog) > 0.005
+
+
 def _max_price(wanted: float, offered: _Offered) -> list[str]:
-    return [f"{card.sku} costs {card.price:g}" for card in offered.matches if card.price > wanted]
+    return [
+        f"{card.sku} costs {_price_text(card.price)}"
+        for card in offered.matches
+        if card.price is None or card.price > wanted
+    ]
 
 
 def _min_price(wanted: float, offered: _Offered) -> list[str]:
-    return [f"{card.sku} costs {card.price:g}" for card in offered.matches if card.price < wanted]
+    return [
+        f"{card.sku} costs {_price_text(card.price)}"
+        for card in offered.matches
+        if card.price is None or card.price < wanted
+    ]
 
 
 def _brand(wanted: str, offered: _Offered) -> list[str]:

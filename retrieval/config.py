@@ -36,8 +36,30 @@ class RetrievalConfig(BaseModel):
     max_rows: int = Field(100_000, ge=1, description="Most rows accepted in one catalog file.")
     search_top_k: int = Field(5, ge=1, le=50, description="Products returned per search by default.")
     search_candidates: int = Field(
-        40, ge=10, le=2000, description="Candidates taken from each of dense and BM25 search before fusion."
+        50,
+        ge=10,
+        le=2000,
+        description="Candidates taken from each of dense and BM25 search before they are ranked (at least the "
+        "number of results asked for, so the first five of a longer list are the five a short search returns).",
     )
+    ranker: Literal["learned", "fusion"] = Field(
+        "fusion",
+        description="How hybrid search orders its candidates: 'learned' = the trained ranker (ranker_path), "
+        "'fusion' = reciprocal-rank fusion of dense and BM25. The default is whichever measured better on every "
+        "held-out catalog (docs/PERFORMANCE.md).",
+    )
+    ranker_path: str = Field(
+        "packaged",
+        description="The ranker file ('packaged' = the one shipped in the package; `shopguide eval train-ranker` "
+        "writes one). Its calibrated relevance also decides 'the shop does not sell that'.",
+    )
+    rerank_model: str = Field(
+        "",
+        description="A sentence-transformers CrossEncoder in a local directory that reorders the first "
+        "rerank_candidates results (for a GPU deployment); empty = off. Never fetched from a hub.",
+    )
+    rerank_candidates: int = Field(20, ge=2, le=200, description="Results the cross-encoder reorders.")
+    rerank_device: str | None = Field(None, description="The cross-encoder's device ('cuda', 'cpu'); empty = auto.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank fusion constant: score = sum of 1 / (rrf_k + rank).")
     exact_search_max: int = Field(
         15_000,

@@ -31,7 +31,7 @@ from retrieval.lexical import Tokenizer
 from retrieval.models import DocumentKind, Policy, Product, Review
 from retrieval.money import NoRate
 from retrieval.query import SearchFilters, SortOrder, Vocabulary
-from retrieval.search import HybridSearcher, PolicyHit, ProductColumns, ProductHit, ReviewHit, SearchMode
+from retrieval.search import Corpus, HybridSearcher, PolicyHit, ProductColumns, ProductHit, ReviewHit, SearchMode
 from retrieval.store import VectorStore
 from retrieval.versions import Action, CatalogState, CatalogVersion, Change, Versions
 
@@ -298,7 +298,7 @@ class Shop:
 
     async def vocabulary(self) -> Vocabulary:
         products: list[Product] = (await self._state()).records["products"]
-        brands = sorted({p.brand for p in products if p.brand})
+        brands = sorted({p.brand for p in products if p.brand} | set((await self._state()).columns.title_brands))
         categories = sorted({level for p in products for level in p.category})
         return Vocabulary(brands=brands, categories=categories)
 
@@ -325,9 +325,25 @@ class Shop:
         """
         state = await self._state()
         filters = _convertible(filters or SearchFilters(), state.columns)
-        return await self._searcher.products(
-            state.docs["products"], state.columns, query, filters, k or self._config.search_top_k, sort, mode
+        corpus = Corpus(state.docs["products"], state.columns, state.docs.get("reviews"), state.review_rows)
+        return await self._searcher.products(corpus, query, filters, k or self._config.search_top_k, sort, mode)
+
+    async def describe(self, query: str, filters: SearchFilters | None = None) -> tuple[list[Product], np.ndarray]:
+        """The candidates a hybrid search ranks for `query` (within `filters`) and their ranker features, one
+        row per product (`retrieval.features.FEATURES`): what `shopguide eval train-ranker` learns from."""
+        state = await self._state()
+        filters = _convertible(filters or SearchFilters(), state.columns)
+        corpus = Corpus(state.docs["products"], state.columns, state.docs.get("reviews"), state.review_rows)
+        described = await self._searcher.describe(
+            corpus, query, state.columns.mask(filters), self._config.search_candidates
         )
+        products = state.records["products"]
+        return [products[int(row)] for row in described.rows], described.features
+
+    @property
+    def relevance_floor(self) -> float | None:
+        """The ranker's calibrated threshold below which the best hit does not answer a query (None: no ranker)."""
+        return self._searcher.ranker.floor if self._searcher.ranker is not None else None
 
     async def similar(self, sku: str, k: int | None = None, filters: SearchFilters | None = None) -> list[ProductHit]:
         """Products most like `sku` (other items, not its own variants)."""

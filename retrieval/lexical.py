@@ -131,6 +131,31 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
+    def knows(self, token: str) -> bool:
+        """Whether `token` occurs in any document."""
+        return self._retriever is not None and token in self._retriever.vocab_dict
+
+    def token_scores(self, query_tokens: Sequence[str], rows: np.ndarray) -> np.ndarray:
+        """Each query token's BM25 contribution to each of `rows`: shape (tokens, rows), 0 where it is absent.
+
+        Read straight from the index's token columns, so the cost is the tokens' postings, not the catalog size.
+        """
+        out = np.zeros((len(query_tokens), len(rows)), dtype=np.float32)
+        if self._retriever is None or not len(rows):
+            return out
+        position = np.full(self.size, -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        matrix = self._retriever.scores
+        for i, token in enumerate(query_tokens):
+            token_id = self._retriever.vocab_dict.get(token)
+            if token_id is None:
+                continue
+            start, end = matrix["indptr"][token_id], matrix["indptr"][token_id + 1]
+            at = position[matrix["indices"][start:end]]
+            found = at >= 0
+            out[i, at[found]] = matrix["data"][start:end][found]
+        return out
+
     def save(self, path: Path, stamp: str) -> None:
         """Write the index to `path` (replacing it whole), tagged with the catalog version it came from."""
         staging = path.with_name(path.name + ".tmp")

@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from retrieval.brands import title_names_brand
 from retrieval.models import Product
 from retrieval.money import Amount, NoRate, amount_at, amount_pattern, convert
 
@@ -90,14 +91,20 @@ class SearchFilters(BaseModel):
             wanted = {c.casefold() for c in self.categories}
             if not any(level.casefold() in wanted for level in product.category):
                 return False
-        brand = (product.brand or "").casefold()
-        if self.brands and brand not in {b.casefold() for b in self.brands}:
+        if self.brands and not any(_of_brand(product, b) for b in self.brands):
             return False
-        if brand and brand in {b.casefold() for b in self.exclude_brands}:
+        if any(_of_brand(product, b) for b in self.exclude_brands if b):
             return False
         if self.in_stock_only and not product.in_stock:
             return False
         return product.sku not in self.exclude_skus
+
+
+def _of_brand(product: Product, brand: str) -> bool:
+    """The brand field names `brand`; a product without one, when its title does (see `retrieval.brands`)."""
+    if product.brand:
+        return product.brand.casefold() == brand.casefold()
+    return title_names_brand(product.title, brand)
 
 
 class Vocabulary(BaseModel):
@@ -125,6 +132,11 @@ class ParsedQuery(BaseModel):
     text: str
     filters: SearchFilters
     sort: SortOrder = "relevance"
+    categories: list[str] = Field(
+        default_factory=list,
+        description="The shop's categories the text names: a ranking signal, not a filter (filters.categories "
+        "holds only those the customer restricted to: 'only jackets', 只要外套).",
+    )
 
 
 # --- price phrases -------------------------------------------------------------------------------
@@ -180,7 +192,9 @@ _SORT_PATTERNS: list[tuple[re.Pattern[str], SortOrder]] = [
     (
         re.compile(
             r"最便宜|最实惠|价格最低|最低价|价格从低到高|从低到高|\b(?:the\s+)?cheapest\b|\blowest[\s-]price[d]?\b|"
-            r"\bleast\s+expensive\b|\bprice\s+low\s+to\s+high\b|\bmost\s+affordable\b",
+            r"\bleast\s+expensive\b|\bprice\s+low\s+to\s+high\b|\bmost\s+affordable\b|"
+            # "cheap towels", "便宜的毛巾": the cheapest of what matches comes first
+            r"便宜(?:一?点|一些|些)?的|(?:价格)?实惠的|平价的?|\b(?:cheap|inexpensive|affordable|low[\s-]cost)\b",
             re.I,
         ),
         "price_asc",
@@ -194,6 +208,13 @@ _SORT_PATTERNS: list[tuple[re.Pattern[str], SortOrder]] = [
         "price_desc",
     ),
 ]
+
+# --- explicit restriction to a category ("only jackets", 只要外套): the one case a category filters ---------
+
+_ONLY_BEFORE = re.compile(
+    r"(?:只要|只看|只买|只找|仅限|只限|仅看)\s*$|(?<![A-Za-z])(?:only|just)\s+(?:the\s+|show\s+me\s+)?$", re.I
+)
+_ONLY_AFTER = re.compile(r"^\s*(?:only\b|才要|就行)", re.I)
 
 # --- brand exclusion -----------------------------------------------------------------------------
 
@@ -232,13 +253,15 @@ def parse_query(text: str, vocabulary: Vocabulary) -> ParsedQuery:
             sort = order
 
     working, brand_spans = _take_brands(working, vocabulary.brand_matcher, filters)
-    filters.categories = _find_names(working, vocabulary.category_matcher, taken=brand_spans)
+    mentions = _find_names(working, vocabulary.category_matcher, taken=brand_spans)
+    categories = list(dict.fromkeys(name for _, _, name in mentions))
+    filters.categories = list(dict.fromkeys(name for start, end, name in mentions if _restricted(working, start, end)))
 
     cleaned = re.sub(r"\s+", " ", working)
     previous = None
     while previous != cleaned:
         previous, cleaned = cleaned, _EDGE_FILLER.sub("", cleaned).strip()
-    return ParsedQuery(text=cleaned, filters=filters, sort=sort)
+    return ParsedQuery(text=cleaned, filters=filters, sort=sort, categories=categories)
 
 
 def _take_prices(text: str, filters: SearchFilters) -> str:
@@ -387,11 +410,14 @@ def _take_brands(text: str, brands: NameMatcher, filters: SearchFilters) -> tupl
     return new_text, spans
 
 
-def _find_names(text: str, names: NameMatcher, *, taken: list[tuple[int, int]]) -> list[str]:
-    found: list[str] = []
-    for start, end, name in names.find(text):
-        if any(start < t_end and t_start < end for t_start, t_end in taken):
-            continue
-        if name not in found:
-            found.append(name)
-    return found
+def _find_names(text: str, names: NameMatcher, *, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    return [
+        (start, end, name)
+        for start, end, name in names.find(text)
+        if not any(start < t_end and t_start < end for t_start, t_end in taken)
+    ]
+
+
+def _restricted(text: str, start: int, end: int) -> bool:
+    """Whether the customer restricts the search to the category named at text[start:end] ("only jackets")."""
+    return bool(_ONLY_BEFORE.search(text[:start]) or _ONLY_AFTER.match(text[end:]))

@@ -1,4 +1,4 @@
-"""Commands: ingest, search, catalog (stats, list, versions, rollback), eval retrieval.
+"""Commands: ingest, search, catalog (stats, list, versions, rollback).
 
 Each command opens the `CatalogIndex` under the data directory for its own run. Reports go to stdout
 (a rich table, or JSON with `--json`); errors go to stderr with exit code 1, and a file that does not
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -21,8 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import demo
-from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, eval_app, fail, load_settings
-from bot.evaluation.retrieval import MODES, DatasetError, RetrievalEvaluation, evaluate, load_dataset
+from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, fail, load_settings
+from bot.evaluation.retrieval import DatasetError
 from bot.settings import Settings
 from retrieval.catalog import RowError
 from retrieval.files import guess_kind
@@ -32,7 +31,6 @@ from retrieval.money import format_price
 from retrieval.query import ParsedQuery, SearchFilters, parse_query
 from retrieval.search import SearchMode
 
-EVAL_MERCHANT = "eval"
 SHOWN_REJECTIONS = 50
 
 MerchantOption = Annotated[
@@ -45,7 +43,7 @@ app.add_typer(catalog_app, name="catalog")
 
 
 @asynccontextmanager
-async def _open_index(settings: Settings, data_dir: Path | None = None) -> AsyncIterator[CatalogIndex]:
+async def open_index(settings: Settings, data_dir: Path | None = None) -> AsyncIterator[CatalogIndex]:
     index = await CatalogIndex.open(data_dir or settings.data_dir, settings.retrieval)
     try:
         yield index
@@ -54,7 +52,7 @@ async def _open_index(settings: Settings, data_dir: Path | None = None) -> Async
 
 
 @contextmanager
-def _progress(description: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+def progress_bar(description: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on stderr (stdout stays clean for --json); yields the index's callback, or None."""
     if not enabled:
         yield None
@@ -75,7 +73,7 @@ def _progress(description: str, enabled: bool) -> Iterator[Callable[[int, int], 
         yield update
 
 
-def _run(coroutine: Any) -> Any:
+def run_async(coroutine: Any) -> Any:
     """Run a command's coroutine; catalog and dataset errors become a clean stderr message."""
     try:
         return asyncio.run(coroutine)
@@ -114,7 +112,7 @@ def ingest(
             uploads = [(kind or guess_kind(file.name), file.name, file.read_bytes())]
         except OSError as exc:
             fail(f"cannot read {file}: {exc.strerror or exc}")
-    reports = _run(_ingest(settings, merchant_id, uploads, progress=not as_json))
+    reports = run_async(_ingest(settings, merchant_id, uploads, progress=not as_json))
     if as_json:
         console.print_json(json.dumps([report_json(r) for r in reports], ensure_ascii=False))
     else:
@@ -135,14 +133,14 @@ async def _ingest(
     """Validate and apply each file in order (products first: reviews are checked against them), stopping
     at the first file that does not validate. Each file is its own all-or-nothing version."""
     reports: list[UploadReport] = []
-    async with _open_index(settings) as index:
+    async with open_index(settings) as index:
         shop = await index.merchant(merchant_id)
         for kind, name, data in uploads:
             report = await shop.validate(kind, name, data)
             reports.append(report)
             if not report.ok:
                 break
-            with _progress(f"embedding {name}", progress) as update:
+            with progress_bar(f"embedding {name}", progress) as update:
                 await shop.apply(report, update)
     return reports
 
@@ -217,7 +215,7 @@ def search(
     """Search a merchant's products the way the assistant does: parsed constraints, then hybrid retrieval."""
     settings = load_settings(data_dir)
     merchant_id = merchant or settings.assistant.default_merchant
-    parsed, hits = _run(_search(settings, merchant_id, query, k, mode))
+    parsed, hits = run_async(_search(settings, merchant_id, query, k, mode))
     if as_json:
         console.print_json(
             json.dumps(
@@ -238,7 +236,7 @@ def search(
 async def _search(
     settings: Settings, merchant_id: str, query: str, k: int | None, mode: SearchMode
 ) -> tuple[ParsedQuery, list[ProductHit]]:
-    async with _open_index(settings) as index:
+    async with open_index(settings) as index:
         shop = await index.merchant(merchant_id)
         if (await shop.stats()).version == 0:
             raise CatalogError(
@@ -307,7 +305,7 @@ def hits_table(hits: list[ProductHit]) -> Table:
 def catalog_stats(merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Counts of products, reviews, policies, categories and brands in the current version."""
     settings = load_settings(data_dir)
-    stats = _run(_with_shop(settings, merchant, lambda shop: shop.stats()))
+    stats = run_async(_with_shop(settings, merchant, lambda shop: shop.stats()))
     if as_json:
         console.print_json(stats.model_dump_json())
         return
@@ -328,7 +326,7 @@ def catalog_list(
 ) -> None:
     """The current products."""
     settings = load_settings(data_dir)
-    products = _run(_with_shop(settings, merchant, lambda shop: shop.products()))
+    products = run_async(_with_shop(settings, merchant, lambda shop: shop.products()))
     if as_json:
         console.print_json(json.dumps([p.model_dump(mode="json") for p in products], ensure_ascii=False))
         return
@@ -353,7 +351,7 @@ def catalog_versions(
 ) -> None:
     """The kept catalog versions, oldest first."""
     settings = load_settings(data_dir)
-    versions = _run(_with_shop(settings, merchant, lambda shop: shop.versions()))
+    versions = run_async(_with_shop(settings, merchant, lambda shop: shop.versions()))
     if as_json:
         console.print_json(json.dumps([v.model_dump(mode="json") for v in versions], ensure_ascii=False))
         return
@@ -379,7 +377,7 @@ def catalog_rollback(
 ) -> None:
     """Restore the version before the current one (recorded as a new version)."""
     settings = load_settings(data_dir)
-    version = _run(_with_shop(settings, merchant, lambda shop: shop.rollback()))
+    version = run_async(_with_shop(settings, merchant, lambda shop: shop.rollback()))
     if as_json:
         console.print_json(version.model_dump_json())
         return
@@ -388,71 +386,5 @@ def catalog_rollback(
 
 async def _with_shop(settings: Settings, merchant: str | None, call: Callable[[Shop], Any]) -> Any:
     """Run `call` on the catalog of `merchant` (default: the configured default merchant)."""
-    async with _open_index(settings) as index:
+    async with open_index(settings) as index:
         return await call(await index.merchant(merchant or settings.assistant.default_merchant))
-
-
-# --- eval retrieval --------------------------------------------------------------------------------
-
-
-@eval_app.command("retrieval")
-def eval_retrieval(
-    dataset: Annotated[
-        Path,
-        typer.Option(
-            "--dataset",
-            help="Directory with products.jsonl, queries.jsonl ({id, text, lang}) and qrels.tsv (query_id, sku, grade 0-3); "
-            "see docs/EVALUATION.md. The demo set: demo/shop.",
-        ),
-    ],
-    data_dir: DataDirOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """NDCG@10, MRR@10, Recall@50, filter violations and no-answer handling for hybrid, BM25-only and dense-only search.
-
-    The dataset's catalog is ingested into a temporary data directory, so nothing stored is touched.
-    """
-    settings = load_settings(data_dir)
-    result: RetrievalEvaluation = _run(_eval_retrieval(settings, dataset, progress=not as_json))
-    if as_json:
-        console.print_json(result.model_dump_json())
-        return
-    table = Table(
-        title=f"Retrieval quality: {result.queries} queries, {result.products} products",
-        title_justify="left",
-        header_style="bold",
-    )
-    table.caption = "queries: with an answer; violations: results breaking parsed filters; empty: no-answer queries answered with nothing"
-    for column in ("mode", "lang", "queries", "NDCG@10", "MRR@10", "Recall@50", "violations", "empty"):
-        table.add_column(column, justify="left" if column in ("mode", "lang") else "right")
-    for row in result.results:
-        empty = (
-            "-"
-            if row.no_answer_empty_rate is None
-            else f"{round(row.no_answer_empty_rate * row.no_answer_queries)}/{row.no_answer_queries}"
-        )
-        table.add_row(
-            row.mode,
-            row.lang,
-            str(row.queries),
-            f"{row.ndcg_at_10:.3f}",
-            f"{row.mrr_at_10:.3f}",
-            f"{row.recall_at_50:.3f}",
-            f"{row.filter_violation_rate:.1%}",
-            empty,
-        )
-    console.print(table)
-
-
-async def _eval_retrieval(settings: Settings, directory: Path, *, progress: bool) -> RetrievalEvaluation:
-    data = load_dataset(directory)
-    with tempfile.TemporaryDirectory(prefix="shopguide-eval-") as scratch:
-        async with _open_index(settings, Path(scratch)) as index:
-            shop = await index.merchant(EVAL_MERCHANT)
-            with _progress("embedding the dataset catalog", progress) as update:
-                report = await shop.ingest("products", "products.jsonl", data.products, update)
-            if not report.ok:
-                problems = report.parsed.errors or [str(r) for r in report.rejected[:5]]
-                raise DatasetError(f"{directory / 'products.jsonl'} does not ingest cleanly: {'; '.join(problems)}")
-            with _progress(f"searching ({', '.join(MODES)})", progress) as update:
-                return await evaluate(shop, data, progress=update)

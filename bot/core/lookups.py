@@ -10,42 +10,53 @@ from collections.abc import Sequence
 
 from bot.core.cues import color_aliases
 from bot.core.dialog import Constraints
-from bot.core.grounding import content_terms
 from bot.core.language import detect_language
 from bot.core.reply import Language
+from retrieval.fusion import ProductHit, fuse
 from retrieval.index import Shop
 from retrieval.models import Policy, Product
-from retrieval.search import fuse
 
 POLICY_RRF_K = 60
 POLICY_CANDIDATES = 8  # per ranking: a shop has few passages
-CATEGORY_VOTERS = 8
-LEXICAL_VOTERS = 3  # BM25 hits whose own words may show the shop sells what the encoder scored low
 # Where a comparison request splits into the products it names ("the Sony WH-1000XM5 and the Bose QC45").
 _NAMED_PARTS = re.compile(r"\bvs\.?\b|\bversus\b|\band\b|\bwith\b|,|，|、|和|与|跟|还是|对比|比较", re.I)
 _NOT_A_NAME = re.compile(r"(?i)\W*(compare|the|these|those|which is better)?\W*")
 
 
 class CatalogLookups:
-    """Lookups in one merchant's catalog (`shop`) on behalf of a customer turn."""
+    """Lookups in one merchant's catalog (`shop`) on behalf of a customer turn.
 
-    def __init__(self, shop: Shop, min_relevance: float) -> None:
+    Whether a product answers a request is the ranker's calibrated relevance against its floor (the
+    threshold chosen when it was trained; `min_relevance` overrides it).
+    """
+
+    def __init__(self, shop: Shop, min_relevance: float | None = None) -> None:
         self.shop = shop
-        self._min_relevance = min_relevance
+        self._floor = min_relevance if min_relevance is not None else shop.relevance_floor
+
+    def answers(self, hit: ProductHit) -> bool:
+        """Whether `hit` is what was asked for, not merely the closest thing the shop has."""
+        return self._floor is None or hit.relevance is None or hit.relevance >= self._floor
 
     async def products(self, skus: Sequence[str]) -> list[Product]:
         """The products of `skus` that are still in the catalog, in order."""
         products = [await self.shop.product(sku) for sku in skus]
         return [p for p in products if p is not None]
 
+    async def hits(self, constraints: Constraints, topic: str, k: int | None) -> list[ProductHit]:
+        """The search itself: the products that meet the hard constraints, best first, each with its relevance."""
+        query = constraints.search_text() or " ".join(constraints.categories) or topic
+        return await self.shop.search(query, constraints.filters(), k, sort=constraints.sort)
+
     async def search(self, constraints: Constraints, topic: str, k: int | None) -> list[Product]:
         """The products that meet `constraints`, best first; with a colour, the variant in that colour stands in
         for its item and coloured items come first (a colour is a preference, not a filter)."""
-        query = constraints.search_text() or " ".join(constraints.categories) or topic
-        hits = await self.shop.search(query, constraints.filters(), k, sort=constraints.sort)
-        if not constraints.color:
+        return await self.with_color(await self.hits(constraints, topic, k), constraints.color)
+
+    async def with_color(self, hits: Sequence[ProductHit], color: str | None) -> list[Product]:
+        if not color:
             return [hit.product for hit in hits]
-        aliases = color_aliases(constraints.color)
+        aliases = color_aliases(color)
         products = []
         for hit in hits:
             product = hit.product
@@ -56,36 +67,24 @@ class CatalogLookups:
         coloured = [p for p in products if _has_color(p, aliases)]
         return coloured or products
 
-    async def intended(self, constraints: Constraints, topic: str) -> tuple[bool, Constraints]:
-        """Whether the shop sells anything like the request, and the constraints with the kind of product it
-        means: without a category of its own, "waterproof jacket" keeps to the category of the closest product."""
-        query = constraints.search_text() or topic
+    async def sells(self, constraints: Constraints, topic: str) -> bool:
+        """Whether the shop sells anything like the request, whatever its limits: the best product for it,
+        with no filter at all, answers it."""
+        query = constraints.search_text() or " ".join(constraints.categories) or topic
         if not query.strip():
-            return True, constraints
-        if not await self.sells(query, constraints):
-            return False, constraints
-        if constraints.categories or not _names_more_than_brands(query, constraints.brands):
-            return True, constraints
-        hits = await self.shop.search(query, None, CATEGORY_VOTERS)
-        leaf = _implied_category(query, [hit.product for hit in hits])
-        return True, constraints.model_copy(update={"categories": [leaf]}) if leaf else constraints
+            return True
+        best = await self.shop.search(query, None, 1)
+        return bool(best) and self.answers(best[0])
 
-    async def sells(self, query: str, constraints: Constraints) -> bool:
-        """Whether the shop sells anything like `query`: it names one of the shop's own categories or brands,
-        the closest product by meaning is close enough, or one product's name covers most of the query's words
-        (an exact title such as "Atomic Habits" can score low with the encoder)."""
-        if constraints.categories or constraints.brands:
-            return True
-        closest = await self.shop.search(query, None, 1, mode="dense")
-        if closest and closest[0].score >= self._min_relevance:
-            return True
-        wanted = content_terms(query)
-        for hit in await self.shop.search(query, None, LEXICAL_VOTERS, mode="lexical"):
-            covered = {term for term in wanted if term in _name_text(hit.product)}
-            # Two words at least: one shared word ("food" in "food-grade") is not the thing asked for.
-            if len(covered) >= 2 and 2 * len(covered) >= len(wanted):
-                return True
-        return False
+    async def missing_brands(self, text: str, language: Language) -> list[str]:
+        """Names the customer asks for that appear nowhere in the catalog ("Do you sell Dyson?", "vivo的手机"):
+        Latin words written like a name (in a Chinese message any, in an English one capitalised past the
+        first word), of which no product says a word."""
+        missing = []
+        for name in _name_like(text, language):
+            if not await self.shop.search(name, None, 1, mode="lexical"):
+                missing.append(name)
+        return missing
 
     async def named_product(self, constraints: Constraints, topic: str) -> Product | None:
         """The product a question names ('Does the Salomon X Ultra 4 have GORE-TEX?'), if the shop sells it."""
@@ -93,11 +92,10 @@ class CatalogLookups:
             return None
         # Asking "is it in stock?" must find the item even when it is not; the name, not a category, says which.
         wanted = constraints.model_copy(update={"in_stock_only": False})
-        query = wanted.search_text() or topic
-        closest = await self.shop.search(query, None, 1, mode="dense")
-        if not closest or closest[0].score < self._min_relevance:
+        hits = await self.hits(wanted, topic, 1)
+        if not hits or not self.answers(hits[0]):
             return None
-        found = await self.search(wanted, topic, 1)
+        found = await self.with_color(hits, wanted.color)
         return found[0] if found else None
 
     async def products_named(self, text: str, limit: int) -> list[Product]:
@@ -160,52 +158,27 @@ class CatalogLookups:
         return sorted(kinds, key=lambda kind: kinds[kind], reverse=True)[:count]
 
 
-def leaf_category(products: Sequence[Product]) -> str | None:
-    """The most common leaf category among `products`."""
-    leaves = [p.category[-1] for p in products if p.category]
-    return max(set(leaves), key=leaves.count) if leaves else None
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'&-]{2,}(?![A-Za-z0-9])")
 
 
-def _names_more_than_brands(query: str, brands: Sequence[str]) -> bool:
-    """False when the query is only a brand ("Nike"): then every kind of product of that brand is wanted."""
-    rest = query.casefold()
-    for brand in brands:
-        for name in re.split(r"[/|()（）]+", brand.casefold()):
-            if name.strip():
-                rest = rest.replace(name.strip(), " ")
-    return bool(re.search(r"[a-z]{3,}|[\u4e00-\u9fff]", rest))
-
-
-def _implied_category(query: str, products: Sequence[Product]) -> str | None:
-    """The leaf category the query means, voted by the best hits: rank-weighted, and a hit whose title
-    has the query's head noun ("waterproof hiking *jacket*", "跑步*耳机*") counts much more, so hiking
-    shoes do not win a search for a hiking jacket."""
-    head = _head_noun(query)
-    votes: dict[str, float] = {}
-    for rank, product in enumerate(products):
-        if not product.category:
+def _name_like(text: str, language: Language) -> list[str]:
+    """The words of `text` written like a brand or model name (see `CatalogLookups.missing_brands`): in a
+    Chinese message every Latin word; in an English one the capitalised words, the first word of the
+    message only when the next one is capitalised too ("Le Creuset")."""
+    words = list(_LATIN_WORD.finditer(unicodedata.normalize("NFKC", text)))
+    if language == "zh":
+        return [w.group(0) for w in words]
+    names = []
+    for index, word in enumerate(words):
+        written = word.group(0)
+        if not any(c.isupper() for c in written):
             continue
-        weight = 1.0 / (rank + 1) + (1.0 if head and head in product.title.casefold() else 0.0)
-        votes[product.category[-1]] = votes.get(product.category[-1], 0.0) + weight
-    return max(votes, key=lambda leaf: votes[leaf]) if votes else None
-
-
-def _head_noun(query: str) -> str | None:
-    """'headphones for running' -> 'headphone', '防水登山夹克' -> '夹克': the last word before any modifier."""
-    core = re.split(r"\b(?:for|with|under|in|that|which|to|from|below|over)\b|[,，]", query.casefold())[0]
-    han = re.findall(r"[\u4e00-\u9fff]+", core)
-    words = re.findall(r"[a-z]{3,}", core)
-    if words and (not han or core.rfind(words[-1]) > core.rfind(han[-1])):
-        return words[-1].removesuffix("s")
-    return han[-1][-2:] if han else None
+        first = index == 0 and not text[: word.start()].strip()
+        if not first or (len(words) > 1 and words[1].group(0)[0].isupper()):
+            names.append(written)
+    return names
 
 
 def _has_color(product: Product, aliases: tuple[str, ...]) -> bool:
     text = " ".join([product.title, *product.attributes.values()]).casefold()
     return any(alias.casefold() in text for alias in aliases)
-
-
-def _name_text(product: Product) -> str:
-    """What a product is called (title, brand, category), folded like `content_terms` folds a query. Not the
-    description: "for MagSafe iPhones" does not make a power bank an iPhone."""
-    return unicodedata.normalize("NFKC", " ".join([product.title, product.brand or "", *product.category])).casefold()

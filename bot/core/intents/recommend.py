@@ -1,42 +1,80 @@
 """Search and refine: the products that meet the customer's constraints, or the nearest alternatives when
-none do, and the model's explanation of the list."""
+none do, and the model's explanation of the list.
+
+`find_products` is the decision itself (what the customer will be shown, and whether it is said to be what
+they asked for); `shopguide eval retrieval` runs the same function, so what it measures is what customers get.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+
+from pydantic import BaseModel, Field
 
 from bot.core.compose.recommendation import constraints_text, follow_ups, no_match, recommendation
 from bot.core.context import TurnContext
 from bot.core.dialog import Constraints
 from bot.core.generate import Generation
-from bot.core.lookups import leaf_category
-from bot.core.reply import TurnEvent
+from bot.core.lookups import CatalogLookups
+from bot.core.reply import Language, TurnEvent
 from bot.core.understand import Understanding
 from bot.i18n import t
+from retrieval.models import Product
+
+
+class Found(BaseModel):
+    """What a search turn shows: the products, and whether they are what was asked for."""
+
+    products: list[Product] = Field(default_factory=list)
+    groups: list[list[str]] = Field(
+        default_factory=list, description="Per product shown: its SKU, then the other variants its card stands for."
+    )
+    matched: bool = Field(description="False: nothing meets the request; `products` are labelled alternatives.")
+    not_sold: bool = Field(False, description="The shop sells nothing like it (no alternatives either).")
+    missing_brands: list[str] = Field(default_factory=list, description="Names asked for that the shop does not carry.")
+
+
+async def find_products(
+    catalog: CatalogLookups, constraints: Constraints, topic: str, language: Language, k: int | None, *, refining: bool
+) -> Found:
+    """What to show for a search (`refining`: a change to the search on screen, which needs no "do you sell
+    this?" check): the matching products; else, for a brand the shop does not carry, the nearest products of
+    other brands; for something it does not sell, nothing; for limits nothing meets, the nearest alternatives."""
+    if not refining:
+        missing = await catalog.missing_brands(topic, language)
+        if missing:
+            rest = constraints.model_copy(update={"query": _without(constraints.query, missing)})
+            others = await catalog.alternatives(rest, _without(topic, missing))
+            return Found(products=others, groups=[[p.sku] for p in others], matched=False, missing_brands=missing)
+        if not await catalog.sells(constraints, topic):
+            return Found(matched=False, not_sold=True)
+    hits = await catalog.hits(constraints, topic, k)
+    if hits and catalog.answers(hits[0]):
+        products = await catalog.with_color(hits, constraints.color)
+        group_of = {sku: [hit.product.sku, *hit.variants] for hit in hits for sku in (hit.product.sku, *hit.variants)}
+        groups = [[p.sku, *(sku for sku in group_of[p.sku] if sku != p.sku)] for p in products]
+        return Found(products=products, groups=groups, matched=True)
+    alternatives = await catalog.alternatives(constraints, topic)
+    return Found(products=alternatives, groups=[[p.sku] for p in alternatives], matched=False)
 
 
 async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[TurnEvent]:
-    """A new search, or a refinement of the one on screen ("cheaper" stays within the kind of product shown)."""
+    """A new search, or a refinement of the one on screen ("cheaper" keeps the kind of product: its words stay
+    in the query)."""
     started = time.perf_counter()
     refining = asked.intent == "refine"
     constraints = asked.constraints
-    if refining:
-        leaf = leaf_category(turn.shown)
-        if leaf and not constraints.categories:
-            constraints = constraints.model_copy(update={"categories": [leaf]})
-    else:
-        sold, constraints = await turn.catalog.intended(constraints, asked.topic)
-        if not sold:
-            turn.draft.time("retrieve", started)
-            turn.draft.text = t("not_sold", turn.language)
-            return
-    products = await turn.catalog.search(constraints, asked.topic, None)
-    if not products:
-        async for event in _alternatives(turn, constraints, asked.topic, refining, started):
+    found = await find_products(turn.catalog, constraints, asked.topic, turn.language, None, refining=refining)
+    turn.draft.time("retrieve", started)
+    if found.not_sold:
+        turn.draft.text = t("not_sold", turn.language)
+        return
+    if not found.matched:
+        async for event in _alternatives(turn, constraints, found, refining):
             yield event
         return
-    turn.draft.time("retrieve", started)
+    products = found.products
     turn.draft.products = products
     turn.draft.cite_products(products)
     turn.draft.quick_replies = follow_ups(turn.language)
@@ -57,11 +95,10 @@ async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[Tu
 
 
 async def _alternatives(
-    turn: TurnContext, constraints: Constraints, topic: str, refining: bool, started: float
+    turn: TurnContext, constraints: Constraints, found: Found, refining: bool
 ) -> AsyncIterator[TurnEvent]:
-    """Nothing fits: say so, and offer the nearest products, labelled as alternatives."""
-    alternatives = await turn.catalog.alternatives(constraints, topic)
-    turn.draft.time("retrieve", started)
+    """Nothing fits: say so (or that the brand is not carried), and offer the nearest products, labelled."""
+    alternatives = found.products
     label = t("nearest_alternative", turn.language)
     turn.draft.products, turn.draft.labels = alternatives, {p.sku: label for p in alternatives}
     turn.draft.cite_products(alternatives)
@@ -72,4 +109,16 @@ async def _alternatives(
     await turn.save_dialog()
     if alternatives:
         yield turn.show(alternatives, label)
+    if found.missing_brands:
+        brands = " / ".join(found.missing_brands)
+        turn.draft.text = t("brand_not_carried", turn.language, brands=brands)
+        if not alternatives:
+            turn.draft.text = t("not_sold", turn.language)
+        return
     turn.draft.text = no_match(constraints, alternatives, turn.language)
+
+
+def _without(text: str, words: Sequence[str]) -> str:
+    for word in words:
+        text = text.replace(word, " ")
+    return " ".join(text.split())

@@ -10,9 +10,10 @@ name in `FEATURES`, vectorised over the candidates (a search scores about a hund
 from __future__ import annotations
 
 import asyncio
+import re
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,13 +26,14 @@ FEATURES: tuple[str, ...] = (
     "dense",  # cosine of query and product vectors
     "dense_gap",  # dense minus the best candidate's dense
     "dense_rank",  # 1 / (1 + rank) in the dense list, 0 when not in it
+    "fusion",  # the reciprocal-rank fusion score, scaled to [0, 1]
     "bm25_log",  # log(1 + BM25) over the whole product text
     "bm25_rel",  # BM25 / the best candidate's BM25
     "bm25_rank",  # 1 / (1 + rank) in the BM25 list
     "title_bm25_log",
     "title_bm25_rel",
     "name_bm25_log",  # BM25 over brand + category path
-    "title_coverage",  # share of the query's words (weighted by IDF) in the title
+    "title_coverage",  # share of the query's known words (weighted by IDF) in the title
     "text_coverage",  # the same over the whole product text
     "category_sim",  # cosine of the query and the product's category path
     "category_gap",
@@ -46,10 +48,17 @@ FEATURES: tuple[str, ...] = (
     "review_dense",  # the best cosine of the query and one of the product's reviews
     "in_stock",
     "query_known",  # share of the query's words that occur anywhere in the catalog
+    "query_unknown_own_script",  # share of the query's words in the catalog's script that occur nowhere in it
+    "query_unknown_rarity",  # the most specific such word, by its rarity in general language (0 = none)
+    "dense_unknown_rarity",  # dense * query_unknown_rarity: only meaning can vouch for a word the shop never uses
     "query_words_log",
     "bm25_rel_known",  # bm25_rel * query_known: BM25 says little when the query's words are not the catalog's
     "dense_unknown",  # dense * (1 - query_known)
 )
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+RRF_K = 60  # the fusion feature's constant, as `RetrievalConfig.rrf_k` defaults
 
 
 @dataclass
@@ -73,6 +82,7 @@ class CatalogSignals:
         price_pct: np.ndarray,
         categories: NameMatcher,
         brands: NameMatcher,
+        chinese: bool,
     ) -> None:
         self.title_index = title_index
         self.name_index = name_index
@@ -81,6 +91,7 @@ class CatalogSignals:
         self.price_pct = price_pct
         self.categories = categories
         self.brands = brands
+        self.chinese = chinese  # most titles are written in Chinese
 
     @classmethod
     async def build(cls, columns: ProductColumns, embedder: Embedder, tokenizer: Tokenizer) -> CatalogSignals:
@@ -111,6 +122,7 @@ class CatalogSignals:
             price_pct,
             NameMatcher(sorted({level for p in products for level in p.category})),
             NameMatcher(sorted({p.brand for p in products if p.brand} | set(columns.title_brands))),
+            2 * sum(bool(_HAN.search(p.title)) for p in products) > len(products),
         )
 
 
@@ -130,6 +142,7 @@ class QueryView:
     text: str
     tokens: list[str]
     vector: np.ndarray
+    rarity: Mapping[str, float] = field(default_factory=dict)  # token -> `Tokenizer.rarity`
 
 
 def candidate_features(
@@ -153,13 +166,26 @@ def candidate_features(
         out[:, column[name]] = values
 
     tokens = list(dict.fromkeys(query.tokens))
-    weights = np.array([1.0 if lexical.knows(t) else 0.0 for t in tokens])
-    known = float(weights.mean()) if tokens else 0.0
+    weights = lexical.idf(tokens)
+    known = float((weights > 0).mean()) if tokens else 0.0
+    own = [t for t in tokens if bool(_HAN.match(t)) == signals.chinese]
+    unknown = [t for t in own if not lexical.knows(t)]
+    unknown_own = len(unknown) / len(own) if own else 0.0
+    rarity = max((query.rarity.get(t, 0.0) for t in unknown), default=0.0)
     dense = product_vectors[rows] @ query.vector
     put("dense", dense)
     put("dense_gap", dense - dense.max())
     put("dense_rank", _reciprocal_ranks(candidates.dense_rank, rows))
     put("bm25_rank", _reciprocal_ranks(candidates.lexical_rank, rows))
+    put(
+        "fusion",
+        (
+            _reciprocal_ranks(candidates.dense_rank, rows, RRF_K)
+            + _reciprocal_ranks(candidates.lexical_rank, rows, RRF_K)
+        )
+        * RRF_K
+        / 2,
+    )
     text_scores = lexical.token_scores(tokens, rows)
     bm25 = text_scores.sum(axis=0)
     put("bm25_log", np.log1p(bm25))
@@ -188,14 +214,17 @@ def candidate_features(
     if reviews is not None:
         _review_features(put, query, tokens, [p.sku for p in products], reviews)
     put("query_known", known)
+    put("query_unknown_own_script", unknown_own)
+    put("query_unknown_rarity", rarity)
+    put("dense_unknown_rarity", dense * rarity)
     put("query_words_log", math.log1p(len(tokens)))
     out[:, column["bm25_rel_known"]] = out[:, column["bm25_rel"]] * known
     out[:, column["dense_unknown"]] = dense * (1 - known)
     return out
 
 
-def _reciprocal_ranks(ranks: Mapping[int, int], rows: np.ndarray) -> np.ndarray:
-    return np.array([1.0 / (1 + ranks[int(r)]) if int(r) in ranks else 0.0 for r in rows])
+def _reciprocal_ranks(ranks: Mapping[int, int], rows: np.ndarray, offset: int = 0) -> np.ndarray:
+    return np.array([1.0 / (1 + offset + ranks[int(r)]) if int(r) in ranks else 0.0 for r in rows])
 
 
 def _names(matcher: NameMatcher, text: str) -> list[str]:

@@ -9,6 +9,7 @@ An index is rebuilt from a catalog version (50k documents in about a second) and
 from __future__ import annotations
 
 import json
+import math
 import logging
 import re
 import shutil
@@ -106,6 +107,14 @@ class Tokenizer:
                 words.append(run)
         return [w for w in words if w not in _STOPWORDS]
 
+    def rarity(self, word: str) -> float:
+        """How specific a word is in general Chinese, from jieba's dictionary frequencies: 0 for the commonest
+        words ("一下", "推荐"), 1 for words the dictionary does not know. Latin words count as specific."""
+        if not _CJK.match(word):
+            return 1.0 if len(word) >= 3 else 0.5
+        frequency = self._jieba.FREQ.get(word, 0)
+        return min(1.0, math.log(self._jieba.total / (frequency + 1)) / math.log(self._jieba.total))
+
 
 class LexicalIndex:
     """BM25 scores for a fixed list of documents (row i = the i-th text it was built from)."""
@@ -134,6 +143,19 @@ class LexicalIndex:
     def knows(self, token: str) -> bool:
         """Whether `token` occurs in any document."""
         return self._retriever is not None and token in self._retriever.vocab_dict
+
+    def idf(self, tokens: Sequence[str]) -> np.ndarray:
+        """Each token's inverse document frequency (BM25's), 0 for a token no document has."""
+        out = np.zeros(len(tokens))
+        if self._retriever is None:
+            return out
+        indptr = self._retriever.scores["indptr"]
+        for i, token in enumerate(tokens):
+            token_id = self._retriever.vocab_dict.get(token)
+            if token_id is not None:
+                df = indptr[token_id + 1] - indptr[token_id]
+                out[i] = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
+        return out
 
     def token_scores(self, query_tokens: Sequence[str], rows: np.ndarray) -> np.ndarray:
         """Each query token's BM25 contribution to each of `rows`: shape (tokens, rows), 0 where it is absent.

@@ -1,9 +1,9 @@
-"""The learned ranker: a logistic model over `retrieval.features.FEATURES`, trained on judged queries of several
+"""The learned ranker: linear models over `retrieval.features.FEATURES`, trained on judged queries of several
 catalogs (`shopguide eval train-ranker`) and shipped in the package as `ranker.json`.
 
-Its output is a calibrated probability that a candidate answers the query. Search orders candidates by it
-(when `RetrievalConfig.ranker` is "learned"), and the assistant's "does the shop sell this?" decision compares
-the best candidate's probability with the model's `floor`, the threshold chosen on the training catalogs.
+Its ranking score orders candidates (when `RetrievalConfig.ranker` is "learned"); its answer model gives each
+candidate a calibrated probability of answering the query, which the assistant's "does the shop sell this?"
+decision compares with the model's `floor`, the threshold chosen on the training catalogs.
 The file is plain JSON (feature names, standardisation, weights, floor, provenance), so a change to the
 features that the file does not know fails loudly at load time.
 """
@@ -25,14 +25,32 @@ class RankerError(RuntimeError):
     """A ranker file that cannot be used; the message says which and why."""
 
 
+GATE_FEATURES: tuple[str, ...] = (
+    "dense",
+    "title_coverage",
+    "text_coverage",
+    "category_sim",
+    "query_known",
+    "query_unknown_rarity",
+    "dense_unknown_rarity",
+    "dense_unknown",
+)
+
+
 class LinearRanker(BaseModel):
-    """p(relevant) = sigmoid(weights . (x - mean) / scale + bias)."""
+    """Two linear models over the same features: the ranking score `weights . (x - mean) / scale`, and the
+    answer probability sigmoid(`gate_weights` . standardised `gate_features` + `gate_bias`), fitted on the best
+    candidate of each training query against whether the query has an answer."""
 
     features: list[str]
     mean: list[float]
     scale: list[float]
     weights: list[float]
-    bias: float
+    gate_features: list[str] = Field(default_factory=lambda: list(GATE_FEATURES))
+    gate_mean: list[float]
+    gate_scale: list[float]
+    gate_weights: list[float]
+    gate_bias: float
     floor: float = Field(description="Below this probability the best candidate does not answer the query.")
     trained_on: dict[str, int] = Field(default_factory=dict, description="Catalog -> judged queries trained on.")
     note: str = ""
@@ -43,14 +61,21 @@ class LinearRanker(BaseModel):
             raise RankerError(f"the ranker was trained on other features ({', '.join(missing)}); retrain it")
         if not len(self.mean) == len(self.scale) == len(self.weights) == len(FEATURES):
             raise RankerError("the ranker's arrays do not match its feature list")
+        if not set(self.gate_features) <= set(FEATURES) or not (
+            len(self.gate_mean) == len(self.gate_scale) == len(self.gate_weights) == len(self.gate_features)
+        ):
+            raise RankerError("the ranker's answer model does not match its feature list")
         return self
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        return z @ np.asarray(self.weights) + self.bias
+        """The ranking score of each row of `x` (higher = more relevant)."""
+        return ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logits(x)))
+        """The calibrated probability that each row answers the query (compared with `floor`)."""
+        columns = [FEATURES.index(name) for name in self.gate_features]
+        z = (x[:, columns] - np.asarray(self.gate_mean)) / np.asarray(self.gate_scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.gate_weights) + self.gate_bias)))
 
     def save(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=1) + "\n", encoding="utf-8")

@@ -271,13 +271,14 @@ class HybridSearcher:
         if vector is None or not len(rows):
             signals_task.cancel()
             return Described(fused, _NO_ROWS, _NO_FEATURES)
+        tokens = self._tokenizer.tokens(query)
         candidates = Candidates(
             rows,
             {row: rank for rank, (row, _) in enumerate(dense)},
             {row: rank for rank, (row, _) in enumerate(lexical)},
         )
         features = candidate_features(
-            QueryView(query, self._tokenizer.tokens(query), vector),
+            QueryView(query, tokens, vector, {t: self._tokenizer.rarity(t) for t in tokens}),
             candidates,
             docs.vectors,
             docs.lexical,

@@ -17,6 +17,7 @@ from retrieval.index import Shop
 from retrieval.models import Policy, Product
 
 POLICY_RRF_K = 60
+ANSWER_WINDOW = 3  # the "does this answer it?" check reads the best of the first few hits
 POLICY_CANDIDATES = 8  # per ranking: a shop has few passages
 # Where a comparison request splits into the products it names ("the Sony WH-1000XM5 and the Bose QC45").
 _NAMED_PARTS = re.compile(r"\bvs\.?\b|\bversus\b|\band\b|\bwith\b|,|，|、|和|与|跟|还是|对比|比较", re.I)
@@ -34,9 +35,15 @@ class CatalogLookups:
         self.shop = shop
         self._floor = min_relevance if min_relevance is not None else shop.relevance_floor
 
-    def answers(self, hit: ProductHit) -> bool:
-        """Whether `hit` is what was asked for, not merely the closest thing the shop has."""
-        return self._floor is None or hit.relevance is None or hit.relevance >= self._floor
+    def answers(self, hits: Sequence[ProductHit]) -> bool:
+        """Whether the best of the first hits (as many as fit on screen) is what was asked for, not merely the
+        closest thing the shop has."""
+        shown = [hit.relevance for hit in hits[:ANSWER_WINDOW]]
+        if not shown:
+            return False
+        if self._floor is None or any(r is None for r in shown):
+            return True
+        return max(r for r in shown if r is not None) >= self._floor
 
     async def products(self, skus: Sequence[str]) -> list[Product]:
         """The products of `skus` that are still in the catalog, in order."""
@@ -73,8 +80,7 @@ class CatalogLookups:
         query = constraints.search_text() or " ".join(constraints.categories) or topic
         if not query.strip():
             return True
-        best = await self.shop.search(query, None, 1)
-        return bool(best) and self.answers(best[0])
+        return self.answers(await self.shop.search(query, None, ANSWER_WINDOW))
 
     async def missing_brands(self, text: str, language: Language) -> list[str]:
         """Names the customer asks for that appear nowhere in the catalog ("Do you sell Dyson?", "vivo的手机"):
@@ -93,7 +99,7 @@ class CatalogLookups:
         # Asking "is it in stock?" must find the item even when it is not; the name, not a category, says which.
         wanted = constraints.model_copy(update={"in_stock_only": False})
         hits = await self.hits(wanted, topic, 1)
-        if not hits or not self.answers(hits[0]):
+        if not self.answers(hits):
             return None
         found = await self.with_color(hits, wanted.color)
         return found[0] if found else None

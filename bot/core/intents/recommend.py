@@ -50,7 +50,7 @@ async def find_products(
         if not await catalog.sells(constraints, topic):
             return Found(matched=False, not_sold=True)
     hits = await catalog.hits(constraints, topic, k)
-    if hits and catalog.answers(hits[0]):
+    if catalog.answers(hits):
         products = await catalog.with_color(hits, constraints.color)
         group_of = {sku: [hit.product.sku, *hit.variants] for hit in hits for sku in (hit.product.sku, *hit.variants)}
         groups = [[p.sku, *(sku for sku in group_of[p.sku] if sku != p.sku)] for p in products]

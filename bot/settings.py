@@ -28,12 +28,13 @@ class AssistantConfig(BaseModel):
     default_merchant: str = Field(
         "demo", description="Merchant whose catalog customers see when not scoped by a deep link."
     )
-    min_relevance: float = Field(
-        0.28,
+    min_relevance: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="Cosine similarity below which the shop's closest product is not what was asked for, so the "
-        "answer is 'we do not sell that' (tuned for the packaged multilingual encoder; retune with another one).",
+        description="Overrides the ranker's calibrated floor: below this answer probability the shop's best product "
+        "is not what was asked for, so the answer is 'we do not sell that'. None = the floor trained with the ranker "
+        "(retrieval/ranker.json).",
     )
     prompt_products: int = Field(
         3,

@@ -125,10 +125,11 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, tokenizer: Tokenizer, texts: Sequence[str]) -> LexicalIndex:
-        if not texts:
-            return cls(None, 0)
+        tokens = [tokenizer.tokens(text) for text in texts]
+        if not any(tokens):
+            return cls(None, len(texts))  # nothing to index (e.g. a catalog without brands or categories)
         retriever = bm25s.BM25()
-        retriever.index([tokenizer.tokens(text) for text in texts], show_progress=False)
+        retriever.index(tokens, show_progress=False)
         return cls(retriever, len(texts))
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
@@ -185,7 +186,9 @@ class LexicalIndex:
         staging.mkdir(parents=True)
         if self._retriever is not None:
             self._retriever.save(str(staging), show_progress=False)
-        (staging / "shopguide.json").write_text(json.dumps({"stamp": stamp, "size": self.size}))
+        (staging / "shopguide.json").write_text(
+            json.dumps({"stamp": stamp, "size": self.size, "empty": self._retriever is None})
+        )
         shutil.rmtree(path, ignore_errors=True)
         staging.rename(path)
 
@@ -198,7 +201,7 @@ class LexicalIndex:
             return None
         if meta.get("stamp") != stamp:
             return None
-        if meta["size"] == 0:
-            return cls(None, 0)
+        if meta["size"] == 0 or meta.get("empty"):
+            return cls(None, meta["size"])
         retriever = bm25s.BM25.load(str(path), show_progress=False, verbosity=0)
         return cls(retriever, meta["size"])

@@ -78,7 +78,7 @@ class _Message:
     @cached_property
     def names_catalog(self) -> bool:
         """It names one of the shop's categories or brands."""
-        return bool(self.parsed.filters.categories or self.parsed.filters.brands)
+        return bool(self.parsed.categories or self.parsed.filters.brands)
 
     @property
     def plain(self) -> bool:
@@ -134,9 +134,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("greeting", lambda m: GREETING.search(m.text) and not meaningful(GREETING.sub(" ", m.text))),
     _Rule("out_of_scope", lambda m: OUT_OF_SCOPE.search(m.text) and m.plain),
     # A kind of product with a budget ("500元以内的跑步鞋，包邮吗？") is a search, even with a policy word in it.
-    _Rule(
-        "policy", lambda m: POLICY.search(m.text) and not (m.parsed.filters.categories and _has_price(m.parsed.filters))
-    ),
+    _Rule("policy", lambda m: POLICY.search(m.text) and not (m.parsed.categories and _has_price(m.parsed.filters))),
     _Rule("compare", lambda m: COMPARE.search(m.text)),
     _Rule(
         "reviews",
@@ -265,7 +263,7 @@ def _refinement(m: _Message) -> Constraints | None:
     the last one looked at), else to the whole list shown.
     """
     filters = m.parsed.filters
-    if filters.categories and set(filters.categories) != set(m.state.constraints.categories):
+    if _another_kind(m.parsed.categories, m.state.constraints):
         return None  # another kind of product: a new search
     pointed = m.references or m.state.focus
     anchor = [p for p in m.shown if p.sku in pointed] or m.shown
@@ -282,6 +280,14 @@ def _refinement(m: _Message) -> Constraints | None:
     if REFINE_SHAPE.search(m.text) and _short(m.parsed.text) and not m.references:
         return m.merged(extra_query=m.parsed.text)
     return None
+
+
+def _another_kind(named: list[str], current: Constraints) -> bool:
+    """The message names a kind of product that the search in force is not about."""
+    if not named:
+        return False
+    about = f"{current.query} {' '.join(current.categories)}".casefold()
+    return not any(name.casefold() in about for name in named)
 
 
 def _cheaper(merged: Constraints, anchor: list[Product]) -> Constraints:

@@ -1,4 +1,4 @@
-"""A tiny labeled retrieval set (6 products, 4 queries, one with no answer) written to a directory."""
+"""A tiny judged retrieval set in the datasets/ layout (6 products, 4 queries in two splits, one not carried)."""
 
 from __future__ import annotations
 
@@ -42,12 +42,29 @@ PRODUCTS = [
     {"sku": "EAR-2", "title": "真无线蓝牙耳机", "price": 99, "brand": "QCY", "category": "数码 > 耳机", "stock": 20},
 ]
 QUERIES = [
-    {"id": "q1", "text": "rain jacket", "lang": "en"},
-    {"id": "q2", "text": "500元以内的冲锋衣", "lang": "zh"},
-    {"id": "q3", "text": "炒锅", "lang": "zh"},
-    {"id": "q4", "text": "headphones under 50", "lang": "en"},
+    {"id": "q1", "text": "rain jacket", "lang": "en", "type": "plain", "split": "dev"},
+    {
+        "id": "q2",
+        "text": "500元以内的冲锋衣",
+        "lang": "zh",
+        "type": "constraint",
+        "split": "test",
+        "constraints": {"price_max": 500, "currency": "CNY"},
+    },
+    {"id": "q3", "text": "炒锅", "lang": "zh", "type": "plain", "split": "test"},
+    {
+        "id": "q4",
+        "text": "headphones under 50",
+        "lang": "en",
+        "type": "not_carried",
+        "split": "dev",
+        "constraints": {"price_max": 50},
+        "answerable": False,
+        "why_not": "constraint",
+    },
 ]
 QRELS = "query_id\tsku\tgrade\nq1\tJKT-1\t3\nq1\tJKT-2\t1\nq2\tJKT-1\t3\nq3\tPAN-1\t3\nq3\tPAN-2\t1\n"
+META = {"name": "tiny", "language": "zh", "currency": "CNY", "rates": {"USD": 7.0}}
 
 
 def write_dataset(directory: Path, qrels: str = QRELS, queries: list[dict] = QUERIES) -> Path:
@@ -59,4 +76,5 @@ def write_dataset(directory: Path, qrels: str = QRELS, queries: list[dict] = QUE
         "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in queries), encoding="utf-8"
     )
     (directory / "qrels.tsv").write_text(qrels, encoding="utf-8")
+    (directory / "dataset.json").write_text(json.dumps(META), encoding="utf-8")
     return directory

@@ -138,8 +138,39 @@ def test_brand_exclusions_are_cut_from_the_text(query: str, text: str, excluded:
 )
 def test_brands_and_categories_from_the_vocabulary(query: str, brands: list[str], categories: list[str]) -> None:
     result = parse_query(query, VOCABULARY)
-    assert (result.filters.brands, result.filters.categories) == (brands, categories)
+    # A brand is a hard filter; a category named in passing only ranks (it must never empty a relevant result).
+    assert (result.filters.brands, result.categories, result.filters.categories) == (brands, categories, [])
     assert result.text == query  # names describe the product, so they stay in the semantic text
+
+
+@pytest.mark.parametrize(
+    ("query", "categories"),
+    [
+        ("only jackets", ["Jackets"]),
+        ("just running shoes please", ["Running Shoes"]),
+        ("jackets only", ["Jackets"]),
+        ("只要冲锋衣", ["冲锋衣"]),
+        ("只看耳机", ["耳机"]),
+        ("waterproof jackets", []),
+        ("冲锋衣", []),
+    ],
+)
+def test_a_category_filters_only_when_the_customer_restricts_to_it(query: str, categories: list[str]) -> None:
+    assert parse_query(query, VOCABULARY).filters.categories == categories
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("便宜的毛巾", "毛巾"),
+        ("cheap towels", "towels"),
+        ("实惠的冲锋衣", "冲锋衣"),
+        ("affordable headphones", "headphones"),
+    ],
+)
+def test_cheap_orders_by_price(query: str, text: str) -> None:
+    result = parse_query(query, VOCABULARY)
+    assert (result.text, result.sort) == (text, "price_asc")
 
 
 @pytest.mark.parametrize(
@@ -172,7 +203,6 @@ def test_everything_at_once() -> None:
         "price_min": 500,
         "price_max": 1000,
         "currency": "CNY",
-        "categories": ["冲锋衣"],
         "exclude_brands": ["耐克"],
         "in_stock_only": True,
     }

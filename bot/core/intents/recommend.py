@@ -51,6 +51,8 @@ async def find_products(
             return Found(matched=False, not_sold=True)
     hits = await catalog.hits(constraints, topic, k)
     if catalog.answers(hits):
+        # Only what answers the request is offered as a match; the rest of the list would be filler.
+        hits = [hits[0], *(hit for hit in hits[1:] if catalog.answers([hit]))]
         products = await catalog.with_color(hits, constraints.color)
         group_of = {sku: [hit.product.sku, *hit.variants] for hit in hits for sku in (hit.product.sku, *hit.variants)}
         groups = [[p.sku, *(sku for sku in group_of[p.sku] if sku != p.sku)] for p in products]

@@ -10,8 +10,8 @@ name in `FEATURES`, vectorised over the candidates (a search scores about a hund
 from __future__ import annotations
 
 import asyncio
-import re
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -70,28 +70,18 @@ class Reviews:
     rows_of: Mapping[str, list[int]]
 
 
+@dataclass
 class CatalogSignals:
     """Per-version catalog statistics the features use; `build` it once per catalog version."""
 
-    def __init__(
-        self,
-        title_index: LexicalIndex,
-        name_index: LexicalIndex,
-        path_of_row: np.ndarray,
-        path_vectors: np.ndarray,
-        price_pct: np.ndarray,
-        categories: NameMatcher,
-        brands: NameMatcher,
-        chinese: bool,
-    ) -> None:
-        self.title_index = title_index
-        self.name_index = name_index
-        self.path_of_row = path_of_row
-        self.path_vectors = path_vectors
-        self.price_pct = price_pct
-        self.categories = categories
-        self.brands = brands
-        self.chinese = chinese  # most titles are written in Chinese
+    title_index: LexicalIndex
+    name_index: LexicalIndex  # brand + category path
+    path_of_row: np.ndarray  # each product's category path (-1: none)
+    path_vectors: np.ndarray
+    price_pct: np.ndarray
+    categories: NameMatcher
+    brands: NameMatcher
+    chinese: bool  # most titles are written in Chinese
 
     @classmethod
     async def build(cls, columns: ProductColumns, embedder: Embedder, tokenizer: Tokenizer) -> CatalogSignals:

@@ -9,8 +9,8 @@ An index is rebuilt from a catalog version (50k documents in about a second) and
 from __future__ import annotations
 
 import json
-import math
 import logging
+import math
 import re
 import shutil
 import unicodedata

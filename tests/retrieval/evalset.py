@@ -41,7 +41,7 @@ PRODUCTS = [
     },
     {"sku": "EAR-2", "title": "真无线蓝牙耳机", "price": 99, "brand": "QCY", "category": "数码 > 耳机", "stock": 20},
 ]
-QUERIES = [
+QUERIES: list[dict] = [
     {"id": "q1", "text": "rain jacket", "lang": "en", "type": "plain", "split": "dev"},
     {
         "id": "q2",

@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation.retrieval import DatasetError, GoldConstraints, QueryResult, evaluate, ingest_dataset, load_dataset
-from bot.evaluation.retrieval import ndcg, reciprocal_rank, write_run
+from bot.evaluation.retrieval import (
+    DatasetError,
+    GoldConstraints,
+    QueryResult,
+    evaluate,
+    ingest_dataset,
+    load_dataset,
+    ndcg,
+    reciprocal_rank,
+    write_run,
+)
 from bot.evaluation.retrieval.metrics import ConstraintChecker, score
 from retrieval.config import RetrievalConfig
 from retrieval.index import CatalogIndex

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from retrieval.config import RetrievalConfig
+from retrieval.fusion import fuse
 from retrieval.index import CatalogIndex
 from retrieval.models import Product
 from retrieval.query import SearchFilters
-from retrieval.fusion import fuse
 from retrieval.variants import variant_key
 from tests.retrieval.conftest import SHOP, load_shop
 

@@ -21,6 +21,7 @@ from rich.table import Table
 import demo
 from bot.cli.app import DataDirOption, JsonOption, console, eval_app, fail, load_settings
 from bot.cli.catalog import open_index, progress_bar, run_async
+from bot.evaluation.intents import UTTERANCES, IntentSetError, evaluate_intents, load_utterances
 from bot.evaluation.retrieval import (
     SYSTEMS,
     Dataset,
@@ -289,3 +290,41 @@ def _held_out(name: str, result: RetrievalEvaluation) -> HeldOut:
         not_carried_recall=assistant.not_carried_recall,
         false_not_carried_rate=assistant.false_not_carried_rate,
     )
+
+
+# --- eval intents ----------------------------------------------------------------------------------
+
+
+@eval_app.command("intents")
+def eval_intents(
+    split: SplitOption = "all",
+    utterances: Annotated[
+        Path, typer.Option("--utterances", help="The labeled set (datasets/intents/README.md).")
+    ] = UTTERANCES,
+    errors: Annotated[bool, typer.Option("--errors", help="List every misread message.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Per-intent precision and recall of the assistant's understanding on the labeled utterance set."""
+    if split not in ("dev", "test", "all"):
+        fail(f"--split {split}: use dev, test or all")
+    try:
+        result = evaluate_intents(load_utterances(utterances), split)  # type: ignore[arg-type]
+    except IntentSetError as exc:
+        fail(str(exc))
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    trap = "-" if result.trap_accuracy is None else f"{result.trap_accuracy:.1%} of {result.traps}"
+    table = Table(
+        title=f"Intents ({result.split}): {result.utterances} messages, accuracy {result.accuracy:.1%}, traps {trap}",
+        title_justify="left",
+        header_style="bold",
+    )
+    for column in ("intent", "support", "predicted", "precision", "recall"):
+        table.add_column(column, justify="left" if column == "intent" else "right")
+    for row in result.per_intent:
+        table.add_row(row.intent, str(row.support), str(row.predicted), _figure(row.precision), _figure(row.recall))
+    console.print(table)
+    if errors:
+        for error in result.errors:
+            console.print(f"{error['id']} ({error['context']}): {error['expected']} -> {error['got']}: {error['text']}")

@@ -71,7 +71,7 @@ class Assistant:
         catalog = await self._catalog(user)
         shown = await catalog.products(dialog.shown)
         vocabulary = await catalog.shop.vocabulary()
-        understanding = understand(message, dialog, shown, vocabulary)
+        understanding = understand(message, dialog, shown, vocabulary, user.language)
         draft = Draft(turn_id=new_turn_id(), language=understanding.language, intent=understanding.intent)
         draft.time("understand", started)
         dialog.language = understanding.language

@@ -45,11 +45,17 @@ _REF_PAIR = re.compile(
     + "都|两个都",
     re.I,
 )
-_REF_ALL = re.compile(r"\b(?:them|these|those|all of them|all three)\b|(?:这|那)些|它们|它们俩|全部", re.I)
+_REF_ALL = re.compile(
+    r"\b(?:them|these|those|all of them|all three)\b|(?:这|那)些|(?:这|那)几(?:个|款|样|件)|它们|它们俩|全部", re.I
+)
 _REF_ONE = re.compile(r"\b(?:it|this one|that one|the one)\b|(?:这|那)\s*" + _ZH_MEASURE + "|它", re.I)
+_REF_MIDDLE = re.compile(r"\b(?:the\s+)?middle(?:\s+one)?\b|中间(?:那|这)?(?:个|款|件)?", re.I)
 # Words that point at products by position or as a pair (a message of only these is a reference).
 REFERENCE_WORDS = re.compile(
-    "|".join(p.pattern for p in (_REF_FIRST_N, _REF_ORDINAL_EN, _REF_NUMBER_EN, _REF_ORDINAL_ZH, _REF_PAIR)), re.I
+    "|".join(
+        p.pattern for p in (_REF_FIRST_N, _REF_ORDINAL_EN, _REF_NUMBER_EN, _REF_ORDINAL_ZH, _REF_PAIR, _REF_MIDDLE)
+    ),
+    re.I,
 )
 
 
@@ -69,6 +75,10 @@ def _number_en(match: re.Match[str]) -> Iterator[tuple[int, int]]:
     yield match.start(), int(match.group(1)) - 1
 
 
+def _middle(match: re.Match[str]) -> Iterator[tuple[int, int]]:
+    yield match.start(), MIDDLE
+
+
 def _ordinal_zh(match: re.Match[str]) -> Iterator[tuple[int, int]]:
     yield match.start(), -1 if match.group(3) else _ZH_NUMERALS[match.group(1) or match.group(2)] - 1
 
@@ -79,7 +89,9 @@ _POSITIONS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Iterator[tupl
     (_REF_ORDINAL_EN, _ordinal_en),
     (_REF_NUMBER_EN, _number_en),
     (_REF_ORDINAL_ZH, _ordinal_zh),
+    (_REF_MIDDLE, _middle),
 )
+MIDDLE = 1_000  # stands for the middle of however many are shown
 
 
 def references(text: str, shown: list[Product], focus: list[str]) -> list[str]:
@@ -92,11 +104,11 @@ def references(text: str, shown: list[Product], focus: list[str]) -> list[str]:
         return []
     skus = [p.sku for p in shown]
     picked = [
-        (position, skus[index])
+        (position, skus[len(skus) // 2 if index == MIDDLE else index])
         for pattern, positions in _POSITIONS
         for match in pattern.finditer(text)
         for position, index in positions(match)
-        if -len(skus) <= index < len(skus)
+        if index == MIDDLE or -len(skus) <= index < len(skus)
     ]
     picked.extend(_brand_references(text, shown))
     if not picked:
@@ -136,6 +148,15 @@ def _brand_references(text: str, shown: list[Product]) -> list[tuple[int, str]]:
 
 def strip_references(text: str) -> str:
     """`text` without its words that point at products (and "tell me more"-like asks for details)."""
-    for pattern in (_REF_FIRST_N, _REF_ORDINAL_EN, _REF_NUMBER_EN, _REF_ORDINAL_ZH, _REF_PAIR, _REF_ALL, _REF_ONE):
+    for pattern in (
+        _REF_FIRST_N,
+        _REF_ORDINAL_EN,
+        _REF_NUMBER_EN,
+        _REF_ORDINAL_ZH,
+        _REF_MIDDLE,
+        _REF_PAIR,
+        _REF_ALL,
+        _REF_ONE,
+    ):
         text = pattern.sub(" ", text)
     return DETAILS.sub(" ", re.sub(r"\b(?:one|ones|the)\b", " ", text, flags=re.I))

@@ -87,3 +87,8 @@ class UserRef(BaseModel):
     user_id: str
     merchant_id: str
     display_name: str | None = None
+    language: Language | None = Field(
+        None,
+        description="What the channel knows of the user's language (a /lang choice, else the client's): the "
+        "language of a first message with no words to tell by ('？？？', '👍').",
+    )

@@ -20,25 +20,34 @@ from functools import cached_property
 from pydantic import BaseModel, Field
 
 from bot.core.cues import (
+    ALSO_SELLS,
     AVAILABILITY,
     CHEAPER,
+    COMPARATIVE,
     COMPARE,
+    COMPARE_VERB,
     CONTENT_WORD,
+    EMOJI_GREETING,
     FILLER,
     GREETING,
     HANDOFF,
     INSTEAD,
+    NAMED_QUESTION,
+    NOT_REVIEWS,
     OTHER_BRAND,
     OUT_OF_SCOPE,
     POLICY,
+    POLICY_IN_QUESTION,
     PRICIER,
     PRODUCT_NAME,
     QUESTION,
     QUESTION_WORDS,
+    REFERENCE_SHAPE,
     REFINE_SHAPE,
     REVIEWS,
     SERVICE_INFO,
     VAGUE,
+    WHICH_FACT,
     find_color,
     meaningful,
 )
@@ -125,29 +134,90 @@ def _asks_about_a_named_product(m: _Message) -> bool:
     """'Does the Salomon X Ultra 4 have GORE-TEX?', '索尼WH-1000XM5续航多久？': a question naming a model."""
     if AVAILABILITY.search(m.text) or not QUESTION.search(m.text):
         return False
+    if NAMED_QUESTION.search(m.text):
+        return True
     return bool(PRODUCT_NAME.search(m.text)) or (bool(m.parsed.filters.brands) and meaningful(m.parsed.text))
+
+
+def _asks_policy(m: _Message) -> bool:
+    """A policy question; a kind of product with a budget ("500元以内的跑步鞋，包邮吗？") is a search even so."""
+    if m.parsed.categories and _has_price(m.parsed.filters):
+        return False
+    return bool(POLICY.search(m.text) or (POLICY_IN_QUESTION.search(m.text) and QUESTION.search(m.text)))
+
+
+def _asks_reviews(m: _Message) -> bool:
+    return bool(REVIEWS.search(m.text)) and not NOT_REVIEWS.search(m.text)
+
+
+def _nothing_to_act_on(m: _Message) -> bool:
+    """'cheaper?', '第一个', 'compare them' with nothing on screen: there is nothing to refine, point at or compare."""
+    if m.shown:
+        return False
+    relative = CHEAPER.sub(" ", PRICIER.sub(" ", OTHER_BRAND.sub(" ", m.text)))
+    if relative != m.text and not meaningful(relative) and not m.has_filters:
+        return True
+    if (COMPARE.search(m.text) or COMPARE_VERB.search(m.text)) and _nothing_named(m):
+        return True
+    return bool(REFERENCE_WORDS.search(m.text)) and not meaningful(strip_references(m.text))
+
+
+def _nothing_named(m: _Message) -> bool:
+    """A comparison of "these" with nothing on screen or in the compare list, and no product named."""
+    if m.shown or m.state.compare:
+        return False
+    rest = COMPARE_VERB.sub(" ", COMPARE.sub(" ", strip_references(m.text)))
+    return not meaningful(rest)
+
+
+def _all_shown(m: _Message) -> list[str]:
+    return m.references or [p.sku for p in m.shown]
 
 
 # In order: the first rule that applies decides.
 _RULES: tuple[_Rule, ...] = (
     _Rule("handoff", lambda m: HANDOFF.search(m.text) and not SERVICE_INFO.search(m.text)),
-    _Rule("greeting", lambda m: GREETING.search(m.text) and not meaningful(GREETING.sub(" ", m.text))),
+    _Rule(
+        "greeting",
+        lambda m: (
+            EMOJI_GREETING.match(m.text) or (GREETING.search(m.text) and not meaningful(GREETING.sub(" ", m.text)))
+        ),
+    ),
     _Rule("out_of_scope", lambda m: OUT_OF_SCOPE.search(m.text) and m.plain),
-    # A kind of product with a budget ("500元以内的跑步鞋，包邮吗？") is a search, even with a policy word in it.
-    _Rule("policy", lambda m: POLICY.search(m.text) and not (m.parsed.categories and _has_price(m.parsed.filters))),
-    _Rule("compare", lambda m: COMPARE.search(m.text)),
+    # "Which one has the longer battery life?" asks a fact of every product on screen (unless some are named).
+    _Rule("product_question", lambda m: m.shown and WHICH_FACT.search(m.text), references=_all_shown),
+    _Rule("compare", lambda m: (COMPARE.search(m.text) or COMPARE_VERB.search(m.text)) and not _nothing_named(m)),
+    _Rule(
+        "search",
+        lambda m: (AVAILABILITY.search(m.text) and not m.shown) or ALSO_SELLS.search(m.text),
+        lambda m: m.fresh(m.parsed.text),
+        references=lambda m: [],
+    ),
     _Rule(
         "reviews",
-        lambda m: m.shown and REVIEWS.search(m.text),
+        lambda m: m.shown and _asks_reviews(m),
         references=lambda m: m.references or m.state.focus[:1] or [p.sku for p in m.shown[:1]],
     ),
-    _Rule("reviews", lambda m: REVIEWS.search(m.text) and not m.has_filters, lambda m: m.fresh(m.parsed.text)),
-    _Rule("refine", lambda m: m.refinement is not None, lambda m: m.refinement),
+    # Words that name a policy on their own ("这几个都包邮吗") ask the shop's policy, whatever is on screen.
+    _Rule("policy", lambda m: POLICY.search(m.text) and _asks_policy(m)),
     _Rule("product_question", lambda m: m.references and QUESTION.search(strip_references(m.text))),
-    # With nothing shown, there is nothing to refer to: the assistant asks.
+    # "Is the black one true to size?": a question about a shown product picked by how it looks.
+    _Rule("product_question", lambda m: m.shown and QUESTION.search(m.text) and REFERENCE_SHAPE.search(m.text)),
+    _Rule("policy", _asks_policy),
+    # "What do buyers say about the Sony WH-1000XM5?" (a brand names the product); with a budget it is a search.
+    _Rule(
+        "reviews",
+        lambda m: _asks_reviews(m) and not _has_price(m.parsed.filters) and not m.parsed.filters.in_stock_only,
+        lambda m: m.fresh(m.parsed.text),
+    ),
+    _Rule("clarify", _nothing_to_act_on, lambda m: m.state.constraints),
+    _Rule("reference", lambda m: m.shown and REFERENCE_SHAPE.search(m.text)),
+    _Rule("refine", lambda m: m.refinement is not None, lambda m: m.refinement),
     _Rule(
         "reference",
-        lambda m: not meaningful(strip_references(m.text)) and (m.references or REFERENCE_WORDS.search(m.text)),
+        lambda m: (
+            m.shown and not meaningful(strip_references(m.text)) and (m.references or REFERENCE_WORDS.search(m.text))
+        ),
     ),
     _Rule("product_question", lambda m: m.references and m.plain),
     _Rule(
@@ -168,8 +238,12 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 
-def understand(text: str, state: DialogState, shown: list[Product], vocabulary: Vocabulary) -> Understanding:
-    """Read one customer message against the dialog so far (see the module docstring)."""
+def understand(
+    text: str, state: DialogState, shown: list[Product], vocabulary: Vocabulary, client: Language | None = None
+) -> Understanding:
+    """Read one customer message against the dialog so far (see the module docstring). A message with no words
+    to tell its language by ("？？？", "👍") keeps the conversation's language, or in a new conversation the
+    `client`'s (what the channel knows of the user)."""
     message = unicodedata.normalize("NFKC", text).strip()
     color, _ = find_color(message)
     read = _Message(
@@ -184,7 +258,7 @@ def understand(text: str, state: DialogState, shown: list[Product], vocabulary: 
     constraints = rule.constraints(read) if rule.constraints else None
     return Understanding(
         intent=rule.intent,
-        language=detect_language(message) or state.language,
+        language=detect_language(message) or (state.language if state.history or client is None else client),
         constraints=constraints if constraints is not None else state.constraints,
         references=rule.references(read) if rule.references else read.references,
         topic=message,
@@ -277,6 +351,8 @@ def _refinement(m: _Message) -> Constraints | None:
     changes = _has_filters(filters) or m.parsed.sort != "relevance" or m.color is not None
     if changes and constraint_only:
         return m.merged()
+    if COMPARATIVE.search(m.text) and _short(m.parsed.text):
+        return m.merged()
     if REFINE_SHAPE.search(m.text) and _short(m.parsed.text) and not m.references:
         return m.merged(extra_query=m.parsed.text)
     return None
@@ -332,7 +408,7 @@ def _other_brand(merged: Constraints, drop: list[str]) -> Constraints:
 
 
 def _short(text: str) -> bool:
-    return len(re.findall(r"[A-Za-z]+", text)) <= 4 and len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8
+    return len(re.findall(r"[A-Za-z]+", text)) <= 7 and len(re.findall(r"[\u4e00-\u9fff]", text)) <= 10
 
 
 def _brands_to_drop(current: Constraints, shown: list[Product], references: list[str]) -> list[str]:

@@ -135,7 +135,8 @@ async def test_dialog_survives_a_restart(shop_index, tmp_path, user):
         assert (await state.load_reply(first.reply.turn_id)) == first.reply
         await assistant.reset(user)
         again = await say(assistant, user, "the second one")
-        assert again.skus == [] and again.reply.intent == "reference"
+        # Nothing is on screen any more: "the second one" has nothing to point at, so the assistant asks.
+        assert again.skus == [] and again.reply.intent == "clarify"
     finally:
         await state.close()
 

@@ -95,8 +95,9 @@ def test_a_new_kind_of_product_is_a_new_search_with_fresh_constraints():
 
 
 def test_references_with_nothing_shown_resolve_to_nothing():
+    # An ordinal with nothing on screen has nothing to act on: the assistant asks what the customer wants.
     understood = understand("the second one", DialogState(), [], VOCABULARY)
-    assert understood.intent == "reference" and understood.references == []
+    assert understood.intent == "clarify" and understood.references == []
 
 
 def test_after_a_clarifying_question_a_budget_alone_starts_the_search():

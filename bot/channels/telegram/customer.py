@@ -81,6 +81,7 @@ class CustomerHandlers:
             user_id=user_key(user),
             merchant_id=scope or self._services.settings.assistant.default_merchant,
             display_name=user.full_name,
+            language=await self._access.language(user),
         )
 
     # --- commands ------------------------------------------------------------------------------

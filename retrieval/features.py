@@ -20,7 +20,7 @@ import numpy as np
 from retrieval.columns import ProductColumns
 from retrieval.embed import Embedder
 from retrieval.lexical import LexicalIndex, Tokenizer
-from retrieval.query import NameMatcher
+from retrieval.names import NameMatcher
 
 FEATURES: tuple[str, ...] = (
     "dense",  # cosine of query and product vectors

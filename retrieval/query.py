@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from retrieval.brands import title_names_brand
 from retrieval.models import Product
 from retrieval.money import Amount, NoRate, amount_at, amount_pattern, convert
+from retrieval.names import NameMatcher
 
 SortOrder = Literal["relevance", "price_asc", "price_desc"]
 
@@ -225,10 +226,6 @@ _NEGATION_BEFORE = re.compile(
 )
 _CONJUNCTION_ONLY = re.compile(r"^\s*(?:和|或|或者|跟|与|、|,|，|/|and|or|nor)\s*$", re.I)
 _EXCLUSION_TAIL = re.compile(r"^\s*(?:的|以外|之外|牌子的?|品牌的?)")
-_NAME_PARTS = re.compile(
-    r"[/|()（）·,，]+|\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[\u4e00-\u9fff])"
-)
-_LATIN = re.compile(r"[A-Za-z0-9]")
 
 # Leftovers at the edges once constraint phrases are cut out.
 _EDGE_FILLER = re.compile(
@@ -308,70 +305,6 @@ def _cut(text: str, patterns: list[re.Pattern[str]]) -> tuple[str, bool]:
 
 
 # --- names from the vocabulary -------------------------------------------------------------------
-
-
-class NameMatcher:
-    """Finds a vocabulary's names in a query: case-insensitive, zh and en, longest alias first.
-
-    Aliases: '耐克 Nike' and 'Nike/耐克' also answer to '耐克' and 'Nike' alone, and a plural English name
-    ("Jackets") to the singular ("jacket"). Built once per `Vocabulary` (see its cached properties).
-    """
-
-    def __init__(self, names: list[str]) -> None:
-        self._aliases = _aliases(names)
-        parts = []
-        for alias in sorted(self._aliases, key=len, reverse=True):
-            escaped = re.escape(alias)
-            if _LATIN.match(alias[-1]):
-                # An English word may be plural in the query: jacket -> jackets.
-                escaped += r"(?:s|es)?(?![A-Za-z0-9])"
-            if _LATIN.match(alias[0]):
-                escaped = r"(?<![A-Za-z0-9])" + escaped
-            parts.append(escaped)
-        self._pattern = re.compile("|".join(parts), re.I) if parts else None
-
-    def find(self, text: str) -> list[tuple[int, int, str]]:
-        """Non-overlapping (start, end, canonical name) for each mention."""
-        if self._pattern is None:
-            return []
-        found = []
-        for match in self._pattern.finditer(text):
-            written = match.group(0)
-            key = written.casefold()
-            canonical = (
-                self._aliases.get(key)
-                or self._aliases.get(key.removesuffix("es"))
-                or self._aliases.get(key.removesuffix("s"))
-            )
-            if canonical is None:
-                continue
-            # Short mixed-case names ("On") must match as written, or "on sale" would mean the brand On;
-            # short acronyms ("LG") match in any case.
-            if len(written) <= 3 and _LATIN.match(written) and not canonical.isupper() and written != canonical:
-                continue
-            found.append((match.start(), match.end(), canonical))
-        return found
-
-
-def _aliases(names: list[str]) -> dict[str, str]:
-    """Every way a name can be written in a query -> the catalog's spelling."""
-    aliases: dict[str, str] = {}
-    for name in names:
-        canonical = name.strip()
-        if not canonical:
-            continue
-        normalised = unicodedata.normalize("NFKC", canonical)
-        for alias in [normalised, *_NAME_PARTS.split(normalised)]:
-            alias = alias.strip()
-            if not alias or (len(alias) == 1 and _LATIN.match(alias)):
-                continue
-            key = alias.casefold()
-            aliases.setdefault(key, canonical)
-            if len(key) > 3 and key.endswith("s") and _LATIN.match(key[-2]):
-                aliases.setdefault(key[:-1], canonical)
-                if key.endswith("es"):
-                    aliases.setdefault(key[:-2], canonical)
-    return aliases
 
 
 def _take_brands(text: str, brands: NameMatcher, filters: SearchFilters) -> tuple[str, list[tuple[int, int]]]:

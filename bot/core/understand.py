@@ -54,6 +54,7 @@ from bot.core.cues import (
 from bot.core.dialog import Constraints, DialogState, Intent
 from bot.core.language import detect_language
 from bot.core.references import REFERENCE_WORDS, references, strip_references
+from bot.core.refinements import another_kind, brands_to_drop, cheaper, merge, other_brand, pricier, short
 from bot.core.reply import Language
 from retrieval.models import Product
 from retrieval.query import ParsedQuery, SearchFilters, Vocabulary, parse_query
@@ -116,7 +117,7 @@ class _Message:
         )
 
     def merged(self, *, extra_query: str = "") -> Constraints:
-        return _merge(self.state.constraints, self.parsed, self.color, extra_query=extra_query)
+        return merge(self.state.constraints, self.parsed, self.color, extra_query=extra_query)
 
 
 @dataclass(frozen=True)
@@ -300,36 +301,6 @@ def _is_vague(text: str) -> bool:
     return bool(VAGUE.search(text)) and not meaningful(VAGUE.sub(" ", text))
 
 
-def _merge(current: Constraints, parsed: ParsedQuery, color: str | None, *, extra_query: str = "") -> Constraints:
-    """The constraints in force with this message's on top: new bounds replace, exclusions add up."""
-    filters = parsed.filters
-    merged = current.model_copy(deep=True)
-    if filters.price_min is not None or filters.price_max is not None:
-        merged.price_min, merged.price_max = filters.price_min, filters.price_max
-        merged.currency = filters.currency
-        merged.cheaper_than = merged.pricier_than = None
-    if filters.categories:
-        merged.categories = list(filters.categories)
-    if filters.brands:
-        merged.brands = list(filters.brands)
-        merged.exclude_brands = [b for b in merged.exclude_brands if b not in filters.brands]
-    for brand in filters.exclude_brands:
-        if brand not in merged.exclude_brands:
-            merged.exclude_brands.append(brand)
-    merged.brands = [b for b in merged.brands if b not in merged.exclude_brands]
-    merged.in_stock_only = merged.in_stock_only or filters.in_stock_only
-    if color:
-        merged.color = color
-    if parsed.sort != "relevance":
-        merged.sort = parsed.sort
-    _, extra = find_color(extra_query)
-    extra = FILLER.sub(" ", INSTEAD.sub(" ", extra))
-    extra = re.sub(r"[\s,，。.!！?？的]+", " ", extra).strip()
-    if extra and extra.casefold() not in merged.query.casefold():
-        merged.query = f"{merged.query} {extra}".strip()
-    return merged
-
-
 def _refinement(m: _Message) -> Constraints | None:
     """The new constraints when the message narrows or shifts the current search; None when it does not.
 
@@ -337,85 +308,22 @@ def _refinement(m: _Message) -> Constraints | None:
     the last one looked at), else to the whole list shown.
     """
     filters = m.parsed.filters
-    if _another_kind(m.parsed.categories, m.state.constraints):
+    if another_kind(m.parsed.categories, m.state.constraints):
         return None  # another kind of product: a new search
     pointed = m.references or m.state.focus
     anchor = [p for p in m.shown if p.sku in pointed] or m.shown
     if CHEAPER.search(m.text):
-        return _cheaper(m.merged(), anchor)
+        return cheaper(m.merged(), anchor)
     if PRICIER.search(m.text):
-        return _pricier(m.merged(), anchor)
+        return pricier(m.merged(), anchor)
     if OTHER_BRAND.search(m.text):
-        return _other_brand(m.merged(), _brands_to_drop(m.state.constraints, m.shown, pointed))
+        return other_brand(m.merged(), brands_to_drop(m.state.constraints, m.shown, pointed))
     constraint_only = not meaningful(INSTEAD.sub(" ", m.parsed.text if not m.color else find_color(m.parsed.text)[1]))
     changes = _has_filters(filters) or m.parsed.sort != "relevance" or m.color is not None
     if changes and constraint_only:
         return m.merged()
-    if COMPARATIVE.search(m.text) and _short(m.parsed.text):
+    if COMPARATIVE.search(m.text) and short(m.parsed.text):
         return m.merged()
-    if REFINE_SHAPE.search(m.text) and _short(m.parsed.text) and not m.references:
+    if REFINE_SHAPE.search(m.text) and short(m.parsed.text) and not m.references:
         return m.merged(extra_query=m.parsed.text)
     return None
-
-
-def _another_kind(named: list[str], current: Constraints) -> bool:
-    """The message names a kind of product that the search in force is not about."""
-    if not named:
-        return False
-    about = f"{current.query} {' '.join(current.categories)}".casefold()
-    return not any(name.casefold() in about for name in named)
-
-
-def _cheaper(merged: Constraints, anchor: list[Product]) -> Constraints:
-    priced = [p for p in anchor if p.price is not None]
-    if not priced:
-        return merged
-    cheapest = min(priced, key=lambda p: p.price or 0.0)
-    _price_from(merged, cheapest)
-    bound = round((cheapest.price or 0.0) - 0.01, 2)
-    if merged.price_max is None or bound < merged.price_max:
-        merged.price_max, merged.cheaper_than = bound, cheapest.title
-    merged.sort = "relevance"
-    return merged
-
-
-def _price_from(constraints: Constraints, product: Product) -> None:
-    """A bound taken from `product`'s price is in its currency: bounds stated in another one no longer apply."""
-    if constraints.currency not in (None, product.currency):
-        constraints.price_min = constraints.price_max = None
-        constraints.cheaper_than = constraints.pricier_than = None
-    constraints.currency = product.currency
-
-
-def _pricier(merged: Constraints, anchor: list[Product]) -> Constraints:
-    priced = [p for p in anchor if p.price is not None]
-    if not priced:
-        return merged
-    dearest = max(priced, key=lambda p: p.price or 0.0)
-    _price_from(merged, dearest)
-    merged.price_min, merged.pricier_than = round((dearest.price or 0.0) + 0.01, 2), dearest.title
-    if merged.price_max is not None and merged.price_max < merged.price_min:
-        merged.price_max = merged.cheaper_than = None
-    return merged
-
-
-def _other_brand(merged: Constraints, drop: list[str]) -> Constraints:
-    for brand in drop:
-        if brand not in merged.exclude_brands:
-            merged.exclude_brands.append(brand)
-    merged.brands = [b for b in merged.brands if b not in merged.exclude_brands]
-    return merged
-
-
-def _short(text: str) -> bool:
-    return len(re.findall(r"[A-Za-z]+", text)) <= 7 and len(re.findall(r"[\u4e00-\u9fff]", text)) <= 10
-
-
-def _brands_to_drop(current: Constraints, shown: list[Product], references: list[str]) -> list[str]:
-    """'Not this brand': the referenced product's brand, else the brand asked for, else the top shown one's."""
-    referenced = [p.brand for p in shown if p.sku in references and p.brand]
-    if referenced:
-        return referenced
-    if current.brands:
-        return list(current.brands)
-    return [shown[0].brand] if shown and shown[0].brand else []

@@ -38,6 +38,7 @@ HEAVY_FIXTURES = frozenset(
         "vllm_url",  # a real vLLM server (tests/serving/test_vllm_integration.py)
         "chroma_server",  # a `chroma run` server process
         "shopguide_process",  # the `shopguide` console script in its own process (loads the real encoder)
+        "tiny_cross_encoder",  # a randomly initialised cross-encoder built on disk (torch, transformers)
     }
 )
 
@@ -122,6 +123,28 @@ async def demo_index(embedder, tmp_path_factory):
         assert report.ok, f"demo {name} does not ingest cleanly: {report.parsed.errors or report.rejected[:3]}"
     yield index
     await index.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_cross_encoder(tmp_path_factory) -> Path:
+    """A sentence-transformers CrossEncoder folder with a tiny randomly initialised BERT and its own word-level
+    vocabulary, built here (nothing is downloaded): enough to test the reranker's plumbing, not its quality."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-cross-encoder")
+    words = "jacket rain shell pan wok headphones noise wireless tent shoes running red blue 冲 锋 衣 锅 耳 机".split()
+    (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
+    config = BertConfig(
+        vocab_size=5 + len(words),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=1,
+    )
+    BertForSequenceClassification(config).save_pretrained(folder)
+    return folder
 
 
 @pytest.fixture

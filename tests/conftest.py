@@ -132,7 +132,27 @@ def tiny_cross_encoder(tmp_path_factory) -> Path:
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
     folder = tmp_path_factory.mktemp("tiny-cross-encoder")
-    words = "jacket rain shell pan wok headphones noise wireless tent shoes running red blue 冲 锋 衣 锅 耳 机".split()
+    words = [
+        "jacket",
+        "rain",
+        "shell",
+        "pan",
+        "wok",
+        "headphones",
+        "noise",
+        "wireless",
+        "tent",
+        "shoes",
+        "running",
+        "red",
+        "blue",
+        "冲",
+        "锋",
+        "衣",
+        "锅",
+        "耳",
+        "机",
+    ]
     (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
     BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
     config = BertConfig(

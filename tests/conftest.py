@@ -129,7 +129,7 @@ async def demo_index(embedder, tmp_path_factory):
 def tiny_cross_encoder(tmp_path_factory) -> Path:
     """A sentence-transformers CrossEncoder folder with a tiny randomly initialised BERT and its own word-level
     vocabulary, built here (nothing is downloaded): enough to test the reranker's plumbing, not its quality."""
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
     folder = tmp_path_factory.mktemp("tiny-cross-encoder")
     words = [
@@ -154,15 +154,11 @@ def tiny_cross_encoder(tmp_path_factory) -> Path:
         "机",
     ]
     (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
-    BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
+    BertTokenizer(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
     config = BertConfig(
-        vocab_size=5 + len(words),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        num_labels=1,
+        vocab_size=5 + len(words), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32
     )
+    config.num_labels = 1  # one relevance score per pair
     BertForSequenceClassification(config).save_pretrained(folder)
     return folder
 

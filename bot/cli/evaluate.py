@@ -224,6 +224,11 @@ def default_datasets() -> list[Path]:
 
 async def _train(settings: Settings, directories: list[Path], out: Path, *, progress: bool) -> TrainingReport:
     loaded = [(directory, load_dataset(directory)) for directory in directories]
+    seen: dict[str, int] = {}
+    for _, data in loaded:  # two folders of one shop name are still two catalogs
+        seen[data.name] = seen.get(data.name, 0) + 1
+        if seen[data.name] > 1:
+            data.name = f"{data.name}#{seen[data.name]}"
     embedder = await open_embedder(settings.retrieval)
     tokenizer = await asyncio.to_thread(Tokenizer)
     with contextlib.ExitStack() as scratch:

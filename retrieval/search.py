@@ -250,8 +250,9 @@ class HybridSearcher:
         relevance = {int(row): float(p) for row, p in zip(described.rows, probability, strict=True)}
         if mode == "fusion" or (mode == "hybrid" and self._config.ranker != "learned"):
             return described.fused[:n], relevance
-        order = np.argsort(-probability, kind="stable")
-        return [(int(described.rows[i]), float(probability[i])) for i in order], relevance
+        scores = self.ranker.logits(described.features)
+        order = np.argsort(-scores, kind="stable")
+        return [(int(described.rows[i]), float(scores[i])) for i in order], relevance
 
     async def describe(
         self, corpus: Corpus, query: str, mask: np.ndarray | None, n: int, mode: SearchMode = "hybrid"

@@ -209,12 +209,21 @@ _COLORS: dict[str, tuple[str, ...]] = {
     "silver": ("silver", "银"),
     "gold": ("gold", "金色"),
 }
+
+
+def _color_word(alias: str) -> str:
+    """A colour as a whole word: English by word boundaries; a one-character Chinese colour only as "红色", "红的"
+    or standing alone, never inside another word (蓝牙 is Bluetooth, 红米 a phone, 白酒 a drink)."""
+    if alias.isascii():
+        return rf"\b{re.escape(alias)}\b"
+    if len(alias) > 1:
+        return rf"{re.escape(alias)}色?"
+    return rf"{re.escape(alias)}(?:色|(?=的)|(?=[\s,，。.!！?？、]|$))"
+
+
+# Longest first, so "深蓝" is navy rather than blue.
 _COLOR_PATTERN = re.compile(
-    "|".join(
-        rf"\b{re.escape(alias)}\b" if alias.isascii() else rf"{re.escape(alias)}色?"
-        for aliases in _COLORS.values()
-        for alias in aliases
-    ),
+    "|".join(_color_word(alias) for alias in sorted((a for v in _COLORS.values() for a in v), key=len, reverse=True)),
     re.I,
 )
 

@@ -164,6 +164,27 @@ class CatalogLookups:
         return sorted(kinds, key=lambda kind: kinds[kind], reverse=True)[:count]
 
 
+def one_kind(hits: Sequence[ProductHit]) -> list[ProductHit]:
+    """The hits of the kind of product the best ones agree on: when two of the first three share a leaf category,
+    the list keeps to it (a search for a jacket under 300 does not fill up with hiking shoes). A ranking, not
+    a filter: the best hit always stays, and without such agreement nothing is cut."""
+    leaves = [hit.product.category[-1] for hit in hits[:3] if hit.product.category]
+    agreed = next((leaf for leaf in leaves if leaves.count(leaf) >= 2), None)
+    if agreed is None:
+        return list(hits)
+    return [hits[0], *(hit for hit in hits[1:] if hit.product.category and hit.product.category[-1] == agreed)]
+
+
+def same_kind(hits: Sequence[ProductHit], shown: Sequence[Product]) -> list[ProductHit]:
+    """The hits of the leaf category most of the `shown` products have, the first one's on a tie (all hits when
+    they have none)."""
+    leaves = [p.category[-1] for p in shown if p.category]
+    if not leaves:
+        return list(hits)
+    kind = max(leaves, key=lambda leaf: (leaves.count(leaf), -leaves.index(leaf)))  # ties: the first shown
+    return [hit for hit in hits if hit.product.category and hit.product.category[-1] == kind]
+
+
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'&-]{2,}(?![A-Za-z0-9])")
 
 

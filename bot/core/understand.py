@@ -147,6 +147,10 @@ def _asks_policy(m: _Message) -> bool:
     return bool(POLICY.search(m.text) or (POLICY_IN_QUESTION.search(m.text) and QUESTION.search(m.text)))
 
 
+def _names_a_product(m: _Message) -> bool:
+    return bool(PRODUCT_NAME.search(m.text) or m.parsed.filters.brands) and not AVAILABILITY.search(m.text)
+
+
 def _asks_reviews(m: _Message) -> bool:
     return bool(REVIEWS.search(m.text)) and not NOT_REVIEWS.search(m.text)
 
@@ -205,10 +209,11 @@ _RULES: tuple[_Rule, ...] = (
     # "Is the black one true to size?": a question about a shown product picked by how it looks.
     _Rule("product_question", lambda m: m.shown and QUESTION.search(m.text) and REFERENCE_SHAPE.search(m.text)),
     _Rule("policy", _asks_policy),
-    # "What do buyers say about the Sony WH-1000XM5?" (a brand names the product); with a budget it is a search.
+    # "What do buyers say about the Sony WH-1000XM5?" names a product; "有没有买家说好用的腰靠" looks for products
+    # whose reviews say so: a search.
     _Rule(
         "reviews",
-        lambda m: _asks_reviews(m) and not _has_price(m.parsed.filters) and not m.parsed.filters.in_stock_only,
+        lambda m: _asks_reviews(m) and _names_a_product(m) and not _has_price(m.parsed.filters),
         lambda m: m.fresh(m.parsed.text),
     ),
     _Rule("clarify", _nothing_to_act_on, lambda m: m.state.constraints),

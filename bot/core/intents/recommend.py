@@ -16,7 +16,7 @@ from bot.core.compose.recommendation import constraints_text, follow_ups, no_mat
 from bot.core.context import TurnContext
 from bot.core.dialog import Constraints
 from bot.core.generate import Generation
-from bot.core.lookups import CatalogLookups
+from bot.core.lookups import CatalogLookups, one_kind, same_kind
 from bot.core.reply import Language, TurnEvent
 from bot.core.understand import Understanding
 from bot.i18n import t
@@ -36,13 +36,22 @@ class Found(BaseModel):
 
 
 async def find_products(
-    catalog: CatalogLookups, constraints: Constraints, topic: str, language: Language, k: int | None, *, refining: bool
+    catalog: CatalogLookups,
+    constraints: Constraints,
+    topic: str,
+    language: Language,
+    k: int | None,
+    *,
+    on_screen: Sequence[Product] | None = None,
 ) -> Found:
-    """What to show for a search (`refining`: a change to the search on screen, which needs no "do you sell
-    this?" check): the matching products; else, for a brand the shop does not carry, the nearest products of
-    other brands; for something it does not sell, nothing; for limits nothing meets, the nearest alternatives."""
+    """What to show for a search: the matching products; else, for a brand the shop does not carry, the nearest
+    products of other brands; for something it does not sell, nothing; for limits nothing meets, the nearest
+    alternatives. A refinement of the products `on_screen` needs no "do you sell this?" check and keeps to
+    their kind ("cheaper" jackets are jackets; none cheaper is said so)."""
+    refining = on_screen is not None
     if not refining:
-        missing = await catalog.missing_brands(topic, language)
+        # The words of the request itself: "CNY 6000以内" or "under 50 GBP" name a currency, not a brand.
+        missing = await catalog.missing_brands(constraints.query or topic, language)
         if missing:
             rest = constraints.model_copy(update={"query": _without(constraints.query, missing)})
             others = await catalog.alternatives(rest, _without(topic, missing))
@@ -50,9 +59,11 @@ async def find_products(
         if not await catalog.sells(constraints, topic):
             return Found(matched=False, not_sold=True)
     hits = await catalog.hits(constraints, topic, k)
+    if on_screen:
+        hits = same_kind(hits, on_screen)
     if catalog.answers(hits):
-        # Only what answers the request is offered as a match; the rest of the list would be filler.
-        hits = [hits[0], *(hit for hit in hits[1:] if catalog.answers([hit]))]
+        # One kind of product, the one the best hits agree on: the rest of the list would be filler.
+        hits = one_kind(hits)
         products = await catalog.with_color(hits, constraints.color)
         group_of = {sku: [hit.product.sku, *hit.variants] for hit in hits for sku in (hit.product.sku, *hit.variants)}
         groups = [[p.sku, *(sku for sku in group_of[p.sku] if sku != p.sku)] for p in products]
@@ -67,7 +78,9 @@ async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[Tu
     started = time.perf_counter()
     refining = asked.intent == "refine"
     constraints = asked.constraints
-    found = await find_products(turn.catalog, constraints, asked.topic, turn.language, None, refining=refining)
+    found = await find_products(
+        turn.catalog, constraints, asked.topic, turn.language, None, on_screen=turn.shown if refining else None
+    )
     turn.draft.time("retrieve", started)
     if found.not_sold:
         turn.draft.text = t("not_sold", turn.language)

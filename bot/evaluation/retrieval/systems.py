@@ -73,9 +73,7 @@ class Runner:
         asked = understand(query.text, DialogState(language=query.lang), [], self._vocabulary)
         result = QueryResult(query_id=query.id, results=[], no_match=False, intent=asked.intent)
         if asked.intent in ("search", "refine"):
-            found = await find_products(
-                self._catalog, asked.constraints, asked.topic, asked.language, RECALL_DEPTH, refining=False
-            )
+            found = await find_products(self._catalog, asked.constraints, asked.topic, asked.language, RECALL_DEPTH)
             result.results = found.groups
             result.no_match = not found.matched
         elif asked.intent in ("product_question", "reviews"):

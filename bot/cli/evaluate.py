@@ -95,8 +95,7 @@ def eval_retrieval(
     """NDCG@10, MRR@10, Recall@50, constraint violations in the shown slots and "not carried" answers, per split
     and query type, for the assistant and the baselines (docs/EVALUATION.md)."""
     settings = load_settings(data_dir)
-    if split not in ("dev", "test", "all"):
-        fail(f"--split {split}: use dev, test or all")
+    which = _split(split)
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SYSTEMS]
     if unknown or not chosen:
@@ -106,7 +105,7 @@ def eval_retrieval(
             fail(f"--ranker {ranker}: use learned or fusion")
         settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"ranker": ranker})})
     result = run_async(
-        _eval_retrieval(settings, dataset, split, [s for s in SYSTEMS if s in chosen], progress=not as_json)  # type: ignore[arg-type]
+        _eval_retrieval(settings, dataset, which, [s for s in SYSTEMS if s in chosen], progress=not as_json)
     )
     if run_out is not None and "assistant" in result.runs:
         write_run(run_out, result.runs["assistant"])
@@ -167,6 +166,13 @@ def slice_cells(row: SliceMetrics) -> list[str]:
         "-" if row.not_carried_recall is None else f"{row.not_carried_recall:.0%} of {row.not_carried}",
         "-" if row.false_not_carried_rate is None else f"{row.false_not_carried_rate:.1%}",
     ]
+
+
+def _split(split: str) -> SplitChoice:
+    splits: dict[str, SplitChoice] = {"dev": "dev", "test": "test", "all": "all"}
+    if split not in splits:
+        fail(f"--split {split}: use dev, test or all")
+    return splits[split]
 
 
 def _figure(value: float | None) -> str:
@@ -310,10 +316,9 @@ def eval_intents(
     as_json: JsonOption = False,
 ) -> None:
     """Per-intent precision and recall of the assistant's understanding on the labeled utterance set."""
-    if split not in ("dev", "test", "all"):
-        fail(f"--split {split}: use dev, test or all")
+    which = _split(split)
     try:
-        result = evaluate_intents(load_utterances(utterances), split)  # type: ignore[arg-type]
+        result = evaluate_intents(load_utterances(utterances), which)
     except IntentSetError as exc:
         fail(str(exc))
     if as_json:

@@ -1,12 +1,13 @@
-"""The assistant's questions to one shop's catalog: does the shop sell this, which kind of product a request
-means, the product a question names, the products to compare, the nearest alternatives, the policy passages
-that answer a question, and the shop's main kinds of product."""
+"""The assistant's questions to one shop's catalog: does a hit answer the request (the ranker's calibrated
+relevance), does the shop sell this, which names asked for it never mentions, which hits are of one kind, the
+product a question names, the products to compare, the nearest alternatives, the policy passages that answer a
+question, and the shop's main kinds of product."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.cues import color_aliases
 from bot.core.dialog import Constraints
@@ -173,6 +174,14 @@ def one_kind(hits: Sequence[ProductHit]) -> list[ProductHit]:
     if agreed is None:
         return list(hits)
     return [hits[0], *(hit for hit in hits[1:] if hit.product.category and hit.product.category[-1] == agreed)]
+
+
+def same_kind_as_best(hits: Sequence[ProductHit], answers: Callable[[Sequence[ProductHit]], bool]) -> list[ProductHit]:
+    """Hits of another kind than the best one stay only when they answer the request themselves."""
+    if not hits or not hits[0].product.category:
+        return list(hits)
+    leaf = hits[0].product.category[-1]
+    return [hits[0], *(h for h in hits[1:] if (h.product.category and h.product.category[-1] == leaf) or answers([h]))]
 
 
 def same_kind(hits: Sequence[ProductHit], shown: Sequence[Product]) -> list[ProductHit]:

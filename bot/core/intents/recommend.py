@@ -16,7 +16,7 @@ from bot.core.compose.recommendation import constraints_text, follow_ups, no_mat
 from bot.core.context import TurnContext
 from bot.core.dialog import Constraints
 from bot.core.generate import Generation
-from bot.core.lookups import CatalogLookups, one_kind, same_kind
+from bot.core.lookups import CatalogLookups, one_kind, same_kind, same_kind_as_best
 from bot.core.reply import Language, TurnEvent
 from bot.core.understand import Understanding
 from bot.i18n import t
@@ -63,7 +63,7 @@ async def find_products(
         hits = same_kind(hits, on_screen)
     if catalog.answers(hits):
         # One kind of product, the one the best hits agree on: the rest of the list would be filler.
-        hits = one_kind(hits)
+        hits = same_kind_as_best(one_kind(hits), catalog.answers)
         products = await catalog.with_color(hits, constraints.color)
         group_of = {sku: [hit.product.sku, *hit.variants] for hit in hits for sku in (hit.product.sku, *hit.variants)}
         groups = [[p.sku, *(sku for sku in group_of[p.sku] if sku != p.sku)] for p in products]

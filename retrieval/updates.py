@@ -128,7 +128,7 @@ def _records(
 ) -> Plan:
     plan = Plan()
     if kind == "reviews":
-        plan.rejected = _reviews_of_unknown_products(parsed, {p.sku for p in current["products"]})
+        plan.rejected = _reviews_of_unknown_products(parsed, {identity(p) for p in current["products"]})
     refused = {error.row for error in plan.rejected}
     valid = [record for record, row in zip(parsed.records, parsed.record_rows, strict=True) if row not in refused]
     old = {identity(record): record for record in current[kind]}

@@ -96,6 +96,10 @@ class CatalogIndex:
     def embedder(self) -> Embedder:
         return self._embedder
 
+    async def has_catalog(self, merchant_id: str) -> bool:
+        """Whether the merchant has a catalog version in force (without loading it: any text may be asked)."""
+        return bool(merchant_id.strip()) and await self._versions.current_version(merchant_id) > 0
+
     async def merchant(self, merchant_id: str) -> Shop:
         """The handle on one merchant's catalog (created empty on its first upload)."""
         if not merchant_id or not merchant_id.strip():

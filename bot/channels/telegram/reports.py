@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 
 from bot.channels.telegram.render import escape
 from bot.core.reply import Language
@@ -24,42 +25,69 @@ def kind_name(kind: DocumentKind, language: Language) -> str:
     return t(f"kind_{kind}", language)
 
 
-def upload_report_text(report: UploadReport, filename: str, language: Language) -> str:
+def upload_report_text(report: UploadReport, language: Language) -> str:
+    """What a file would do: its mode, rows that add up (valid + rejected), what changes against the version in
+    force, what a replace removes, then the rejected rows and the warnings (first few of each)."""
     lines = [
         t(
             "report_header",
             language,
-            filename=escape(filename),
+            filename=escape(report.filename),
             kind=kind_name(report.kind, language),
             merchant=escape(report.merchant_id),
-        )
+        ),
+        t("report_mode", language, mode=t(f"mode_{report.mode}", language)),
     ]
-    if report.parsed.errors:
+    if report.errors:
         lines.append(t("report_unusable", language))
-        lines += [f"• {escape(error)}" for error in report.parsed.errors]
+        lines += [f"• {escape(error)}" for error in report.errors]
         return "\n".join(lines)
-    lines.append(
-        t(
-            "report_counts",
-            language,
-            rows=report.parsed.rows_total,
-            accepted=report.accepted,
-            rejected=len(report.rejected),
-            base=report.base_version,
-            added=report.added,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            removed=report.removed,
-        )
-    )
+    lines.append(t("report_rows", language, rows=report.rows, valid=report.valid_rows, rejected=report.rejected_rows))
+    lines += _change_lines(report, language)
     if report.rejected:
         lines.append(t("report_rejected", language, shown=min(len(report.rejected), REJECTED_ROWS_SHOWN)))
-        for row in report.rejected[:REJECTED_ROWS_SHOWN]:
-            where = t("report_row", language, row=row.row) + (f", {row.field}" if row.field else "")
-            lines.append(f"• {escape(where)}: {escape(row.reason[:200])}")
-    else:
+        lines += [_row_line(row.row, row.field, row.reason, language) for row in report.rejected[:REJECTED_ROWS_SHOWN]]
+    if report.warnings:
+        lines += _warning_lines(report, language)
+    if not report.rejected and not report.warnings:
         lines.append(t("report_all_valid", language))
     return "\n".join(lines)
+
+
+def _change_lines(report: UploadReport, language: Language) -> list[str]:
+    """What the valid rows change, and what changes beyond the file's rows."""
+    kind = kind_name(report.kind, language)
+    base = report.base_version
+    if report.parsed.shape == "deletions":
+        lines = [t("report_deletions", language, base=base, deleted=report.deleted, missing=report.missing)]
+    else:
+        counts = {"added": report.added, "updated": report.updated, "unchanged": report.unchanged}
+        lines = [t("report_changes", language, base=base, **counts)]
+    if report.parsed.shape == "patches":
+        lines.append(t("report_sheet", language))
+    if report.removed:
+        lines.append(t("report_removed", language, removed=report.removed, kind=kind))
+    if report.kept:
+        lines.append(t("report_kept", language, kept=report.kept))
+    if report.reviews_removed:
+        lines.append(t("report_reviews_removed", language, count=report.reviews_removed))
+    if not report.changes:
+        lines.append(t("report_no_changes", language))
+    return lines
+
+
+def _warning_lines(report: UploadReport, language: Language) -> list[str]:
+    """Warnings counted by kind (each kind has its `report_warning_<kind>` label), then the first few."""
+    by_kind = Counter(warning.kind for warning in report.warnings)
+    summary = ", ".join(f"{t(f'report_warning_{kind}', language)}: {count}" for kind, count in by_kind.items())
+    lines = [t("report_warnings", language, summary=summary)]
+    shown = report.warnings[:REJECTED_ROWS_SHOWN]
+    return lines + [_row_line(w.row, w.field, w.detail, language) for w in shown]
+
+
+def _row_line(row: int, field: str | None, reason: str, language: Language) -> str:
+    where = t("report_row", language, row=row) + (f", {field}" if field else "")
+    return f"• {escape(where)}: {escape(reason[:200])}"
 
 
 def rejected_rows_csv(report: UploadReport) -> bytes:

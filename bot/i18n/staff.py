@@ -285,8 +285,23 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "suite_active": {"zh": "生效版本", "en": "in force"},
     "suite_named_active": {"zh": "{name}（生效版本）", "en": "{name} (in force)"},
     "gate": {
-        "zh": "<b>{name} 的回归检查</b>：{verdict}\n\n{draft}\n\n{active}",
-        "en": "<b>Regression gate for {name}</b>: {verdict}\n\n{draft}\n\n{active}",
+        "zh": "<b>{name} 的回归检查</b>：{verdict}\n{why}\n\n<b>判定依据</b>（草稿 · 生效版本）：\n{figures}\n\n{draft}\n\n{active}",
+        "en": "<b>Regression gate for {name}</b>: {verdict}\n{why}\n\n<b>Figures decided on</b> (draft · in force):\n"
+        "{figures}\n\n{draft}\n\n{active}",
+    },
+    "gate_why_passes": {
+        "zh": "原因：没有任何一项比生效版本差。",
+        "en": "Why: no figure is worse than in the version in force.",
+    },
+    "gate_why_fails": {"zh": "原因：以下几项更差：{figures}。", "en": "Why: worse on {figures}."},
+    "gate_figure": {"zh": "{mark} {label}：{draft} · {active}", "en": "{mark} {label}: {draft} · {active}"},
+    "gate_figure_pass_rate": {"zh": "对话通过率", "en": "conversations passed"},
+    "gate_figure_fallbacks": {"zh": "模板回答次数（回退）", "en": "template answers (fallbacks)"},
+    "gate_figure_check": {"zh": "检查 {name}", "en": "check {name}"},
+    "gate_missing": {"zh": "缺失", "en": "missing"},
+    "suite_fallbacks": {
+        "zh": "模板回答（回退）：{turns} 轮中 {count} 轮",
+        "en": "Template answers (fallbacks): {count} of {turns} turns",
     },
     "gate_passes": {"zh": "通过（不比生效版本差）", "en": "passes (not worse)"},
     "gate_fails": {"zh": "未通过（比生效版本差）", "en": "FAILS (worse than the version in force)"},

@@ -220,7 +220,11 @@ class AdminHandlers:
         conversations = load_conversations(self._suite_path)
         await request.say("prompt_gate_running", count=len(conversations))
         gate = await gate_prompt_draft(self._services, {draft.name: text}, conversations)
-        note = f"gate: draft {gate.draft.pass_rate:.0%} vs active {gate.active.pass_rate:.0%}"
+        note = (
+            f"gate: draft {gate.draft.pass_rate:.0%} vs active {gate.active.pass_rate:.0%}, "
+            f"fallbacks {gate.draft.fallbacks} vs {gate.active.fallbacks}"
+            + (f"; worse on {', '.join(f.name or f.figure for f in gate.worse)}" if gate.worse else "")
+        )
         version = await state.add_prompt_version(draft.name, text, request.user_id, activate=gate.passed, note=note)
         verdict = request.t(
             "prompt_gate_active" if gate.passed else "prompt_gate_stored", version=version.version, name=draft.name

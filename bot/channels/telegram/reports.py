@@ -11,6 +11,7 @@ from collections import Counter
 from bot.channels.telegram.render import escape
 from bot.core.reply import Language
 from bot.evaluation.conversations import PromptGate, SuiteResult
+from bot.evaluation.conversations.gate import GateFinding
 from bot.i18n import t
 from bot.state.store import Stats
 from retrieval.index import CatalogStats, CatalogVersion, UploadReport
@@ -164,7 +165,8 @@ def suite_text(title: str, result: SuiteResult, language: Language) -> str:
             rate=result.pass_rate,
             turns_passed=result.turns_passed,
             turns=result.turns,
-        )
+        ),
+        t("suite_fallbacks", language, count=result.fallbacks, turns=result.turns),
     ]
     lines += [f"• {escape(name)}: {rate.passed}/{rate.total}" for name, rate in result.checks.items()]
     lines += [
@@ -182,13 +184,40 @@ def suite_text(title: str, result: SuiteResult, language: Language) -> str:
 
 
 def gate_text(name: str, gate: PromptGate, language: Language) -> str:
+    """The verdict, why (the figures the draft is worse on), every figure the gate compared, then both runs."""
+    if gate.worse:
+        why = t("gate_why_fails", language, figures=", ".join(_figure_label(f, language) for f in gate.worse))
+    else:
+        why = t("gate_why_passes", language)
     return t(
         "gate",
         language,
         name=escape(name),
         verdict=t("gate_passes" if gate.passed else "gate_fails", language),
+        why=why,
+        figures="\n".join(_figure_line(finding, language) for finding in gate.findings),
         draft=suite_text(t("suite_draft", language), gate.draft, language),
         active=suite_text(t("suite_active", language), gate.active, language),
+    )
+
+
+def _figure_label(finding: GateFinding, language: Language) -> str:
+    return t(f"gate_figure_{finding.figure}", language, name=escape(finding.name or ""))
+
+
+def _figure_line(finding: GateFinding, language: Language) -> str:
+    def value(number: float | None) -> str:
+        if number is None:
+            return t("gate_missing", language)
+        return f"{number:g}" if finding.figure == "fallbacks" else f"{number:.0%}"
+
+    return t(
+        "gate_figure",
+        language,
+        mark="✗" if finding.worse else "✓",
+        label=_figure_label(finding, language),
+        draft=value(finding.draft),
+        active=value(finding.active),
     )
 
 

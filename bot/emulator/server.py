@@ -192,6 +192,13 @@ class BotApiEmulator:
         the client: it cannot know whether the call took effect; here it did not)."""
         self._injected.setdefault(method, deque()).extend([None] * times)
 
+    def clear_faults(self, method: str | None = None) -> None:
+        """Forget the faults still waiting for `method` (every method when None)."""
+        if method is None:
+            self._injected.clear()
+        else:
+            self._injected.pop(method, None)
+
     @property
     def long_polling(self) -> bool:
         """Whether a getUpdates call is waiting for updates right now."""

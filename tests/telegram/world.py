@@ -52,8 +52,8 @@ BAD_PROMPT_MARK = "BADMODE"  # a prompt with this word gets an answer the regres
 BAD_ANSWER = "This is a terrible choice."
 
 
-def scripted_answer(request: dict[str, Any]) -> Reply:
-    """The scripted model: a short English answer, streamed token by token."""
+def scripted_answer(request: dict[str, Any]) -> Reply | Status:
+    """The scripted model: a short English answer, streamed token by token (an error for `FAILING_WORD`)."""
     messages = request.get("messages", [])
     if BAD_PROMPT_MARK in " ".join(str(message.get("content", "")) for message in messages):
         return Reply(BAD_ANSWER)

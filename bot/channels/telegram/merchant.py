@@ -8,7 +8,6 @@ Every command is written to the audit log, refusals included. Replies are in the
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -29,8 +28,6 @@ from retrieval.export import EXPORT_FORMATS, ExportFormat
 from retrieval.index import CatalogError, CatalogVersion, Shop
 from retrieval.models import DOCUMENT_KINDS, DocumentKind
 from retrieval.money import format_price
-
-logger = logging.getLogger(__name__)
 
 # A product's price (float) or stock (int), as `/price` and `/stock` take it.
 Number = TypeVar("Number", int, float)

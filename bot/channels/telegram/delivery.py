@@ -6,7 +6,8 @@ Transient means a 5xx from Telegram or a proxy in front of it, a dropped connect
 its rate limiter, around every Bot API request but getUpdates (the updater retries its own polls), so sends,
 edits, photos and documents of every handler are covered without the handlers knowing. It keeps what
 `AIORateLimiter` does (Telegram's flood limits, 429 with `retry_after`) and adds the retries, with a pause
-of `retry_backoff_s` doubled after each failure (with jitter) while the budget lasts.
+of `retry_backoff_s` doubled after each failure (with jitter) while the budget lasts. (A timeout can hide a
+request that did arrive, so a retried message may rarely show twice; that is preferred to losing it.)
 
 The budget belongs to the update being handled: a customer turn opens a `TurnDelivery` (`delivering(...)`),
 so every call of that turn (cards, streamed text, the final answer) draws on the same `retry_budget_s`; a call

@@ -23,7 +23,7 @@ from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, fa
 from bot.cli.catalog import MerchantOption, catalog_app, open_index, progress_bar, run_command
 from bot.settings import Settings
 from retrieval.catalog import RowError, RowWarning
-from retrieval.export import ExportFormat
+from retrieval.export import EXPORT_FORMATS, ExportFormat
 from retrieval.files import guess_kind
 from retrieval.index import UpdateMode, UploadReport
 from retrieval.models import DocumentKind
@@ -245,8 +245,9 @@ def catalog_export(
 ) -> None:
     """Write the current documents of one kind to a file that `shopguide ingest` reads back unchanged."""
     settings = load_settings(data_dir)
-    chosen = fmt or output.suffix.lower().lstrip(".")
-    if chosen not in ("csv", "tsv", "json", "jsonl", "xlsx"):
+    suffix = output.suffix.lower().lstrip(".")
+    chosen = fmt or next((known for known in EXPORT_FORMATS if known == suffix), None)
+    if chosen is None:
         fail(f"cannot tell the format from {output.name!r}; add --format csv|tsv|json|jsonl|xlsx")
     data = run_command(_export(settings, merchant, kind, chosen))
     try:
@@ -256,6 +257,6 @@ def catalog_export(
     err_console.print(f"wrote the {kind} of {escape(merchant or settings.assistant.default_merchant)} to {output}")
 
 
-async def _export(settings: Settings, merchant: str | None, kind: DocumentKind, fmt: Any) -> bytes:
+async def _export(settings: Settings, merchant: str | None, kind: DocumentKind, fmt: ExportFormat) -> bytes:
     async with open_index(settings) as index:
         return await (await index.merchant(merchant or settings.assistant.default_merchant)).export(kind, fmt)

@@ -82,6 +82,16 @@ class TelegramConfig(BaseModel):
     waiting_input_ttl_s: float = Field(
         3600.0, gt=0, description="How long the file after /upload KIND or the text after /prompt set NAME is awaited."
     )
+    retry_budget_s: float = Field(
+        10.0,
+        ge=0,
+        description="How long one customer turn (or any other Bot API call) may spend retrying Bot API calls that "
+        "failed with a 5xx or a network error, pausing with exponential backoff; 0 = no retries. 429 is retried "
+        "as Telegram asks, apart from this.",
+    )
+    retry_backoff_s: float = Field(
+        0.5, gt=0, description="The first pause before retrying a failed Bot API call; doubled after each failure."
+    )
 
 
 class Settings(BaseSettings):

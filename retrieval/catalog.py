@@ -1,35 +1,44 @@
-"""Parse and validate a merchant's catalog file into Products, Reviews or Policies, row by row.
+"""Parse and validate a merchant's catalog file into records, row by row.
 
 `parse_catalog_file` is pure (bytes in, records and a report out) and never stops at the first problem:
 every rejected row is listed with its row number as the merchant sees it, the field and an actionable
-reason, so a merchant fixes the whole file in one go. File-level problems (encoding, format, size, missing
-columns) go to `ParsedFile.errors`. Whether to apply a file with problems is the caller's decision
-(`CatalogIndex` applies nothing unless the file is entirely clean). Whether a review's SKU exists is also the
-caller's concern: it knows the current products.
+reason, so a merchant fixes the whole file in one go; rows that are used but need a word (a field cut to
+the length limit) are listed as warnings. File-level problems (encoding, format, size, missing columns) go
+to `ParsedFile.errors`. What to apply, and whether a review's SKU exists, is `updates.py`'s concern: it
+knows the current catalog.
+
+A file holds one of three shapes:
+- records: whole products, reviews or policies;
+- patches: a price/stock sheet, products with a SKU column and only price, currency, stock or in-stock
+  columns, which changes just those fields of existing products;
+- deletions (`parse_deletion_file`): the items to remove, by SKU, review id or policy id/title.
 
 Headers may be English or Chinese (商品名称, 价格, 品牌, 类目 ...; `headers.py`); unknown product columns
 become free attributes. Cell text is NFKC-normalised (full-width letters and digits become ASCII), HTML is
-stripped, whitespace collapsed, and each field is read by its parser in `cells.py`. Cells that a spreadsheet
-would run as a formula (`=` or `@` first, or `+`/`-` followed by a pipe, an operator or a function call) are
-rejected, because the catalog is exported again and opened in spreadsheets.
+stripped, spaces collapsed, and each field is read by its parser in `cells.py`. A text longer than
+`max_field_chars` is cut to that length with a warning. Formula-like cells ("=cmd|...", "@Home Towel") are
+plain text here; exports neutralise them (`formulas.py`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from retrieval import cells
-from retrieval.headers import CONTAINER_KEYS, map_columns
+from retrieval import cells, records
+from retrieval.headers import CONTAINER_KEYS, column_names, map_columns
 from retrieval.models import DocumentKind, Policy, Product, Review
-from retrieval.tables import FileRejected, SourceRow, decode_text, file_format, read_table
+from retrieval.policy_text import policy_passages
+from retrieval.records import PATCH_FIELDS, PATCH_VALUES, FieldNote, ProductPatch, WarningKind
+from retrieval.tables import FileRejected, Table, decode_text, file_format, read_table
 
-NO_PRICE_WARNING = "no price: accepted as 'price unknown'; customers see it so, and it never matches a price limit (价格未填，显示为价格未知)"
+# The documented limit on one text field (SHOPGUIDE_RETRIEVAL__MAX_FIELD_CHARS); an XLSX cell holds 32,767.
+DEFAULT_MAX_FIELD_CHARS = 10_000
+
+FileShape = Literal["records", "patches", "deletions"]
 
 
 class RowError(BaseModel):
@@ -38,24 +47,52 @@ class RowError(BaseModel):
     row: int
     field: str | None = None
     reason: str
+    identity: str | None = Field(
+        None, description="The SKU / review id / policy id the row names, when it can be read (a replace keeps it)."
+    )
 
     def __str__(self) -> str:
         return f"row {self.row}, {self.field}: {self.reason}" if self.field else f"row {self.row}: {self.reason}"
 
 
-class ParsedFile(BaseModel):
-    """What a file holds: accepted records, rejected rows and file-level errors."""
+class RowWarning(BaseModel):
+    """A row that is used, with something the merchant should know; `kind` says what (see `records.WarningKind`)."""
 
+    row: int
+    field: str | None = None
+    kind: WarningKind
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, {self.field}" if self.field else f"row {self.row}"
+        return f"{where}: {self.detail}"
+
+
+class Deletion(BaseModel):
+    """A row of a deletion file: the item it names."""
+
+    row: int
+    key: str
+
+
+class ParsedFile(BaseModel):
+    """What a file holds: its usable items (records, patches or deletions, by `shape`), rejected rows,
+    warnings and file-level errors. Every data row is either one usable item or one rejected row."""
+
+    shape: FileShape = "records"
     records: list[Product | Review | Policy] = Field(default_factory=list)
     record_rows: list[int] = Field(
         default_factory=list,
         description="The row (Markdown: heading line) each record came from, in the order of records.",
     )
-    rejected: list[RowError] = Field(default_factory=list)
-    warnings: list[RowError] = Field(
-        default_factory=list, description="Accepted rows with a gap the merchant should know of (no price)."
+    patches: list[ProductPatch] = Field(default_factory=list)
+    deletions: list[Deletion] = Field(default_factory=list)
+    deletion_field: str | None = Field(
+        None, description="What a deletion file names: sku, review_id, policy_id, title."
     )
-    errors: list[str] = Field(default_factory=list, description="File-level problems; when present, records is empty.")
+    rejected: list[RowError] = Field(default_factory=list)
+    warnings: list[RowWarning] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list, description="File-level problems; when present, nothing is usable.")
     rows_total: int = Field(0, description="Data rows (or policy passages) found in the file.")
 
     @property
@@ -63,120 +100,195 @@ class ParsedFile(BaseModel):
         return not self.errors and not self.rejected
 
 
-# --- entry point ---------------------------------------------------------------------------------
+# --- entry points --------------------------------------------------------------------------------
 
 
 def parse_catalog_file(
-    kind: DocumentKind, filename: str, data: bytes, merchant_id: str, *, max_bytes: int, max_rows: int
+    kind: DocumentKind,
+    filename: str,
+    data: bytes,
+    merchant_id: str,
+    *,
+    max_bytes: int,
+    max_rows: int,
+    max_field_chars: int = DEFAULT_MAX_FIELD_CHARS,
 ) -> ParsedFile:
-    """Parse one uploaded file of `kind` for `merchant_id`; see the module docstring."""
-    if not data:
-        return ParsedFile(errors=["the file is empty (0 bytes) (文件为空)"])
-    if len(data) > max_bytes:
-        return ParsedFile(
-            errors=[
-                f"the file is {len(data):,} bytes ({_size(len(data))}), over the limit of {max_bytes:,} bytes "
-                "(setting SHOPGUIDE_RETRIEVAL__MAX_UPLOAD_BYTES); "
-                "split reviews and policies into their own files, drop unused columns and long HTML descriptions, "
-                "or ask the operator to raise the limit (文件过大)"
-            ]
-        )
+    """Parse one uploaded file of `kind` for `merchant_id` (records or a price/stock sheet); see the module docstring."""
     try:
-        fmt = file_format(filename, text_default="markdown" if kind == "policies" else "tsv")
-        if fmt == "markdown":
-            if kind != "policies":
-                raise FileRejected(
-                    f"{filename}: a Markdown/text file can only hold policies; upload {kind} as CSV, JSON or XLSX"
-                )
-            passages = _policy_passages(decode_text(data), merchant_id, PurePath(filename).stem)
-            if not passages:
-                raise FileRejected("the file holds no policy text (文件为空)")
-            return ParsedFile(
-                records=[p for _, p in passages], record_rows=[line for line, _ in passages], rows_total=len(passages)
-            )
-        table = read_table(fmt, data, max_rows=max_rows, container_keys=CONTAINER_KEYS[kind])
+        table = _table(kind, filename, data, max_bytes=max_bytes, max_rows=max_rows)
+        if isinstance(table, str):  # Markdown/text policies
+            return _markdown_policies(table, merchant_id, filename)
     except FileRejected as exc:
         return ParsedFile(errors=[str(exc)])
-    return _parse_rows(kind, table.columns, table.rows, table.bad_rows, merchant_id)
+    return _parse_rows(kind, table, merchant_id, max_field_chars)
+
+
+def parse_deletion_file(
+    kind: DocumentKind, filename: str, data: bytes, merchant_id: str, *, max_bytes: int, max_rows: int
+) -> ParsedFile:
+    """The items of `kind` a file lists for removal: by SKU (products), review id or SKU (reviews: all of that
+    product's), policy id or title (policies). Other columns are ignored."""
+    try:
+        table = _table(kind, filename, data, max_bytes=max_bytes, max_rows=max_rows)
+        if isinstance(table, str):
+            raise FileRejected(
+                f"{filename}: a list of {kind} to delete must be a table (CSV, TSV, JSON, JSONL or XLSX) "
+                f"with a {_deletion_columns(kind)} column"
+            )
+    except FileRejected as exc:
+        return ParsedFile(shape="deletions", errors=[str(exc)])
+    return _parse_deletions(kind, table, merchant_id)
+
+
+def _table(kind: DocumentKind, filename: str, data: bytes, *, max_bytes: int, max_rows: int) -> Table | str:
+    """The file's rows, or its text when it is Markdown/plain-text policies; `FileRejected` when unusable."""
+    if not data:
+        raise FileRejected("the file is empty (0 bytes) (文件为空)")
+    if len(data) > max_bytes:
+        raise FileRejected(
+            f"the file is {len(data):,} bytes ({_size(len(data))}), over the limit of {max_bytes:,} bytes "
+            "(setting SHOPGUIDE_RETRIEVAL__MAX_UPLOAD_BYTES); "
+            "split reviews and policies into their own files, drop unused columns and long HTML descriptions, "
+            "or ask the operator to raise the limit (文件过大)"
+        )
+    fmt = file_format(filename, text_default="markdown" if kind == "policies" else "tsv")
+    if fmt == "markdown":
+        if kind != "policies":
+            raise FileRejected(
+                f"{filename}: a Markdown/text file can only hold policies; upload {kind} as CSV, JSON or XLSX"
+            )
+        return decode_text(data)
+    return read_table(fmt, data, max_rows=max_rows, container_keys=CONTAINER_KEYS[kind])
 
 
 def _size(count: int) -> str:
     return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.1f} KB"
 
 
-def _parse_rows(
-    kind: DocumentKind, columns: list[str], rows: list[SourceRow], bad_rows: list[tuple[int, str]], merchant_id: str
-) -> ParsedFile:
-    fields = map_columns(kind, columns)
-    if isinstance(fields, str):
-        return ParsedFile(errors=[fields], rows_total=len(rows) + len(bad_rows))
-    build = _BUILDERS[kind]
-    records: list[Product | Review | Policy] = []
-    record_rows: list[int] = []
-    rejected = [RowError(row=number, reason=reason) for number, reason in bad_rows]
-    warnings: list[RowError] = []
-    first_row_of: dict[str, int] = {}
-    for row in rows:
-        row_cells = {
-            column: cells.clean(value) if isinstance(value, str) else value for column, value in row.cells.items()
-        }
-        values: dict[str, Any] = {}
-        attributes: dict[str, Any] = {}
-        for column, value in row_cells.items():
-            if field := fields.get(column):
-                values[field] = value
-            else:
-                attributes[column] = value
-        try:
-            cells.reject_formulas(row_cells, fields)
-            cells.check_merchant(values.get("merchant"), merchant_id)
-            record = build(values, attributes, merchant_id)
-        except cells.FieldError as exc:
-            rejected.append(RowError(row=row.number, field=exc.field, reason=str(exc)))
-            _remember_identity(kind, values, row.number, first_row_of)
-            continue
-        identity = _identity(record)
-        if identity in first_row_of:
-            rejected.append(
-                RowError(
-                    row=row.number,
-                    field=_IDENTITY_FIELD[kind],
-                    reason=_duplicate_reason(kind, identity, first_row_of[identity]),
-                )
-            )
-            continue
-        first_row_of[identity] = row.number
-        records.append(record)
-        record_rows.append(row.number)
-        if isinstance(record, Product) and record.price is None:
-            warnings.append(RowError(row=row.number, field="price", reason=NO_PRICE_WARNING))
-    rejected.sort(key=lambda error: error.row)
+def _markdown_policies(text: str, merchant_id: str, filename: str) -> ParsedFile:
+    passages = policy_passages(text, merchant_id, PurePath(filename).stem)
+    if not passages:
+        return ParsedFile(errors=["the file holds no policy text (文件为空)"])
     return ParsedFile(
-        records=records,
-        record_rows=record_rows,
-        rejected=rejected,
-        warnings=warnings,
-        rows_total=len(rows) + len(bad_rows),
+        records=[p for _, p in passages], record_rows=[line for line, _ in passages], rows_total=len(passages)
     )
 
 
-_IDENTITY_FIELD: dict[DocumentKind, str] = {"products": "sku", "reviews": "review_id", "policies": "title"}
+# --- rows ----------------------------------------------------------------------------------------
 
 
-def _identity(record: Product | Review | Policy) -> str:
-    if isinstance(record, Product):
-        return record.sku
-    if isinstance(record, Review):
-        return record.review_id
-    return record.policy_id
+def _cleaned_rows(
+    table: Table, fields: dict[str, str | None], max_chars: int | None
+) -> Iterator[tuple[int, dict[str, Any], dict[str, Any], list[FieldNote]]]:
+    """(row, field values, free attributes, notes) per row: text cleaned, over-long text cut (with a note)."""
+    for row in table.rows:
+        values: dict[str, Any] = {}
+        attributes: dict[str, Any] = {}
+        notes: list[FieldNote] = []
+        for column, raw in row.cells.items():
+            field = fields.get(column)
+            value, longest = _cut(cells.clean(raw) if isinstance(raw, str) else raw, max_chars)
+            if longest:
+                notes.append(
+                    FieldNote(
+                        "truncated",
+                        field or column,
+                        f"{longest:,} characters cut to {max_chars:,}, the limit per field "
+                        "(SHOPGUIDE_RETRIEVAL__MAX_FIELD_CHARS) (内容过长，已截断)",
+                    )
+                )
+            if field:
+                values[field] = value
+            else:
+                attributes[column] = value
+        yield row.number, values, attributes, notes
 
 
-def _remember_identity(kind: DocumentKind, values: dict[str, Any], number: int, first_row_of: dict[str, int]) -> None:
-    """A rejected row still claims its SKU, so a later row with the same SKU is reported as a duplicate too."""
-    if kind == "products":
-        sku = cells.as_text(values.get("sku"))
-        if sku:
-            first_row_of.setdefault(sku, number)
+def _cut(value: Any, limit: int | None) -> tuple[Any, int]:
+    """`value` with every text in it at most `limit` characters, "..." marking the cut (ASCII: cleaning keeps it
+    as it is, so the cut text reads back unchanged), and the longest length cut (0: nothing was)."""
+    if limit is None:
+        return value, 0
+    if isinstance(value, str):
+        return (value[: limit - 3] + "...", len(value)) if len(value) > limit else (value, 0)
+    if isinstance(value, list):
+        items = [_cut(item, limit) for item in value]
+        return [item for item, _ in items], max((n for _, n in items), default=0)
+    if isinstance(value, dict):
+        entries = {key: _cut(item, limit) for key, item in value.items()}
+        return {key: item for key, (item, _) in entries.items()}, max((n for _, n in entries.values()), default=0)
+    return value, 0
+
+
+def _parse_rows(kind: DocumentKind, table: Table, merchant_id: str, max_chars: int) -> ParsedFile:
+    rows_total = len(table.rows) + len(table.bad_rows)
+    fields = map_columns(kind, table.columns, required=())
+    if isinstance(fields, str):
+        return ParsedFile(errors=[fields], rows_total=rows_total)
+    patches = kind == "products" and _is_patch_sheet(fields)
+    problem = _patch_sheet_problem(fields) if kind == "products" else None
+    checked = map_columns(kind, table.columns, required=("sku",) if patches else None)
+    if problem or isinstance(checked, str):
+        return ParsedFile(errors=[problem or str(checked)], rows_total=rows_total)
+    parsed = ParsedFile(
+        shape="patches" if patches else "records",
+        rejected=[RowError(row=number, reason=reason) for number, reason in table.bad_rows],
+        rows_total=rows_total,
+    )
+    first_row_of: dict[str, int] = {}
+    for number, values, attributes, notes in _cleaned_rows(table, fields, max_chars):
+        try:
+            cells.check_merchant(values.get("merchant"), merchant_id)
+            item = (
+                records.patch(number, values)
+                if patches
+                else records.BUILDERS[kind](values, attributes, merchant_id, notes)
+            )
+        except cells.FieldError as exc:
+            identity = records.row_identity(kind, values)
+            parsed.rejected.append(RowError(row=number, field=exc.field, reason=str(exc), identity=identity))
+            if identity:  # a rejected row still claims its identity: a later row with it is a duplicate too
+                first_row_of.setdefault(identity, number)
+            continue
+        key = item.sku if isinstance(item, ProductPatch) else records.identity(item)
+        if key in first_row_of:
+            reason = _duplicate_reason(kind, key, first_row_of[key])
+            parsed.rejected.append(
+                RowError(row=number, field=records.IDENTITY_FIELD[kind], reason=reason, identity=key)
+            )
+            continue
+        first_row_of[key] = number
+        parsed.warnings += [RowWarning(row=number, field=n.field, kind=n.kind, detail=n.detail) for n in notes]
+        if isinstance(item, ProductPatch):
+            parsed.patches.append(item)
+        else:
+            parsed.records.append(item)
+            parsed.record_rows.append(number)
+    parsed.rejected.sort(key=lambda error: error.row)
+    return parsed
+
+
+def _is_patch_sheet(fields: dict[str, str | None]) -> bool:
+    """A SKU column, no title, and nothing but price, currency, stock and in-stock columns beside it."""
+    mapped = set(fields.values())
+    return "sku" in mapped and "title" not in mapped and bool(mapped & PATCH_VALUES) and mapped <= _PATCH_COLUMNS
+
+
+_PATCH_COLUMNS = PATCH_FIELDS | {"sku", "merchant"}
+
+
+def _patch_sheet_problem(fields: dict[str, str | None]) -> str | None:
+    """Why a products file without titles is neither whole products nor a price/stock sheet, if it looks meant
+    as a sheet (a SKU and a price or stock column but other columns too)."""
+    mapped = set(fields.values())
+    if "title" in mapped or "sku" not in mapped or not mapped & PATCH_VALUES or mapped <= _PATCH_COLUMNS:
+        return None
+    others = [column for column, field in fields.items() if field not in _PATCH_COLUMNS]
+    return (
+        f"without a title column this is read as a price/stock sheet, which may only hold sku, price, currency, "
+        f"stock and in-stock columns; remove {', '.join(repr(c) for c in others)}, or add a title column "
+        "to send whole products (价格/库存表只能包含 SKU、价格、币种、库存列)"
+    )
 
 
 def _duplicate_reason(kind: DocumentKind, identity: str, first: int) -> str:
@@ -187,122 +299,51 @@ def _duplicate_reason(kind: DocumentKind, identity: str, first: int) -> str:
     return f"the same policy entry already appears in row {first}; remove the repeated one (重复)"
 
 
-# --- records ---------------------------------------------------------------------------------------
+# --- deletions -----------------------------------------------------------------------------------
 
-
-def _product(values: dict[str, Any], attributes: dict[str, Any], merchant_id: str) -> Product:
-    sku = cells.required_text(values, "sku")
-    title = cells.required_text(values, "title")
-    price, price_currency = cells.price(values.get("price"))
-    stock, stock_flag = cells.stock(values.get("stock"))
-    in_stock = cells.flag(values.get("in_stock"), "in_stock")
-    if in_stock is None:
-        in_stock = stock_flag if stock_flag is not None else (stock is None or stock > 0)
-    brand = cells.as_text(values.get("brand")) or None
-    url = cells.urls(values.get("url"), "url")
-    if len(url) > 1:
-        raise cells.FieldError("url", "give one product URL; put pictures in the image column")
-    return _validated(
-        Product,
-        merchant_id=merchant_id,
-        sku=sku,
-        title=title,
-        price=price,
-        currency=cells.currency(values.get("currency")) or price_currency or "CNY",
-        description=cells.as_text(values.get("description")),
-        category=cells.category(values.get("category")),
-        brand=brand,
-        stock=stock,
-        in_stock=in_stock,
-        image_urls=cells.urls(values.get("image_urls"), "image_urls"),
-        url=url[0] if url else None,
-        rating=cells.rating(values.get("rating"), "rating", whole=False),
-        attributes=cells.attributes(attributes, values.get("attributes")),
-    )
-
-
-def _review(values: dict[str, Any], attributes: dict[str, Any], merchant_id: str) -> Review:
-    sku = cells.required_text(values, "sku")
-    rating = cells.rating(values.get("rating"), "rating", whole=True)
-    text = cells.required_text(values, "text")
-    date = cells.as_text(values.get("date")) or None
-    author = cells.as_text(values.get("author")) or None
-    review_id = cells.as_text(values.get("review_id")) or _digest(sku, author or "", date or "", text)
-    return _validated(
-        Review,
-        merchant_id=merchant_id,
-        sku=sku,
-        review_id=review_id,
-        rating=None if rating is None else int(rating),
-        text=text,
-        date=date,
-        author=author,
-    )
-
-
-def _policy(values: dict[str, Any], attributes: dict[str, Any], merchant_id: str) -> Policy:
-    title = cells.required_text(values, "title")
-    text = cells.required_text(values, "text")
-    policy_id = cells.as_text(values.get("policy_id")) or _digest(title)
-    return _validated(Policy, merchant_id=merchant_id, policy_id=policy_id, title=title, text=text)
-
-
-_BUILDERS: dict[DocumentKind, Callable[[dict[str, Any], dict[str, Any], str], Product | Review | Policy]] = {
-    "products": _product,
-    "reviews": _review,
-    "policies": _policy,
+# The columns that can name what to delete, in order of preference.
+_DELETION_KEYS: dict[DocumentKind, tuple[str, ...]] = {
+    "products": ("sku",),
+    "reviews": ("review_id", "sku"),
+    "policies": ("policy_id", "title"),
 }
 
 
-def _validated(model: type[Product] | type[Review] | type[Policy], **fields: Any) -> Any:
-    try:
-        return model(**fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise cells.FieldError(str(first["loc"][0]) if first["loc"] else "row", first["msg"]) from None
+def _deletion_columns(kind: DocumentKind) -> str:
+    return " or ".join(f"{field} ({', '.join(column_names(kind, field))})" for field in _DELETION_KEYS[kind])
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
-
-
-# --- policies as Markdown/text -----------------------------------------------------------------------
-
-_HEADING = re.compile(
-    r"^\s{0,3}#{1,6}\s+(?P<md>.+?)\s*#*\s*$|^\s*【(?P<bracket>[^】]+)】\s*$|^\s*[一二三四五六七八九十]+、\s*(?P<cn>\S.{0,40})$"
-)
-_PASSAGE_CHARS = 1200
-
-
-def _policy_passages(text: str, merchant_id: str, default_title: str) -> list[tuple[int, Policy]]:
-    """(heading line, passage) per passage: split on headings (`# Returns`, `【退货】`, `一、退货政策`);
-    long sections split on paragraphs."""
-    sections: list[tuple[int, str, list[str]]] = [(1, default_title, [])]
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _HEADING.match(line)
-        if match:
-            sections.append((number, cells.clean(match.group("md") or match.group("bracket") or match.group("cn")), []))
-        else:
-            sections[-1][2].append(line)
-    passages: list[tuple[int, Policy]] = []
-    seen: dict[str, int] = {}
-    for line_number, title, lines in sections:
-        for part, chunk in enumerate(_chunks(lines), start=1):
-            chunk_title = title if part == 1 else f"{title} ({part})"
-            count = seen[chunk_title] = seen.get(chunk_title, 0) + 1
-            policy_id = _digest(chunk_title) + (f"-{count}" if count > 1 else "")
-            passages.append(
-                (line_number, Policy(merchant_id=merchant_id, policy_id=policy_id, title=chunk_title, text=chunk))
-            )
-    return passages
-
-
-def _chunks(lines: list[str]) -> list[str]:
-    paragraphs = [cells.clean(p) for p in re.split(r"\n\s*\n", "\n".join(lines))]
-    chunks: list[str] = []
-    for paragraph in filter(None, paragraphs):
-        if chunks and len(chunks[-1]) + len(paragraph) < _PASSAGE_CHARS:
-            chunks[-1] += "\n" + paragraph
-        else:
-            chunks.append(paragraph)
-    return chunks
+def _parse_deletions(kind: DocumentKind, table: Table, merchant_id: str) -> ParsedFile:
+    rows_total = len(table.rows) + len(table.bad_rows)
+    fields = map_columns(kind, table.columns, required=())
+    if isinstance(fields, str):
+        return ParsedFile(shape="deletions", errors=[fields], rows_total=rows_total)
+    key_field = next((field for field in _DELETION_KEYS[kind] if field in fields.values()), None)
+    if key_field is None:
+        error = (
+            f"a list of {kind} to delete needs a {_deletion_columns(kind)} column. "
+            f"Columns found: {', '.join(table.columns)} (缺少必填列)"
+        )
+        return ParsedFile(shape="deletions", errors=[error], rows_total=rows_total)
+    parsed = ParsedFile(
+        shape="deletions",
+        deletion_field=key_field,
+        rejected=[RowError(row=number, reason=reason) for number, reason in table.bad_rows],
+        rows_total=rows_total,
+    )
+    first_row_of: dict[str, int] = {}
+    for number, values, _, _ in _cleaned_rows(table, fields, None):
+        try:
+            cells.check_merchant(values.get("merchant"), merchant_id)
+            key = cells.required_text(values, key_field)
+        except cells.FieldError as exc:
+            parsed.rejected.append(RowError(row=number, field=exc.field, reason=str(exc)))
+            continue
+        if key in first_row_of:
+            reason = f'"{cells.shorten(key)}" is already listed in row {first_row_of[key]} (重复)'
+            parsed.rejected.append(RowError(row=number, field=key_field, reason=reason, identity=key))
+            continue
+        first_row_of[key] = number
+        parsed.deletions.append(Deletion(row=number, key=key))
+    parsed.rejected.sort(key=lambda error: error.row)
+    return parsed

@@ -1,5 +1,5 @@
-"""Cell values of catalog files: clean text, formula refusal, and the typed fields (price, stock, flags, ratings,
-category paths, URLs, attributes).
+"""Cell values of catalog files: clean text and the typed fields (price, stock, flags, ratings, category paths,
+URLs, attributes).
 
 Each parser takes a cell as the table reader gave it (text already cleaned by `clean`, or a JSON/XLSX number,
 list or object) and returns the field's value or raises `FieldError` naming the field and an actionable
@@ -9,6 +9,7 @@ reason in English with the Chinese gist in brackets, which the merchant sees in 
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from typing import Any
@@ -26,68 +27,53 @@ class FieldError(ValueError):
         self.field = field
 
 
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
-# After a leading sign, a spreadsheet attack needs a DDE pipe, another operator or a function call
-# ("+cmd|' /C calc'!A0", "-2+3+cmd", "-SUM(A1)"); without them the cell is data a merchant means:
-# "-5°C", "+86 138 0000 0000", a Markdown bullet "- 7天无理由退货（不影响二次销售）".
-_SIGNED_DATA = re.compile(r"^[+-](?!.*[|=+@])(?!.*[A-Za-z_][\w.]*\()")
+# A tag starts with a letter, "/", "!" or "?" right after "<", as in HTML itself: "<5 kg", "a < b" stay text.
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[A-Za-z/!?][^>]*>", re.I | re.S)
+# C0/C1 control characters other than line breaks and tabs: never meant, and XLSX cannot hold them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean(value: Any) -> str:
-    """A cell as clean text: NFKC, HTML tags removed and entities decoded, whitespace collapsed."""
+    """A cell as clean text: NFKC, control characters and HTML tags removed, entities decoded, spaces collapsed
+    within each line, blank lines dropped (line breaks stay: descriptions and policies have paragraphs).
+
+    Repeated until nothing changes ("&amp;lt;b&amp;gt;" needs two rounds), so cleaning clean text changes
+    nothing: a stored value read back from an export is the same value.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = unicodedata.normalize("NFKC", str(value))
-    if "<" in text:
-        text = _TAG.sub(" ", text)
-    if "&" in text:
-        text = html.unescape(text)
+    text = str(value)
+    for _ in range(5):  # entities nest rarely more than twice; the bound only guards pathological input
+        previous = text
+        text = _CONTROL.sub("", unicodedata.normalize("NFKC", text))
+        if "<" in text:
+            text = _TAG.sub(" ", text)
+        if "&" in text:
+            text = html.unescape(text)
+        if text == previous:
+            break
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def one_line(text: str) -> str:
+    """Clean text on one line (titles, names, codes)."""
     return " ".join(text.split())
 
 
 def as_text(value: Any) -> str:
-    """A value of a row whose strings `_parse_rows` has already cleaned (numbers and None still need it)."""
-    return value if isinstance(value, str) else clean(value)
+    """A field that is one line of text. Cleaning is idempotent, so a cell cleaned already (or a string
+    nested in a JSON list or object, which was not) ends up the same."""
+    return one_line(clean(value))
 
 
-def _formula_lead(text: str) -> str | None:
-    """The character that would make a spreadsheet run `text` as a formula, if any."""
-    if not text or text[0] not in "=+-@":
-        return None
-    if text[0] in "+-" and _SIGNED_DATA.match(text):
-        return None
-    return text[0]
-
-
-def reject_formulas(cells: dict[str, Any], fields: dict[str, str | None]) -> None:
-    for column, value in cells.items():
-        for text in _strings(value):
-            lead = _formula_lead(text)
-            if lead:
-                raise FieldError(
-                    fields.get(column) or column,
-                    f'"{shorten(text)}" starts with "{lead}", which spreadsheets run as a formula; remove the leading '
-                    f'"{lead}" or the formula and upload plain values (疑似公式注入)',
-                )
-
-
-def _strings(value: Any) -> list[str]:
-    """Every string in a cell, including inside JSON lists and objects (keys too), as it will be stored."""
-    if isinstance(value, str):
-        return [value]  # already cleaned by _parse_rows
-    if isinstance(value, list):
-        return [text for item in value for text in _strings(_nested(item))]
-    if isinstance(value, dict):
-        return [text for key, item in value.items() for text in (clean(key), *_strings(_nested(item)))]
-    return []
-
-
-def _nested(value: Any) -> Any:
-    return clean(value) if isinstance(value, str) else value
+def text_block(value: Any) -> str:
+    """A field that may have paragraphs (description, review text, policy text)."""
+    return clean(value)
 
 
 def shorten(text: str, limit: int = 40) -> str:
@@ -104,8 +90,8 @@ def check_merchant(value: Any, merchant_id: str) -> None:
         )
 
 
-def required_text(values: dict[str, Any], field: str) -> str:
-    text = as_text(values.get(field))
+def required_text(values: dict[str, Any], field: str, *, multiline: bool = False) -> str:
+    text = text_block(values.get(field)) if multiline else as_text(values.get(field))
     if not text:
         raise FieldError(field, f"{field} is empty; every row needs one (必填)")
     return text
@@ -211,18 +197,29 @@ def rating(value: Any, field: str, *, whole: bool) -> float | None:
         raise FieldError(field, f"{number:g} is not a whole number of stars; use 1, 2, 3, 4 or 5 (评分应为 1-5 的整数)")
     if not low <= number <= 5:
         raise FieldError(field, f"{number:g} is out of range; use a number from {low} to 5 (评分应为 {low}-5)")
-    return number
+    return round(number, 2)  # 4.57, not 4.5714285714285715: what a shop shows, and what every file format keeps
 
 
 def category(value: Any) -> list[str]:
-    """'服装 > 户外 > 冲锋衣', '服装/户外/冲锋衣' or a JSON list -> ['服装', '户外', '冲锋衣']."""
-    parts = value if isinstance(value, list) else re.split(r"\s*(?:>|/|›|»|→|\\)\s*", as_text(value))
-    return [part for part in (clean(p) for p in parts) if part]
+    """'服装 > 户外 > 冲锋衣', '服装/户外/冲锋衣' or a JSON list -> ['服装', '户外', '冲锋衣'].
+
+    List items are split the same way, so a level never holds a separator and a path written as text
+    reads back as the same levels.
+    """
+    parts = value if isinstance(value, list) else [value]
+    levels = (level for part in parts for level in _CATEGORY_SEPARATOR.split(as_text(part)))
+    return [level for level in (one_line(level) for level in levels) if level]
+
+
+_CATEGORY_SEPARATOR = re.compile(r"\s*(?:>|/|›|»|→|\\)\s*")
+# Between URLs: whitespace, or a comma, semicolon or pipe right before the next http(s):// (a comma inside
+# one URL, as in ".../w_300,h_300/a.jpg", stays).
+_URL_SEPARATOR = re.compile(r"\s+|\s*[,;|]\s*(?=https?://)", re.I)
 
 
 def urls(value: Any, field: str) -> list[str]:
-    items = value if isinstance(value, list) else re.split(r"[,;|\s]+", as_text(value))
-    urls = [url for url in (clean(item) for item in items) if url]
+    items = value if isinstance(value, list) else _URL_SEPARATOR.split(as_text(value))
+    urls = [url for url in (as_text(item) for item in items) if url]
     for url in urls:
         if not re.match(r"https?://\S+$", url, re.I):
             raise FieldError(field, f'"{shorten(url)}" is not an http(s) URL (链接格式不对)')
@@ -230,15 +227,23 @@ def urls(value: Any, field: str) -> list[str]:
 
 
 def attributes(free: dict[str, Any], nested: Any) -> dict[str, str]:
-    """Free columns plus a JSON `attributes` object -> {name: text}, empty values dropped."""
+    """Free columns plus an `attributes` object (JSON, or a cell holding a JSON object) -> {name: text}, one line
+    each; empty names and values are dropped."""
     merged = dict(free)
+    if isinstance(nested, str) and nested.strip():
+        try:
+            nested = json.loads(nested)
+        except json.JSONDecodeError:
+            nested = None
+        if not isinstance(nested, dict):
+            raise FieldError("attributes", 'attributes must be a JSON object like {"color": "red"}')
     if isinstance(nested, dict):
         merged.update(nested)
     elif nested not in (None, ""):
         raise FieldError("attributes", 'attributes must be a JSON object like {"color": "red"}')
     result: dict[str, str] = {}
     for name, value in merged.items():
-        text = ", ".join(clean(v) for v in value) if isinstance(value, list) else clean(value)
-        if text:
-            result[clean(name)] = text
+        text = ", ".join(filter(None, map(as_text, value))) if isinstance(value, list) else as_text(value)
+        if text and as_text(name):
+            result[as_text(name)] = text
     return result

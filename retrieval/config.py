@@ -34,6 +34,13 @@ class RetrievalConfig(BaseModel):
     chroma_port: int = Field(8000, ge=1, le=65535)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest catalog file accepted.")
     max_rows: int = Field(100_000, ge=1, description="Most rows accepted in one catalog file.")
+    max_field_chars: int = Field(
+        10_000,
+        ge=100,
+        le=32_767,
+        description="Longest text one field keeps (after HTML is stripped); longer text is cut to this with a "
+        "warning in the upload report, not refused. At most 32,767, what an XLSX cell holds.",
+    )
     search_top_k: int = Field(5, ge=1, le=50, description="Products returned per search by default.")
     search_candidates: int = Field(
         50,

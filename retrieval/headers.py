@@ -123,8 +123,11 @@ _ALIASES: dict[DocumentKind, dict[str, str]] = {
 }
 
 
-def map_columns(kind: DocumentKind, columns: list[str]) -> dict[str, str | None] | str:
-    """Column name -> field (None = free attribute), or a file-level error message."""
+def map_columns(
+    kind: DocumentKind, columns: list[str], required: tuple[str, ...] | None = None
+) -> dict[str, str | None] | str:
+    """Column name -> field (None = free attribute), or a file-level error message when two columns mean one
+    field or a `required` field (default: the kind's) has no column."""
     aliases = _ALIASES[kind]
     fields: dict[str, str | None] = {}
     owner: dict[str, str] = {}
@@ -135,13 +138,21 @@ def map_columns(kind: DocumentKind, columns: list[str]) -> dict[str, str | None]
         if field:
             owner[field] = column
         fields[column] = field
-    missing = [field for field in _REQUIRED[kind] if field not in owner]
+    missing = [field for field in (_REQUIRED[kind] if required is None else required) if field not in owner]
     if missing:
-        names = "; ".join(
-            f"{field} (e.g. {', '.join(_HEADERS[kind][field][:1] + _chinese_names(kind, field))})" for field in missing
-        )
+        names = "; ".join(f"{field} (e.g. {', '.join(column_names(kind, field))})" for field in missing)
         return f"missing required column(s): {names}. Columns found: {', '.join(columns) or '(none)'} (缺少必填列)"
     return fields
+
+
+def column_names(kind: DocumentKind, field: str) -> tuple[str, ...]:
+    """How a field's column may be named, for messages: the English name and up to two Chinese ones."""
+    return _HEADERS[kind][field][:1] + _chinese_names(kind, field)
+
+
+def is_field_alias(kind: DocumentKind, name: str) -> bool:
+    """Whether a column called `name` would be read as one of the kind's fields (not a free attribute)."""
+    return _header_key(name) in _ALIASES[kind]
 
 
 def _chinese_names(kind: DocumentKind, field: str) -> tuple[str, ...]:

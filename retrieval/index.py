@@ -5,8 +5,8 @@
     report = await shop.ingest("products", "products.csv", data)
     hits = await shop.search("防水冲锋衣", SearchFilters(price_max=500))
 
-A `Shop` always acts on its merchant's current catalog version. Uploads, edits and rollbacks each make a
-new version, all or nothing (`versions.py`); vectors and BM25 are derived from the version in force
+A `Shop` always acts on its merchant's current catalog version. Uploads (in an update mode: upsert,
+replace or delete, `updates.py`), edits and rollbacks each make a new version, all or nothing (`versions.py`); vectors and BM25 are derived from the version in force
 (`derived.py`); searches run on it (`search.py`). Writes take one lock per merchant; reads never wait
 for them. Merchants never see each other's documents.
 """
@@ -21,18 +21,19 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from retrieval.catalog import ParsedFile, RowError, parse_catalog_file
+from retrieval.catalog import parse_catalog_file, parse_deletion_file
 from retrieval.config import RetrievalConfig
 from retrieval.derived import DerivedIndexes, Progress
 from retrieval.embed import Embedder, open_embedder
 from retrieval.errors import CatalogError, CurrencyNotConvertible
-from retrieval.export import records_to_csv
+from retrieval.export import ExportFormat, export_records
 from retrieval.lexical import Tokenizer
 from retrieval.models import DocumentKind, Policy, Product, Review
 from retrieval.money import NoRate
 from retrieval.query import SearchFilters, SortOrder, Vocabulary
 from retrieval.search import Corpus, HybridSearcher, PolicyHit, ProductColumns, ProductHit, ReviewHit, SearchMode
 from retrieval.store import VectorStore
+from retrieval.updates import UpdateMode, UploadReport, plan_upload
 from retrieval.versions import Action, CatalogState, CatalogVersion, Change, Versions
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ProductHit",
     "ReviewHit",
     "Shop",
+    "UpdateMode",
     "UploadReport",
 ]
 
@@ -63,32 +65,6 @@ class CatalogStats(BaseModel):
         description="The currency the catalog is priced in (its products' most common one); None = no products."
     )
     embedder: str
-
-
-class UploadReport(BaseModel):
-    """What an upload would do, checked against the catalog version it was validated on."""
-
-    merchant_id: str
-    kind: DocumentKind
-    filename: str
-    parsed: ParsedFile
-    rejected: list[RowError] = Field(
-        description="The parser's rejected rows plus the index's (reviews of unknown SKUs)."
-    )
-    base_version: int
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    version: int | None = Field(None, description="The catalog version this upload became, once applied.")
-
-    @property
-    def ok(self) -> bool:
-        return not self.parsed.errors and not self.rejected
-
-    @property
-    def accepted(self) -> int:
-        return len(self.parsed.records)
 
 
 class CatalogIndex:
@@ -119,6 +95,10 @@ class CatalogIndex:
     @property
     def embedder(self) -> Embedder:
         return self._embedder
+
+    async def has_catalog(self, merchant_id: str) -> bool:
+        """Whether the merchant has a catalog version in force (without loading it: any text may be asked)."""
+        return bool(merchant_id.strip()) and await self._versions.current_version(merchant_id) > 0
 
     async def merchant(self, merchant_id: str) -> Shop:
         """The handle on one merchant's catalog (created empty on its first upload)."""
@@ -156,58 +136,68 @@ class Shop:
 
     # --- uploads ------------------------------------------------------------------------------
 
-    async def validate(self, kind: DocumentKind, filename: str, data: bytes) -> UploadReport:
-        """Parse `data` and compare it with the current version; writes nothing."""
-        parsed = await asyncio.to_thread(
-            parse_catalog_file,
-            kind,
-            filename,
-            data,
-            self.merchant_id,
-            max_bytes=self._config.max_upload_bytes,
-            max_rows=self._config.max_rows,
-        )
+    async def validate(
+        self, kind: DocumentKind, filename: str, data: bytes, mode: UpdateMode = "upsert"
+    ) -> UploadReport:
+        """Parse `data` and plan it against the current version in `mode` (see `updates.py`); writes nothing."""
+        limits = {"max_bytes": self._config.max_upload_bytes, "max_rows": self._config.max_rows}
+        if mode == "delete":
+            parsed = await asyncio.to_thread(parse_deletion_file, kind, filename, data, self.merchant_id, **limits)
+        else:
+            parsed = await asyncio.to_thread(
+                parse_catalog_file,
+                kind,
+                filename,
+                data,
+                self.merchant_id,
+                max_field_chars=self._config.max_field_chars,
+                **limits,
+            )
         state = await self._state()
-        rejected = list(parsed.rejected)
-        if kind == "reviews":
-            rejected += _reviews_of_unknown_products(parsed, state.sku_rows)
-            rejected.sort(key=lambda error: error.row)
-        old = {r.key: r.content_hash() for r in state.records[kind]}
-        new = {r.key: r.content_hash() for r in parsed.records}
+        plan = plan_upload(state.records, parsed, kind, mode)
         return UploadReport(
             merchant_id=self.merchant_id,
             kind=kind,
             filename=filename,
+            mode=mode,
             parsed=parsed,
-            rejected=rejected,
+            errors=[*parsed.errors, *([plan.error] if plan.error else [])],
+            rejected=sorted([*parsed.rejected, *plan.rejected], key=lambda error: error.row),
+            warnings=sorted([*parsed.warnings, *plan.warnings], key=lambda warning: warning.row),
             base_version=state.manifest.current,
-            added=sum(key not in old for key in new),
-            updated=sum(key in old and old[key] != h for key, h in new.items()),
-            unchanged=sum(old.get(key) == h for key, h in new.items()),
-            removed=sum(key not in new for key in old),
+            **plan.counts,
         )
 
-    async def apply(self, report: UploadReport, progress: Progress | None = None) -> CatalogVersion:
-        """Make a validated upload the merchant's current `report.kind` documents, all or nothing."""
+    async def apply(
+        self, report: UploadReport, progress: Progress | None = None, *, valid_rows: bool = False
+    ) -> CatalogVersion:
+        """Apply a validated upload as a new version, all or nothing. A report with rejected rows is refused
+        unless `valid_rows` (the merchant chose to apply the valid rows: all of them land, or none)."""
         if report.merchant_id != self.merchant_id:
             raise CatalogError(
                 f"{report.filename} was checked for merchant {report.merchant_id!r}, not {self.merchant_id!r}."
             )
-        if not report.ok:
-            raise CatalogError(
-                f"{report.filename} has {len(report.parsed.errors)} file error(s) and {len(report.rejected)} rejected "
-                "row(s); nothing was applied. Fix the file and upload it again."
-            )
+        refusal = report.refusal(valid_rows=valid_rows)
+        if refusal:
+            raise CatalogError(refusal)
         async with self._versions.lock(self.merchant_id):
             return await self._apply(report, progress)
 
     async def ingest(
-        self, kind: DocumentKind, filename: str, data: bytes, progress: Progress | None = None
+        self,
+        kind: DocumentKind,
+        filename: str,
+        data: bytes,
+        progress: Progress | None = None,
+        *,
+        mode: UpdateMode = "upsert",
+        valid_rows: bool = False,
     ) -> UploadReport:
-        """`validate`, then `apply` when the report is clean; the report says which version it became."""
+        """`validate`, then `apply` when the report allows it; the report says which version it became (None:
+        nothing applied, because of errors or because the file changes nothing)."""
         async with self._versions.lock(self.merchant_id):
-            report = await self.validate(kind, filename, data)
-            if report.ok:
+            report = await self.validate(kind, filename, data, mode)
+            if report.refusal(valid_rows=valid_rows) is None:
                 await self._apply(report, progress)
         return report
 
@@ -218,8 +208,9 @@ class Shop:
                 f"the catalog changed (version {report.base_version} -> {state.manifest.current}) since "
                 f"{report.filename} was checked; validate it again."
             )
-        change = Change("upload", {report.kind: list(report.parsed.records)}, report.kind, report.filename)
-        version = await self._versions.commit(state, change, progress)
+        plan = plan_upload(state.records, report.parsed, report.kind, report.mode)
+        note = report.filename if report.mode == "upsert" else f"{report.filename}, {report.mode}"
+        version = await self._versions.commit(state, Change("upload", plan.records, report.kind, note), progress)
         report.version = version.version
         return version
 
@@ -246,20 +237,25 @@ class Shop:
         return await self._edit_product(sku, "delete_product", None, f"{sku} deleted")
 
     async def _edit_product(self, sku: str, action: Action, update: dict | None, note: str) -> CatalogVersion:
+        """Change (or, with `update` None, delete) one product as a new version; its reviews go with it."""
         async with self._versions.lock(self.merchant_id):
             state = await self._state()
             row = state.sku_rows.get(sku)
             if row is None:
                 raise CatalogError(f"merchant {self.merchant_id!r} has no product with SKU {sku!r}.")
             products = list(state.records["products"])
+            records: dict[DocumentKind, list] = {"products": products}
             if update is None:
                 del products[row]
+                if sku in state.review_rows:
+                    records["reviews"] = [r for r in state.records["reviews"] if r.sku != sku]
+                    note += f" with {len(state.review_rows[sku])} review(s)"
             else:
                 try:
                     products[row] = Product.model_validate({**products[row].model_dump(), **update})
                 except ValueError as exc:
                     raise CatalogError(f"{note}: {exc}") from exc
-            return await self._versions.commit(state, Change(action, {"products": products}, "products", note))
+            return await self._versions.commit(state, Change(action, records, "products", note))
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -302,10 +298,11 @@ class Shop:
         categories = sorted({level for p in products for level in p.category})
         return Vocabulary(brands=brands, categories=categories)
 
-    async def export(self, kind: DocumentKind) -> bytes:
-        """The current `kind` documents as UTF-8 CSV that uploads back to the same records."""
+    async def export(self, kind: DocumentKind, fmt: ExportFormat = "csv") -> bytes:
+        """The current `kind` documents as a file (CSV, TSV, JSON, JSONL, XLSX) that uploads back to the same
+        records: sent straight back, it changes nothing."""
         records = (await self._state()).records[kind]
-        return await asyncio.to_thread(records_to_csv, kind, records)
+        return await asyncio.to_thread(export_records, kind, records, fmt)
 
     # --- search -------------------------------------------------------------------------------
 
@@ -383,15 +380,3 @@ def _convertible(filters: SearchFilters, columns: ProductColumns) -> SearchFilte
         except NoRate:
             raise CurrencyNotConvertible(filters.currency, columns.currency) from None
     return filters
-
-
-def _reviews_of_unknown_products(parsed: ParsedFile, sku_rows: dict[str, int]) -> list[RowError]:
-    return [
-        RowError(
-            row=row,
-            field="sku",
-            reason=f"no product with SKU {record.sku!r} in the current catalog; upload the products first (商品不存在)",
-        )
-        for record, row in zip(parsed.records, parsed.record_rows, strict=True)
-        if isinstance(record, Review) and record.sku not in sku_rows
-    ]

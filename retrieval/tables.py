@@ -17,6 +17,8 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any, Literal, NamedTuple
 
+from retrieval.formulas import unescape_formula
+
 FileFormat = Literal["csv", "tsv", "json", "jsonl", "xlsx", "markdown"]
 
 _EXTENSIONS: dict[str, FileFormat] = {
@@ -145,13 +147,22 @@ def _too_many(max_rows: int) -> FileRejected:
 
 
 def _read_delimited(text: str, fmt: FileFormat, max_rows: int) -> Table:
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    first_line = _QUOTED.sub("", text.lstrip("\r\n")[:65536]).split("\n", 1)[0]
     delimiter = "\t" if fmt == "tsv" else max(",;\t", key=first_line.count)
+    # The csv module refuses fields over 131,072 characters by default; the file's size is already bounded
+    # (max_upload_bytes), and over-long fields are cut with a warning later, not refused here.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # ShopGuide's own exports put an apostrophe before formula-like text (formulas.py); it is not data.
+    rows = ((number, [unescape_formula(cell) for cell in cells]) for number, cells in enumerate(reader, start=1))
     try:
-        return _table_from_rows(enumerate(reader, start=1), max_rows)
+        return _table_from_rows(rows, max_rows)
     except csv.Error as exc:
         raise FileRejected(f"line {reader.line_num}: the file is not valid {fmt.upper()} ({exc})") from exc
+
+
+# A quoted CSV field, so separators inside quoted header names do not count when guessing the separator.
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 
 
 def _read_xlsx(data: bytes, max_rows: int) -> Table:
@@ -160,7 +171,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        # data_only=False: formula cells come back as their "=..." text, so formula injection is caught.
+        # data_only=False: a formula cell comes back as its "=..." text (kept as text), not a cached result.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise FileRejected(

@@ -140,6 +140,16 @@ class Versions:
                 self._states[merchant_id] = await self._load(merchant_id)
         return self._states[merchant_id]
 
+    async def current_version(self, merchant_id: str) -> int:
+        """The merchant's version in force, 0 for none; read from the manifest when not loaded (nothing is cached,
+        so asking about any number of unknown merchants costs no memory)."""
+        if merchant_id in self._states:
+            return self._states[merchant_id].manifest.current
+        path = self._dir(merchant_id) / "manifest.json"
+        if not await asyncio.to_thread(path.exists):
+            return 0
+        return Manifest.model_validate_json(await asyncio.to_thread(path.read_text)).current
+
     def forget(self) -> None:
         self._states.clear()
 

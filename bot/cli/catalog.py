@@ -1,8 +1,9 @@
-"""Commands: ingest, search, catalog (stats, list, versions, rollback).
+"""Commands: search, catalog (stats, list, versions, rollback); and what the catalog commands share
+(`open_index`, `progress_bar`, `run_command`). Files in and out (ingest, catalog export) are `uploads.py`; the
+evaluations (eval retrieval, eval train-ranker, eval intents) are `evaluate.py`.
 
 Each command opens the `CatalogIndex` under the data directory for its own run. Reports go to stdout
-(a rich table, or JSON with `--json`); errors go to stderr with exit code 1, and a file that does not
-validate cleanly changes nothing.
+(a rich table, or JSON with `--json`); errors go to stderr with exit code 1.
 """
 
 from __future__ import annotations
@@ -19,19 +20,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-import demo
 from bot.cli.app import DataDirOption, JsonOption, app, console, err_console, fail, load_settings
 from bot.evaluation.retrieval import DatasetError
 from bot.settings import Settings
-from retrieval.catalog import RowError
-from retrieval.files import guess_kind
-from retrieval.index import CatalogError, CatalogIndex, ProductHit, Shop, UploadReport
-from retrieval.models import DocumentKind, Product
+from retrieval.index import CatalogError, CatalogIndex, ProductHit, Shop
+from retrieval.models import Product
 from retrieval.money import format_price
 from retrieval.query import ParsedQuery, SearchFilters, parse_query
 from retrieval.search import SearchMode
-
-SHOWN_REJECTIONS = 50
 
 MerchantOption = Annotated[
     str | None,
@@ -73,124 +69,12 @@ def progress_bar(description: str, enabled: bool) -> Iterator[Callable[[int, int
         yield update
 
 
-def run_async(coroutine: Any) -> Any:
+def run_command(coroutine: Any) -> Any:
     """Run a command's coroutine; catalog and dataset errors become a clean stderr message."""
     try:
         return asyncio.run(coroutine)
     except (CatalogError, DatasetError) as exc:
         fail(str(exc))
-
-
-# --- ingest ----------------------------------------------------------------------------------------
-
-
-@app.command()
-def ingest(
-    file: Annotated[
-        Path | None, typer.Argument(help="Catalog file: CSV, TSV, JSON, JSONL, XLSX; policies also .md/.txt.")
-    ] = None,
-    kind: Annotated[
-        DocumentKind | None,
-        typer.Option("--kind", help="What the file holds (default: guessed from the name, else products)."),
-    ] = None,
-    merchant: MerchantOption = None,
-    use_demo: Annotated[
-        bool, typer.Option("--demo", help="Ingest the bundled demo shop (products, reviews, policies).")
-    ] = False,
-    data_dir: DataDirOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Validate a catalog file and apply it only if every row is valid; the report lists rejected rows."""
-    settings = load_settings(data_dir)
-    merchant_id = merchant or settings.assistant.default_merchant
-    if use_demo == (file is not None):
-        fail("give either a FILE or --demo")
-    if file is None:
-        uploads = [(kind_, name, (demo.shop_dir() / name).read_bytes()) for kind_, name in demo.CATALOG_FILES.items()]
-    else:
-        try:
-            uploads = [(kind or guess_kind(file.name), file.name, file.read_bytes())]
-        except OSError as exc:
-            fail(f"cannot read {file}: {exc.strerror or exc}")
-    reports = run_async(_ingest(settings, merchant_id, uploads, progress=not as_json))
-    if as_json:
-        console.print_json(json.dumps([report_json(r) for r in reports], ensure_ascii=False))
-    else:
-        for report in reports:
-            print_report(report)
-    failed = [r.filename for r in reports if not r.ok]
-    if failed:
-        skipped = [name for _, name, _ in uploads[len(reports) :]]
-        fail(
-            f"{failed[0]} did not validate; nothing from it was applied (fix the rows listed and upload again)"
-            + (f"; not attempted: {', '.join(skipped)}" if skipped else "")
-        )
-
-
-async def _ingest(
-    settings: Settings, merchant_id: str, uploads: list[tuple[DocumentKind, str, bytes]], *, progress: bool
-) -> list[UploadReport]:
-    """Validate and apply each file in order (products first: reviews are checked against them), stopping
-    at the first file that does not validate. Each file is its own all-or-nothing version."""
-    reports: list[UploadReport] = []
-    async with open_index(settings) as index:
-        shop = await index.merchant(merchant_id)
-        for kind, name, data in uploads:
-            report = await shop.validate(kind, name, data)
-            reports.append(report)
-            if not report.ok:
-                break
-            with progress_bar(f"embedding {name}", progress) as update:
-                await shop.apply(report, update)
-    return reports
-
-
-def report_json(report: UploadReport) -> dict[str, Any]:
-    return {
-        "ok": report.ok,
-        "merchant_id": report.merchant_id,
-        "kind": report.kind,
-        "filename": report.filename,
-        "rows_total": report.parsed.rows_total,
-        "accepted": report.accepted,
-        "errors": report.parsed.errors,
-        "rejected": [r.model_dump() for r in report.rejected],
-        "warnings": [w.model_dump() for w in report.parsed.warnings],
-        "added": report.added,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "removed": report.removed,
-        "version": report.version,
-    }
-
-
-def print_report(report: UploadReport) -> None:
-    status = f"[green]applied as version {report.version}[/]" if report.version is not None else "[red]not applied[/]"
-    console.print(
-        f"[bold]{escape(report.filename)}[/] ({report.kind}, merchant {escape(report.merchant_id)}): {status}\n"
-        f"  {report.parsed.rows_total} rows: {report.accepted} accepted, {len(report.rejected)} rejected; "
-        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {report.removed} removed"
-    )
-    for error in report.parsed.errors:
-        err_console.print(f"  [red]file error:[/] {escape(error)}", highlight=False)
-    if report.rejected:
-        console.print(rejections_table(report.rejected))
-    if report.parsed.warnings:
-        console.print(
-            f"  [yellow]{len(report.parsed.warnings)} warning(s):[/] {escape(report.parsed.warnings[0].reason)}"
-        )
-
-
-def rejections_table(rejected: list[RowError]) -> Table:
-    table = Table(title="Rejected rows", title_justify="left", header_style="bold")
-    table.add_column("row", justify="right")
-    table.add_column("field")
-    table.add_column("reason", overflow="fold")
-    for error in rejected[:SHOWN_REJECTIONS]:
-        table.add_row(str(error.row), escape(error.field or "-"), escape(error.reason))
-    if len(rejected) > SHOWN_REJECTIONS:
-        table.caption = f"... and {len(rejected) - SHOWN_REJECTIONS} more (use --json for all)"
-    return table
 
 
 # --- search ----------------------------------------------------------------------------------------
@@ -215,7 +99,7 @@ def search(
     """Search a merchant's products the way the assistant does: parsed constraints, then hybrid retrieval."""
     settings = load_settings(data_dir)
     merchant_id = merchant or settings.assistant.default_merchant
-    parsed, hits = run_async(_search(settings, merchant_id, query, k, mode))
+    parsed, hits = run_command(_search(settings, merchant_id, query, k, mode))
     if as_json:
         console.print_json(
             json.dumps(
@@ -305,7 +189,7 @@ def hits_table(hits: list[ProductHit]) -> Table:
 def catalog_stats(merchant: MerchantOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Counts of products, reviews, policies, categories and brands in the current version."""
     settings = load_settings(data_dir)
-    stats = run_async(_with_shop(settings, merchant, lambda shop: shop.stats()))
+    stats = run_command(_with_shop(settings, merchant, lambda shop: shop.stats()))
     if as_json:
         console.print_json(stats.model_dump_json())
         return
@@ -326,7 +210,7 @@ def catalog_list(
 ) -> None:
     """The current products."""
     settings = load_settings(data_dir)
-    products = run_async(_with_shop(settings, merchant, lambda shop: shop.products()))
+    products = run_command(_with_shop(settings, merchant, lambda shop: shop.products()))
     if as_json:
         console.print_json(json.dumps([p.model_dump(mode="json") for p in products], ensure_ascii=False))
         return
@@ -351,7 +235,7 @@ def catalog_versions(
 ) -> None:
     """The kept catalog versions, oldest first."""
     settings = load_settings(data_dir)
-    versions = run_async(_with_shop(settings, merchant, lambda shop: shop.versions()))
+    versions = run_command(_with_shop(settings, merchant, lambda shop: shop.versions()))
     if as_json:
         console.print_json(json.dumps([v.model_dump(mode="json") for v in versions], ensure_ascii=False))
         return
@@ -377,7 +261,7 @@ def catalog_rollback(
 ) -> None:
     """Restore the version before the current one (recorded as a new version)."""
     settings = load_settings(data_dir)
-    version = run_async(_with_shop(settings, merchant, lambda shop: shop.rollback()))
+    version = run_command(_with_shop(settings, merchant, lambda shop: shop.rollback()))
     if as_json:
         console.print_json(version.model_dump_json())
         return

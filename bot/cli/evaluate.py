@@ -20,7 +20,7 @@ from rich.table import Table
 
 import demo
 from bot.cli.app import DataDirOption, JsonOption, console, eval_app, fail, load_settings
-from bot.cli.catalog import open_index, progress_bar, run_async
+from bot.cli.catalog import open_index, progress_bar, run_command
 from bot.evaluation.intents import UTTERANCES, IntentSetError, evaluate_intents, load_utterances
 from bot.evaluation.retrieval import (
     SYSTEMS,
@@ -104,7 +104,7 @@ def eval_retrieval(
         if ranker not in ("learned", "fusion"):
             fail(f"--ranker {ranker}: use learned or fusion")
         settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"ranker": ranker})})
-    result = run_async(
+    result = run_command(
         _eval_retrieval(settings, dataset, which, [s for s in SYSTEMS if s in chosen], progress=not as_json)
     )
     if run_out is not None and "assistant" in result.runs:
@@ -199,7 +199,7 @@ def eval_train_ranker(
     left out of its training (against the untrained fusion), and write the ranker trained on all of them."""
     settings = load_settings(data_dir)
     directories = datasets or default_datasets()
-    report = run_async(_train(settings, directories, out or packaged_ranker_path(), progress=not as_json))
+    report = run_command(_train(settings, directories, out or packaged_ranker_path(), progress=not as_json))
     if as_json:
         console.print_json(report.model_dump_json())
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from bot.state.store import StateStore
 from serving.errors import LLMError
 from serving.llm import LLMClient
 from serving.protocol import ChatMessage, StreamChunk
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -129,6 +132,11 @@ class Generator:
         draft.timings["check"] = round(check.seconds * 1000, 2)
 
     async def _record(self, user: UserRef, draft: Draft, kind: str, data: dict[str, object]) -> None:
+        # One structured line per LLM error and fallback for operators. Only the reason's head ("LLMTimeout",
+        # "grounding", "turn budget exhausted"): a detail may quote the model, never logged at INFO.
+        reason = str(data.get("error") or data.get("reason") or "").split(":", 1)[0]
+        log = logger.warning if kind == "llm_error" else logger.info
+        log("%s turn=%s merchant=%s reason=%s", kind, draft.turn_id, user.merchant_id, reason)
         await self._state.record_event(
             kind, user.user_id, turn_id=draft.turn_id, data=data, merchant_id=user.merchant_id
         )

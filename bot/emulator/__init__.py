@@ -16,7 +16,9 @@ messages, documents and button presses and reads, in order, what the bot did in 
             reply = await alice.wait_for_reply()
 
 Not emulated: inline mode, payments, channels, MarkdownV2 entity parsing (such text is stored as
-sent), and the server's own flood control unless `chat_rate_limit` or `flood()` asks for it.
+sent), and the server's own flood control unless `chat_rate_limit` or `flood()` asks for it. Faults are
+injected per method: `flood()` (429), `fail_next()` (any error, e.g. `server_error(502)`), `drop_next()` (the
+connection closed without an answer).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bot.emulator.protocol import (
     StoredFile,
     bad_request,
     parse_html,
+    server_error,
     too_many_requests,
 )
 from bot.emulator.server import BotApiEmulator, BotCall, polling
@@ -54,5 +57,6 @@ __all__ = [
     "bad_request",
     "parse_html",
     "polling",
+    "server_error",
     "too_many_requests",
 ]

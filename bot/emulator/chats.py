@@ -189,7 +189,7 @@ class EmulatedUser:
         chat: EmulatedChat | None = None,
     ) -> dict[str, Any]:
         """Send a file as a document; the bot can getFile and download it. Returns the Message."""
-        stored = self._emulator._store_file(
+        stored = self._emulator._state.store_file(
             "documents", data, file_name=filename, mime_type=mime_type or mimetypes.guess_type(filename)[0]
         )
         content: dict[str, Any] = {"document": document_json(stored)}
@@ -201,7 +201,7 @@ class EmulatedUser:
 
     async def send_sticker(self, emoji: str = "👍", *, chat: EmulatedChat | None = None) -> dict[str, Any]:
         """Send a (static, regular) sticker: a message with no text, as real clients send them."""
-        stored = self._emulator._store_file(
+        stored = self._emulator._state.store_file(
             "stickers", b"RIFF\x00\x00\x00\x00WEBP", file_name=None, mime_type="image/webp"
         )
         sticker = {
@@ -235,7 +235,7 @@ class CallbackPress:
 
     async def answer(self, *, timeout: float = 5.0) -> CallbackAnswer:
         return await self._emulator.wait_for(
-            lambda: self._emulator._callback_answers.get(self.query_id),
+            lambda: self._emulator._state.callback_answers.get(self.query_id),
             timeout=timeout,
             waiting_for=f"answerCallbackQuery({self.query_id})",
         )

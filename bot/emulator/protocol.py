@@ -36,6 +36,11 @@ def bad_request(detail: str) -> BotApiError:
     return BotApiError(400, f"Bad Request: {detail}")
 
 
+def server_error(status: int = 502, description: str = "Bad Gateway") -> BotApiError:
+    """A 5xx, as Telegram or a proxy in front of it answers when it hiccups."""
+    return BotApiError(status, description)
+
+
 def too_many_requests(retry_after: int) -> BotApiError:
     return BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 

@@ -10,6 +10,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "抱歉，出了点问题，请稍后再试。",
         "en": "Sorry, something went wrong. Please try again in a moment.",
     },
+    "shop_unknown": {
+        "zh": "找不到链接里的店铺“{shop}”（它可能不存在，或还没有上架商品）。现在为您展示 {default} 的商品。",
+        "en": "I can't find the shop “{shop}” from your link (it may not exist, or has no products yet). "
+        "You're browsing {default} instead.",
+    },
+    "button_default_shop": {"zh": "逛逛 {shop}", "en": "Browse {shop}"},
     "expired_button": {
         "zh": "这个按钮已失效，请重新提问。",
         "en": "This button has expired. Please ask again.",

@@ -15,8 +15,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "admins_only": {"zh": "这个命令仅限管理员使用。", "en": "This command is for admins."},
     "usage": {"zh": "用法：{syntax}", "en": "Usage: {syntax}"},
     "usage_upload": {
-        "zh": "/upload products|reviews|policies，然后发送文件",
-        "en": "/upload products|reviews|policies, then send the file",
+        "zh": "/upload products|reviews|policies [upsert|replace|delete]，然后发送文件"
+        "（upsert 默认：新增和更新文件里的行；replace：用文件替换整个目录；delete：删除文件列出的项）",
+        "en": "/upload products|reviews|policies [upsert|replace|delete], then send the file "
+        "(upsert, the default: add and update the file's rows; replace: the file becomes the whole catalog; "
+        "delete: remove the items the file lists)",
     },
     "usage_product": {"zh": "/product SKU", "en": "/product SKU"},
     "usage_price": {
@@ -25,7 +28,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "usage_stock": {"zh": "/stock SKU 数量（例如 /stock A-100 12）", "en": "/stock SKU COUNT (e.g. /stock A-100 12)"},
     "usage_delete": {"zh": "/delete SKU", "en": "/delete SKU"},
-    "usage_export": {"zh": "/export [products|reviews|policies]", "en": "/export [products|reviews|policies]"},
+    "usage_export": {
+        "zh": "/export [products|reviews|policies] [csv|tsv|json|jsonl|xlsx]",
+        "en": "/export [products|reviews|policies] [csv|tsv|json|jsonl|xlsx]",
+    },
     "usage_prompt": {
         "zh": "/prompt list | show 名称 | set 名称 [force] | diff 名称 [从] [到] | history 名称 | rollback 名称 版本 | test 名称",
         "en": "/prompt list | show NAME | set NAME [force] | diff NAME [FROM] [TO] | history NAME | "
@@ -46,9 +52,18 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "kind_policies": {"zh": "政策", "en": "policies"},
     # --- uploads ---
     "upload_send_now": {
-        "zh": "请现在发送{kind}文件（{suffixes}）。",
-        "en": "Send the {kind} file now ({suffixes}).",
+        "zh": "请现在发送{kind}文件（{suffixes}）。更新方式：{mode}。",
+        "en": "Send the {kind} file now ({suffixes}). Update mode: {mode}.",
     },
+    "mode_upsert": {
+        "zh": "更新（新增和修改文件里的行，其余不变）",
+        "en": "upsert (add and update the rows in the file; nothing else changes)",
+    },
+    "mode_replace": {
+        "zh": "替换（文件成为这一类的全部内容，文件里没有的将被删除）",
+        "en": "replace (the file becomes the whole catalog of its kind; what it lacks is removed)",
+    },
+    "mode_delete": {"zh": "删除（删除文件列出的项）", "en": "delete (the items the file lists are removed)"},
     "file_too_big": {
         "zh": "文件大小为 {size_mb:.1f} MB，机器人最多只能下载 {limit_mb:.0f} MB。请拆分成较小的文件（例如每个品类一个）逐个发送。",
         "en": "The file is {size_mb:.1f} MB; bots can download at most {limit_mb:.0f} MB. "
@@ -68,6 +83,33 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "没有做任何更改。请修改文件后重新发送。",
         "en": "Nothing was changed. Fix the file and send it again.",
     },
+    "upload_no_changes": {
+        "zh": "无需应用：商品目录（版本 {version}）已经和这个文件一致。",
+        "en": "Nothing to apply: the catalog (version {version}) already says what this file says.",
+    },
+    "upload_valid_rows_question": {
+        "zh": "{rejected} 行被拒绝（见上），它们不会改变任何内容。请修改后重新发送 {filename}，"
+        "或者现在只应用其中 {valid} 行有效数据（要么全部生效，要么都不生效）。",
+        "en": "{rejected} row(s) were rejected (see above) and change nothing. Fix them and send {filename} again, "
+        "or apply its {valid} valid row(s) now: all of them land, or none.",
+    },
+    "button_apply_valid": {"zh": "✅ 应用 {count} 行有效数据", "en": "✅ Apply the {count} valid rows"},
+    "upload_confirm_delete": {
+        "zh": "从 <b>{merchant}</b> 删除 {filename} 列出的 {count} 个{kind}？",
+        "en": "Delete the {count} {kind} listed in {filename} from <b>{merchant}</b>?",
+    },
+    "upload_replace_confirm": {
+        "zh": "⚠️ 用 {filename} 替换 <b>{merchant}</b> 的全部{kind}？这会删除文件里没有的 {removed} 个{kind}{reviews}。"
+        "（之后可用 /rollback 撤销）",
+        "en": "⚠️ Replace the {kind} of <b>{merchant}</b> with {filename}? This removes {removed} {kind} that are "
+        "not in the file{reviews}. (/rollback undoes it.)",
+    },
+    "upload_replace_reviews": {"zh": "，以及这些商品的 {count} 条评价", "en": " and {count} reviews of those products"},
+    "upload_replace_changed": {
+        "zh": "确认之后商品目录有了变化。按现在的目录：",
+        "en": "The catalog changed since you confirmed. With the catalog as it is now:",
+    },
+    "button_replace": {"zh": "🗑 替换（删除 {count} 项）", "en": "🗑 Replace, removing {count}"},
     "upload_confirm": {
         "zh": "将 {filename} 应用到 <b>{merchant}</b> 的{kind}？",
         "en": "Apply {filename} to the {kind} of <b>{merchant}</b>?",
@@ -86,6 +128,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "upload_applying": {"zh": "正在应用 {filename}", "en": "Applying {filename}"},
     "upload_applied": {"zh": "✅ 已应用 {filename}：{version}", "en": "✅ Applied {filename}: {version}"},
+    "upload_applied_valid": {
+        "zh": "✅ 已应用 {filename} 的 {valid} 行有效数据（{rejected} 行被拒绝，没有改变任何内容）：{version}",
+        "en": "✅ Applied the {valid} valid rows of {filename} (the {rejected} rejected rows changed nothing): {version}",
+    },
     "not_applied": {"zh": "未应用：{error}", "en": "Not applied: {error}"},
     # --- upload report ---
     "report_header": {
@@ -93,16 +139,43 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "<b>{filename}</b> as {kind} for <b>{merchant}</b>",
     },
     "report_unusable": {"zh": "❌ 文件无法使用：", "en": "❌ The file cannot be used:"},
-    "report_no_price": {
-        "zh": "{count} 行没有价格：已接受，顾客看到“价格未知”，不参与价格筛选（第一行：第 {row} 行）",
-        "en": "{count} row(s) without a price: accepted as 'price unknown', never matched by a price limit (first: row {row})",
+    "report_mode": {"zh": "更新方式：{mode}", "en": "Mode: {mode}"},
+    "report_rows": {
+        "zh": "行数：{rows} = 有效 {valid} + 拒绝 {rejected}",
+        "en": "Rows: {rows} = {valid} valid + {rejected} rejected",
     },
-    "report_counts": {
-        "zh": "行数：{rows}，接受 {accepted}，拒绝 {rejected}\n"
-        "与版本 {base} 相比：新增 {added}，修改 {updated}，未变 {unchanged}，删除 {removed}",
-        "en": "Rows: {rows}, accepted {accepted}, rejected {rejected}\n"
-        "Against version {base}: +{added} new, {updated} changed, {unchanged} unchanged, {removed} removed",
+    "report_changes": {
+        "zh": "有效行与版本 {base} 相比：新增 {added}，修改 {updated}，未变 {unchanged}",
+        "en": "Valid rows against version {base}: +{added} new, {updated} changed, {unchanged} unchanged",
     },
+    "report_deletions": {
+        "zh": "有效行与版本 {base} 相比：删除 {deleted}，目录中没有 {missing}",
+        "en": "Valid rows against version {base}: {deleted} to delete, {missing} not in the catalog",
+    },
+    "report_sheet": {
+        "zh": "价格/库存表：只修改价格和库存，其余字段不变。",
+        "en": "Price/stock sheet: only prices and stock change.",
+    },
+    "report_removed": {
+        "zh": "文件里没有、将被删除：{removed} 个{kind}",
+        "en": "Not in the file, removed: {removed} {kind}",
+    },
+    "report_kept": {
+        "zh": "保持不变（它们的行被拒绝）：{kept}",
+        "en": "Kept as they are (their rows were rejected): {kept}",
+    },
+    "report_reviews_removed": {
+        "zh": "随商品一起删除的评价：{count}",
+        "en": "Reviews removed with their products: {count}",
+    },
+    "report_no_changes": {"zh": "＝ 没有变化。", "en": "= No changes."},
+    "report_warnings": {
+        "zh": "⚠️ 提醒（这些行会被使用）：{summary}",
+        "en": "⚠️ Warnings (these rows are used): {summary}",
+    },
+    "report_warning_truncated": {"zh": "过长已截断", "en": "cut to the length limit"},
+    "report_warning_not_in_catalog": {"zh": "目录中没有，无需删除", "en": "not in the catalog, nothing to delete"},
+    "report_warning_no_price": {"zh": "没有价格（显示为价格未知）", "en": "no price (shown as price unknown)"},
     "report_rejected": {"zh": "❌ 被拒绝的行（前 {shown} 行）：", "en": "❌ Rejected rows (first {shown}):"},
     "report_row": {"zh": "第 {row} 行", "en": "row {row}"},
     "report_all_valid": {"zh": "✅ 所有行都有效。", "en": "✅ Every row is valid."},
@@ -213,8 +286,23 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "suite_active": {"zh": "生效版本", "en": "in force"},
     "suite_named_active": {"zh": "{name}（生效版本）", "en": "{name} (in force)"},
     "gate": {
-        "zh": "<b>{name} 的回归检查</b>：{verdict}\n\n{draft}\n\n{active}",
-        "en": "<b>Regression gate for {name}</b>: {verdict}\n\n{draft}\n\n{active}",
+        "zh": "<b>{name} 的回归检查</b>：{verdict}\n{why}\n\n<b>判定依据</b>（草稿 · 生效版本）：\n{figures}\n\n{draft}\n\n{active}",
+        "en": "<b>Regression gate for {name}</b>: {verdict}\n{why}\n\n<b>Figures decided on</b> (draft · in force):\n"
+        "{figures}\n\n{draft}\n\n{active}",
+    },
+    "gate_why_passes": {
+        "zh": "原因：没有任何一项比生效版本差。",
+        "en": "Why: no figure is worse than in the version in force.",
+    },
+    "gate_why_fails": {"zh": "原因：以下几项更差：{figures}。", "en": "Why: worse on {figures}."},
+    "gate_figure": {"zh": "{mark} {label}：{draft} · {active}", "en": "{mark} {label}: {draft} · {active}"},
+    "gate_figure_pass_rate": {"zh": "对话通过率", "en": "conversations passed"},
+    "gate_figure_fallbacks": {"zh": "模板回答次数（回退）", "en": "template answers (fallbacks)"},
+    "gate_figure_check": {"zh": "检查 {name}", "en": "check {name}"},
+    "gate_missing": {"zh": "缺失", "en": "missing"},
+    "suite_fallbacks": {
+        "zh": "模板回答（回退）：{turns} 轮中 {count} 轮",
+        "en": "Template answers (fallbacks): {count} of {turns} turns",
     },
     "gate_passes": {"zh": "通过（不比生效版本差）", "en": "passes (not worse)"},
     "gate_fails": {"zh": "未通过（比生效版本差）", "en": "FAILS (worse than the version in force)"},
@@ -246,6 +334,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "role_admin": {"zh": "管理员", "en": "admin"},
     "granted": {"zh": "✅ {user} 现在是{role}{scope}。", "en": "✅ {user} is now {role}{scope}."},
     "granted_shop": {"zh": "（店铺 {shop}）", "en": " of shop {shop}"},
+    "grant_bad_shop": {
+        "zh": "⚠️ “{shop}”不能作为店铺 ID：请用 1-48 个字母、数字、_ 或 -（这样 t.me/机器人?start=shop_ID 链接才能打开它）。",
+        "en": "⚠️ “{shop}” cannot be a shop id: use 1-48 letters, digits, _ or - (what a t.me/<bot>?start=shop_<id> "
+        "link can carry).",
+    },
+    "granted_link": {"zh": "顾客链接：{link}", "en": "Customers' link: {link}"},
+    "granted_link_empty": {
+        "zh": "这家店还没有商品目录：商家上传商品后顾客才能通过 {link} 进店。",
+        "en": "This shop has no catalog yet: customers can use {link} once the merchant uploads products.",
+    },
     "revoked": {"zh": "✅ {user} 不再是{role}，现在是顾客。", "en": "✅ {user} is no longer {role}; now a customer."},
     "revoke_self": {"zh": "⚠️ 不能撤销您自己的角色。", "en": "⚠️ You cannot revoke your own role."},
     # --- /stats ---

@@ -51,7 +51,15 @@ BAD_FILES = [
         b"sku,name,cost\nP1,Jacket,3\n",
         ("missing required column", "price", "Columns found: sku, name, cost"),
     ),
-    BadFile("missing title in JSON", "cat.json", b'[{"sku": "P1", "price": 3}]', ("missing required column", "title")),
+    BadFile(
+        "missing title in JSON", "cat.json", b'[{"sku": "P1", "brand": "Acme"}]', ("missing required column", "title")
+    ),
+    BadFile(
+        "price sheet with other columns",
+        "prices.csv",
+        b"sku,price,note\nP1,3,x\n",
+        ("price/stock sheet", "remove 'note'", "add a title column"),
+    ),
     BadFile(
         "duplicate sku",
         "cat.csv",
@@ -80,31 +88,7 @@ BAD_FILES = [
         _csv("".join(f"P{i},Item {i},{i}\n" for i in range(MAX_ROWS + 1))),
         (f"more than {MAX_ROWS}", "MAX_ROWS"),
     ),
-    BadFile(
-        "formula: hyperlink",
-        "cat.csv",
-        _csv('P1,"=HYPERLINK(""http://evil"",""click"")",3\n'),
-        ('starts with "="', "formula"),
-        row=2,
-    ),
-    BadFile("formula: plus", "cat.csv", _csv("P1,+cmd|' /C calc'!A0,3\n"), ('starts with "+"',), row=2),
-    BadFile("formula: minus", "cat.csv", _csv("P1,-2+3+cmd,3\n"), ('starts with "-"',), row=2),
-    BadFile("formula: at", "cat.csv", _csv("P1,@SUM(A1:A9),3\n"), ('starts with "@"',), row=2),
-    BadFile(
-        "formula in xlsx",
-        "cat.xlsx",
-        xlsx([["sku", "title", "price"], ["P1", '=HYPERLINK("http://evil","x")', 3]]),
-        ('starts with "="',),
-        row=2,
-    ),
-    BadFile(
-        "formula in JSON attributes",
-        "cat.json",
-        b'[{"sku": "P1", "title": "T", "price": 1, "attributes": {"note": " =1+2"}}]',
-        ('starts with "="',),
-        row=1,
-    ),
-    BadFile("formula in price", "cat.csv", _csv("P1,Jacket,=1+2\n"), ('starts with "="',), row=2),
+    BadFile("formula in price", "cat.csv", _csv("P1,Jacket,=1+2\n"), ('"=1+2" is not a price',), row=2),
     BadFile(
         "another merchant",
         "cat.csv",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -173,8 +175,8 @@ def test_a_product_without_a_price_is_accepted_with_a_warning() -> None:
     result = parse("products", "cat.jsonl", data)
     assert result.ok
     assert {sku: p.price for sku, p in products(result).items()} == {"P1": 1.0, "P2": None, "P3": None}
-    assert [(w.row, w.field) for w in result.warnings] == [(2, "price"), (3, "price")]
-    assert "price unknown" in result.warnings[0].reason
+    assert [(w.row, w.field, w.kind) for w in result.warnings] == [(2, "price", "no_price"), (3, "price", "no_price")]
+    assert "price unknown" in result.warnings[0].detail
 
 
 def test_review_ids_are_stable_and_duplicates_rejected() -> None:
@@ -242,24 +244,59 @@ def test_good_corpus_file_is_clean() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "accepted"),
+    "text",
     [
-        ("-", True),
-        ("--", True),
-        ("a-b", True),
-        ("-5", True),
-        ("-5 °C rated", True),
-        ("+86 138 0000 0000", True),
-        ("-2+3+cmd", False),
-        ("+cmd|' /C calc'!A0", False),
-        ("-SUM(A1:A2)", False),
-        ("-cmd+1", False),
-        ("- Free shipping over ¥99 (mainland China)", True),
-        ("- 7天无理由退货（不影响二次销售）", True),
-        ("- cmd|' /C calc'!A0", False),
-        ("- SUM(A1:A2)", False),
+        "-5 °C rated",
+        "+86 138 0000 0000",
+        "-2+3+cmd",
+        "+cmd|' /C calc'!A0",
+        '=HYPERLINK("http://evil","click")',
+        "@Home Cotton Towel",
+        "- 7天无理由退货(不影响二次销售)",
     ],
 )
-def test_leading_sign_is_a_formula_only_with_a_pipe_operator_or_call(text: str, accepted: bool) -> None:
-    result = parse("products", "cat.json", json.dumps([{"sku": "P", "title": "T", "price": 1, "note": text}]))
-    assert result.ok is accepted, result.rejected
+def test_formula_like_cells_are_accepted_as_text(text: str) -> None:
+    """Spreadsheet formulas are only dangerous when a spreadsheet opens the file: exports neutralise them
+    (tests/retrieval/test_roundtrip.py), imports keep what the merchant wrote."""
+    rows = [{"sku": "P", "title": text, "price": 1, "note": text}]
+    for name, data in (
+        ("cat.json", json.dumps(rows)),
+        (
+            "cat.csv",
+            "sku,title,price,note\n"
+            + f'P,"{text.replace(chr(34), chr(34) * 2)}",1,"{text.replace(chr(34), chr(34) * 2)}"\n',
+        ),
+        ("cat.xlsx", xlsx([["sku", "title", "price", "note"], ["P", text, 1, text]])),
+    ):
+        product = products(parse("products", name, data))["P"]
+        assert (product.title, product.attributes["note"]) == (text, text), name
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def test_a_long_field_is_cut_with_a_warning_not_refused() -> None:
+    """Python's csv module refuses fields over 131,072 characters; a long description must not fail the file."""
+    description = "Soft cotton. " * 20_000  # 260,000 characters
+    data = f"sku,title,price,description\nP1,Towel,9,{description}\nP2,Mat,5,short\n"
+    result = parse_catalog_file(
+        "products", "cat.csv", data.encode(), "shop", max_bytes=10**7, max_rows=10, max_field_chars=500
+    )
+    found = products(result)
+    assert len(found["P1"].description) == 500 and found["P1"].description.endswith("Sof...")
+    assert found["P2"].description == "short"
+    assert [(w.row, w.field, w.kind) for w in result.warnings] == [(2, "description", "truncated")]
+    assert "259,999 characters cut to 500" in result.warnings[0].detail  # the trailing space is cleaned away
+
+
+def test_a_price_and_stock_sheet_is_read_as_patches() -> None:
+    result = parse("products", "prices.csv", "货号,售价,库存\nP1,$12.50,\nP2,,0\nP3,无货,\n")
+    assert result.shape == "patches" and not result.records
+    assert [(p.sku, p.fields) for p in result.patches] == [
+        ("P1", {"price": 12.5, "currency": "USD"}),
+        ("P2", {"stock": 0, "in_stock": False}),
+    ]
+    assert [(r.row, r.field) for r in result.rejected] == [(4, "price")]

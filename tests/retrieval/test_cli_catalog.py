@@ -47,12 +47,14 @@ def test_ingest_search_and_rollback(shopguide, tmp_path: Path) -> None:
     bad.write_text(BAD, encoding="utf-8")
 
     [report] = as_json(shopguide("ingest", str(good), "--merchant", "m1", "--json"))
-    assert (report["ok"], report["accepted"], report["added"], report["version"]) == (True, 3, 3, 1)
+    assert (report["ok"], report["valid_rows"], report["added"], report["version"]) == (True, 3, 3, 1)
 
     rejected = shopguide("ingest", str(bad), "--merchant", "m1")
     assert rejected.exit_code == 1
     assert "Rejected rows" in rejected.stdout and "is not a price" in rejected.stdout
-    assert "broken.csv did not validate" in rejected.stderr
+    assert "3 rows = 1 valid + 2 rejected" in rejected.stdout
+    assert "broken.csv has 2 rejected row(s); nothing from it was applied" in rejected.stderr
+    assert "--apply-valid-rows" in rejected.stderr
     stats = as_json(shopguide("catalog", "stats", "--merchant", "m1", "--json"))
     assert (stats["version"], stats["products"], stats["in_stock"]) == (1, 3, 2)
 
@@ -73,6 +75,60 @@ def test_ingest_search_and_rollback(shopguide, tmp_path: Path) -> None:
     assert {p["sku"]: p["price"] for p in products} == {"J1": 299, "J2": 899, "P1": 199}
     versions = as_json(shopguide("catalog", "versions", "--merchant", "m1", "--json"))
     assert [v["action"] for v in versions] == ["upload", "upload", "rollback"]
+
+
+def test_ingest_modes_valid_rows_and_the_replace_confirmation(shopguide, tmp_path: Path) -> None:
+    good, update = tmp_path / "products.csv", tmp_path / "update.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    as_json(shopguide("ingest", str(good), "--merchant", "m1", "--json"))
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("sku,rating,text\nJ1,5,Dry all day\nJ2,4,Warm\n", encoding="utf-8")
+    as_json(shopguide("ingest", str(reviews), "--merchant", "m1", "--json"))
+
+    # A partial file adds and updates; the rest of the catalog stays.
+    update.write_text("sku,title,price\nJ3,Rain pants,199\nJ1,Rain jacket,279\nBAD,Broken,abc\n", encoding="utf-8")
+    refused = shopguide("ingest", str(update), "--merchant", "m1")
+    assert refused.exit_code == 1 and "--apply-valid-rows" in refused.stderr
+    [partial] = as_json(shopguide("ingest", str(update), "--merchant", "m1", "--apply-valid-rows", "--json"))
+    assert (partial["rows"], partial["valid_rows"], partial["rejected_rows"]) == (3, 2, 1)
+    assert (partial["added"], partial["updated"], partial["removed"], partial["version"]) == (1, 1, 0, 3)
+    products = as_json(shopguide("catalog", "list", "--merchant", "m1", "--json"))
+    assert {p["sku"]: p["price"] for p in products} == {"J1": 279, "J2": 899, "J3": 199, "P1": 199}
+
+    # The same file again changes nothing: no new version, and not an error.
+    [again] = as_json(shopguide("ingest", str(update), "--merchant", "m1", "--apply-valid-rows", "--json"))
+    assert (again["unchanged"], again["version"]) == (2, None)
+
+    # A price sheet changes prices only; a replace needs --yes when it removes anything.
+    prices = tmp_path / "prices.csv"
+    prices.write_text("sku,price\nJ2,799\n", encoding="utf-8")
+    [sheet] = as_json(shopguide("ingest", str(prices), "--merchant", "m1", "--json"))
+    assert (sheet["shape"], sheet["updated"], sheet["version"]) == ("patches", 1, 4)
+    unconfirmed = shopguide("ingest", str(good), "--merchant", "m1", "--mode", "replace")
+    assert unconfirmed.exit_code == 1
+    assert "replacing means removing 1 products; confirm with --yes" in " ".join(unconfirmed.stderr.split())
+    [replaced] = as_json(shopguide("ingest", str(good), "--merchant", "m1", "--mode", "replace", "--yes", "--json"))
+    assert (replaced["removed"], replaced["updated"], replaced["version"]) == (1, 2, 5)
+
+    # Deleting by file takes the reviews with the product, in the same version.
+    gone = tmp_path / "gone.csv"
+    gone.write_text("sku\nJ1\nNOPE\n", encoding="utf-8")
+    [deleted] = as_json(shopguide("ingest", str(gone), "--merchant", "m1", "--mode", "delete", "--json"))
+    assert (deleted["deleted"], deleted["missing"], deleted["reviews_removed"], deleted["version"]) == (1, 1, 1, 6)
+    assert [w["kind"] for w in deleted["warnings"]] == ["not_in_catalog"]
+    stats = as_json(shopguide("catalog", "stats", "--merchant", "m1", "--json"))
+    assert (stats["products"], stats["reviews"]) == (2, 1)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "jsonl", "xlsx"])
+def test_export_then_ingest_changes_nothing(shopguide, tmp_path: Path, fmt: str) -> None:
+    good = tmp_path / "products.csv"
+    good.write_text(GOOD + "F1,=cmd|' /C calc'!A0,5,@Home,,1\n", encoding="utf-8")
+    as_json(shopguide("ingest", str(good), "--merchant", "m1", "--json"))
+    exported = tmp_path / f"export.{fmt}"
+    assert shopguide("catalog", "export", str(exported), "--merchant", "m1").exit_code == 0
+    [report] = as_json(shopguide("ingest", str(exported), "--merchant", "m1", "--mode", "replace", "--json"))
+    assert (report["unchanged"], report["version"], report["warnings"]) == (4, None, [])
 
 
 def test_ingest_demo_loads_the_packaged_demo_shop(shopguide) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from retrieval.catalog import parse_catalog_file
 from retrieval.config import RetrievalConfig
+from retrieval.export import EXPORT_FORMATS, ExportFormat
 from retrieval.index import CatalogError, CatalogIndex
 from retrieval.models import DocumentKind
 from retrieval.query import SearchFilters
@@ -50,7 +51,7 @@ async def test_upload_report_counts_and_unchanged_rows_are_not_re_embedded(index
     edited[1]["description"] = "全新升级面料"  # JKT-LITE: new text
     edited.append({"sku": "NEW-1", "title": "Camping Lantern", "price": 89})
     counter = EmbedCounter(index, monkeypatch)
-    report = await (await index.merchant(SHOP)).validate("products", "p.jsonl", jsonl(edited))
+    report = await (await index.merchant(SHOP)).validate("products", "p.jsonl", jsonl(edited), "replace")
     assert (report.added, report.updated, report.unchanged, report.removed) == (1, 2, len(PRODUCTS) - 3, 1)
     assert (await (await index.merchant(SHOP)).stats()).version == 1  # validate writes nothing
 
@@ -91,7 +92,7 @@ async def test_reviews_of_unknown_products_are_rejected(index) -> None:
 async def test_rollback_restores_the_previous_version(index) -> None:
     await (await index.merchant(SHOP)).ingest("products", "p.jsonl", jsonl(PRODUCTS))
     await (await index.merchant(SHOP)).ingest(
-        "products", "p.jsonl", jsonl([{"sku": "ONLY", "title": "Garden Hose 20m", "price": 50}])
+        "products", "p.jsonl", jsonl([{"sku": "ONLY", "title": "Garden Hose 20m", "price": 50}]), mode="replace"
     )
     assert await _skus(index, "jacket") == ["ONLY"]
 
@@ -128,18 +129,23 @@ async def test_single_product_edits_are_versions(index, monkeypatch) -> None:
         await (await index.merchant(SHOP)).set_price("SHOE-RUN", -1)
 
 
-async def test_export_parses_back_to_the_same_records(index) -> None:
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
+async def test_an_export_sent_straight_back_changes_nothing(index, fmt: ExportFormat) -> None:
     await load_shop(index)
+    shop = await index.merchant(SHOP)
     current: dict[DocumentKind, list] = {
-        "products": await (await index.merchant(SHOP)).products(),
-        "reviews": [review for p in PRODUCTS for review in await (await index.merchant(SHOP)).reviews(p["sku"])],
-        "policies": await (await index.merchant(SHOP)).policies(),
+        "products": await shop.products(),
+        "reviews": [review for p in PRODUCTS for review in await shop.reviews(p["sku"])],
+        "policies": await shop.policies(),
     }
     for kind, records in current.items():
-        data = await (await index.merchant(SHOP)).export(kind)
-        parsed = parse_catalog_file(kind, f"{kind}.csv", data, SHOP, max_bytes=10**7, max_rows=10**5)
-        assert parsed.ok, parsed.rejected
+        data = await shop.export(kind, fmt)
+        parsed = parse_catalog_file(kind, f"{kind}.{fmt}", data, SHOP, max_bytes=10**7, max_rows=10**5)
+        assert parsed.ok and not parsed.warnings, (parsed.rejected, parsed.warnings)
         assert sorted(parsed.records, key=lambda r: r.key) == sorted(records, key=lambda r: r.key)
+        for mode in ("upsert", "replace"):
+            report = await shop.validate(kind, f"{kind}.{fmt}", data, mode)
+            assert report.ok and report.changes == 0 and report.unchanged == len(records), (kind, mode)
 
 
 async def test_a_merchant_only_touches_its_own_documents(index) -> None:
@@ -170,7 +176,7 @@ async def test_a_failure_mid_apply_keeps_the_previous_version(index, embedder, t
     monkeypatch.setattr(store, "delete", delete_failing_once)
     replacement = jsonl([{**PRODUCTS[0], "title": "Changed title"}, {"sku": "NEW", "title": "Tent", "price": 1}])
     with pytest.raises(RuntimeError, match="disk full"):
-        await (await index.merchant(SHOP)).ingest("products", "p.jsonl", replacement)
+        await (await index.merchant(SHOP)).ingest("products", "p.jsonl", replacement, mode="replace")
     monkeypatch.undo()
     assert (await (await index.merchant(SHOP)).stats()).version == 1
     assert (await (await index.merchant(SHOP)).product("JKT-RED")).title.startswith("Alpine")

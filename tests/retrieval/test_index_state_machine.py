@@ -1,7 +1,8 @@
 """The index against a plain Python model, in the style of Chroma's state-machine tests.
 
-Hypothesis runs random sequences of uploads (small random catalogs, sometimes with a bad row), review
-uploads, price and stock changes, deletions, rollbacks and reopening the data dir, on two merchants, with
+Hypothesis runs random sequences of uploads (small random catalogs, sometimes with a bad row, upserted or
+replacing), review uploads, price and stock changes, deletions (with their reviews), rollbacks and reopening
+the data dir, on two merchants, with
 few versions kept so pruning and "no longer kept" happen too. After every step the index must agree with
 the model: products, reviews, stats and versions equal; every search hit exists and passes its filters, and
 exact dense search finds every allowed product; Chroma holds exactly the current documents.
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from retrieval.config import RetrievalConfig
-from retrieval.index import CatalogError, CatalogIndex, Shop
+from retrieval.index import CatalogError, CatalogIndex, Shop, UpdateMode
 from retrieval.money import base_currency
 from retrieval.query import SearchFilters
 from retrieval.search import SearchMode
@@ -33,6 +34,7 @@ from tests.support.fake_embedder import HashingEmbedder
 
 MERCHANTS = ("m1", "m2")
 SKUS = ("A", "B", "C", "D", "E")
+MODES: tuple[UpdateMode, ...] = ("upsert", "replace")
 WORDS = ("tent", "jacket", "stove", "lamp", "帐篷", "冲锋衣", "red", "blue")
 KEEP_VERSIONS = 3
 CONFIG = RetrievalConfig(keep_versions=KEEP_VERSIONS)
@@ -135,31 +137,52 @@ class IndexMachine(RuleBasedStateMachine):
 
     # --- steps -------------------------------------------------------------------------------------
 
-    @rule(merchant=st.sampled_from(MERCHANTS), products=products_strategy, bad_row=st.booleans())
-    def upload_products(self, merchant: str, products: dict[str, dict[str, Any]], bad_row: bool) -> None:
+    @rule(
+        merchant=st.sampled_from(MERCHANTS),
+        products=products_strategy,
+        bad_row=st.booleans(),
+        mode=st.sampled_from(MODES),
+    )
+    def upload_products(
+        self, merchant: str, products: dict[str, dict[str, Any]], bad_row: bool, mode: UpdateMode
+    ) -> None:
         rows = [{"sku": sku, **fields} for sku, fields in products.items()]
         if bad_row:
             rows.append({"sku": "BAD", "title": "broken", "price": "-5"})
-        report = self.run(self.shop(merchant).ingest("products", "p.jsonl", _jsonl(rows)))
+        report = self.run(self.shop(merchant).ingest("products", "p.jsonl", _jsonl(rows), mode=mode))
         assert report.ok is not bad_row
         if report.ok:
             catalog = copy.deepcopy(self.model[merchant].catalog)
-            catalog.products = {sku: {**fields, "in_stock": fields["stock"] > 0} for sku, fields in products.items()}
-            self.model[merchant].commit(catalog)
+            uploaded = {sku: {**fields, "in_stock": fields["stock"] > 0} for sku, fields in products.items()}
+            catalog.products = uploaded if mode == "replace" else {**catalog.products, **uploaded}
+            catalog.reviews = {i: r for i, r in catalog.reviews.items() if r["sku"] in catalog.products}
+            self._commit_if_changed(merchant, catalog, report.version)
 
-    @rule(merchant=st.sampled_from(MERCHANTS), skus=st.lists(st.sampled_from(SKUS), min_size=1, max_size=4))
-    def upload_reviews(self, merchant: str, skus: list[str]) -> None:
+    @rule(
+        merchant=st.sampled_from(MERCHANTS),
+        skus=st.lists(st.sampled_from(SKUS), min_size=1, max_size=4),
+        mode=st.sampled_from(MODES),
+    )
+    def upload_reviews(self, merchant: str, skus: list[str], mode: UpdateMode) -> None:
         reviews = {
             f"r{i}": {"sku": sku, "rating": 1 + i % 5, "text": f"review {i} of {sku}"} for i, sku in enumerate(skus)
         }
         rows = [{"review_id": review_id, **fields} for review_id, fields in reviews.items()]
-        report = self.run(self.shop(merchant).ingest("reviews", "r.jsonl", _jsonl(rows)))
+        report = self.run(self.shop(merchant).ingest("reviews", "r.jsonl", _jsonl(rows), mode=mode))
         known = set(self.model[merchant].catalog.products)
         assert report.ok is set(skus).issubset(known)
         if report.ok:
             catalog = copy.deepcopy(self.model[merchant].catalog)
-            catalog.reviews = reviews
+            catalog.reviews = reviews if mode == "replace" else {**catalog.reviews, **reviews}
+            self._commit_if_changed(merchant, catalog, report.version)
+
+    def _commit_if_changed(self, merchant: str, catalog: Catalog, version: int | None) -> None:
+        """An upload that changes nothing makes no version."""
+        if catalog == self.model[merchant].catalog and self.model[merchant].current:
+            assert version is None
+        else:
             self.model[merchant].commit(catalog)
+            assert version == self.model[merchant].current
 
     @rule(merchant=st.sampled_from(MERCHANTS), sku=st.sampled_from(SKUS), price=st.integers(0, 2000))
     def set_price(self, merchant: str, sku: str, price: int) -> None:
@@ -200,6 +223,7 @@ class IndexMachine(RuleBasedStateMachine):
         self.run(change)
         if update is None:
             del catalog.products[sku]
+            catalog.reviews = {i: r for i, r in catalog.reviews.items() if r["sku"] != sku}  # in the same version
         else:
             update(catalog.products[sku])
         self.model[merchant].commit(catalog)

@@ -4,6 +4,7 @@ statistics; everyone else refused and audited."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -62,6 +63,14 @@ async def test_a_worse_draft_is_stored_but_not_activated(telegram_world):
     await ada.send_text(telegram_world.services.prompts.default_text(PROMPT) + f"\n{BAD_PROMPT_MARK}")
     verdict = await ada.wait_for_reply(lambda e: "NOT active" in e.text or "is active" in e.text, timeout=WAIT)
     assert "FAILS" in verdict.text and "v2 is stored but NOT active" in verdict.text
+    # Every figure decided on is printed beside the active one's, the fallback count included, and why.
+    figures = dict(re.findall(r"^([✓✗] [^:\n]+): (.+)$", verdict.text, re.M))
+    assert {"✓ conversations passed", "✗ conversations passed"} & set(figures)
+    assert {"✓ template answers (fallbacks)", "✗ template answers (fallbacks)"} & set(figures)
+    assert any(label.startswith("✗") for label in figures) and "Why: worse on " in verdict.text
+    worse = verdict.text.split("Why: worse on ", 1)[1].split(".", 1)[0]
+    assert all(f"✗ {label}" in figures for label in worse.split(", "))
+    assert "Template answers (fallbacks):" in verdict.text
     assert (await state.active_prompt(PROMPT)).version == 1
     diff = await say(ada, f"/prompt diff {PROMPT}")
     assert f"+{BAD_PROMPT_MARK}" in diff.text and "-Always be warm" in diff.text
@@ -151,6 +160,19 @@ async def test_roles_are_granted_and_revoked(telegram_world):
     assert "Usage: /grant" in (await say(ada, "/grant wizard 7003")).text
     assert "no role to revoke" in (await say(ada, "/revoke 7003")).text
     assert "cannot revoke your own" in (await say(ada, "/revoke 9001")).text
+
+
+async def test_grant_checks_shop_ids_against_the_deep_link_rule(telegram_world):
+    ada = telegram_world.admin
+    for bad in ("shop.example", "我的店", "x" * 49):
+        refusal = await say(ada, f"/grant merchant 7004 {bad}")
+        assert "cannot be a shop id" in refusal.text and "1-48 letters, digits, _ or -" in refusal.text
+    assert await telegram_world.services.state.role_of("tg:7004") == "customer"
+    granted = (await say(ada, "/grant merchant 7004 new-shop_2")).text
+    assert "merchant of shop new-shop_2" in granted and "no catalog yet" in granted
+    assert "https://t.me/shopguide_test_bot?start=shop_new-shop_2" in granted
+    open_shop = (await say(ada, f"/grant merchant 7004 {SHOP_B}")).text
+    assert f"Customers' link: https://t.me/shopguide_test_bot?start=shop_{SHOP_B}" in open_shop
 
 
 async def test_stats_and_unknown_commands(telegram_world):

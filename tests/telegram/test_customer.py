@@ -16,27 +16,9 @@ import pytest
 
 from bot.emulator import Outgoing
 from tests.support.llm_server import free_port
-from tests.telegram.world import ANSWER, SHOP_B, SLOW_WORD
+from tests.telegram.world import ANSWER, SHOP_B, SLOW_WORD, TURN, converse, is_card
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-TURN = 20.0  # generous timeout for one turn on a busy 2-core machine; never reached when things work
-
-
-def is_card(event: Outgoing) -> bool:
-    return event.kind == "message" and any(b.get("text") == "Details" for b in event.buttons)
-
-
-async def converse(user, text: str) -> tuple[list[Outgoing], Outgoing]:
-    """Send `text`; return the product cards and the final answer (the first message without buttons)."""
-    user.chat.skip_to_end()
-    await user.send_text(text)
-    cards: list[Outgoing] = []
-    while True:
-        event = await user.wait_for_reply(timeout=TURN)
-        if not is_card(event):
-            return cards, event
-        cards.append(event)
 
 
 def card_for(cards: list[Outgoing], sku: str) -> Outgoing:

@@ -20,9 +20,9 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 
-from bot.emulator import MAX_DOWNLOAD_BYTES, BotApiEmulator, EmulatedChat
+from bot.emulator import MAX_DOWNLOAD_BYTES, BotApiEmulator, EmulatedChat, server_error
 
 
 @pytest.fixture
@@ -392,3 +392,21 @@ async def test_every_call_is_recorded_in_order(bot: Bot, emulator: BotApiEmulato
         ("sendMessage", False),
     ]
     assert emulator.calls[1].params["text"] == "a" and emulator.calls[2].error == "Bad Request: chat not found"
+
+
+async def test_injected_5xx_and_dropped_connections_are_network_errors(bot: Bot, emulator: BotApiEmulator) -> None:
+    alice = emulator.user(1001)
+    emulator.fail_next("sendMessage", server_error(502))
+    emulator.drop_next("sendMessage")
+    with pytest.raises(NetworkError, match="Bad Gateway") as gateway:
+        await bot.send_message(1001, "a")
+    assert not isinstance(gateway.value, BadRequest)
+    with pytest.raises(NetworkError):
+        await bot.send_message(1001, "b")
+    await bot.send_message(1001, "c")  # the faults were for the next two calls only
+    assert [event.text for event in alice.chat.history] == ["c"]
+    assert [(c.ok, c.error) for c in emulator.calls_of("sendMessage")] == [
+        (False, "Bad Gateway"),
+        (False, "connection dropped"),
+        (True, None),
+    ]

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.telegram.app import build_application, serve
-from bot.emulator import BotApiEmulator, EmulatedChat, EmulatedUser
+from bot.emulator import BotApiEmulator, EmulatedChat, EmulatedUser, Outgoing
 from bot.services import Services, open_services
 from bot.settings import AssistantConfig, Settings, TelegramConfig
 from retrieval.embed import Embedder
 from serving.config import LLMConfig
-from tests.support.llm_server import Reply, ScriptedLLMServer
+from tests.support.llm_server import Reply, ScriptedLLMServer, Status
 
 SHOP_A, SHOP_B = "shopa", "shopb"
 ADMIN_ID, MERCHANT_A_ID, MERCHANT_B_ID = 9001, 9002, 9003
@@ -47,17 +47,39 @@ SUITE = {
 
 ANSWER = "Here are good options for you. The first one fits best [1]. Tap a card for more."
 SLOW_WORD = "slowly"  # a customer message with this word gets a slow answer (for cancellation tests)
+FAILING_WORD = "llmfails"  # a customer message with this word gets an LLM error (for the operators' logs)
 BAD_PROMPT_MARK = "BADMODE"  # a prompt with this word gets an answer the regression suite rejects
 BAD_ANSWER = "This is a terrible choice."
 
 
-def scripted_answer(request: dict[str, Any]) -> Reply:
-    """The scripted model: a short English answer, streamed token by token."""
+def scripted_answer(request: dict[str, Any]) -> Reply | Status:
+    """The scripted model: a short English answer, streamed token by token (an error for `FAILING_WORD`)."""
     messages = request.get("messages", [])
     if BAD_PROMPT_MARK in " ".join(str(message.get("content", "")) for message in messages):
         return Reply(BAD_ANSWER)
     latest = str(messages[-1].get("content", "")) if messages else ""
+    if FAILING_WORD in latest:
+        return Status(400, "scripted model failure")
     return Reply(ANSWER, token_delay_s=0.25 if SLOW_WORD in latest else 0.0)
+
+
+TURN = 20.0  # generous timeout for one turn on a busy 2-core machine; never reached when things work
+
+
+def is_card(event: Outgoing) -> bool:
+    return event.kind == "message" and any(b.get("text") == "Details" for b in event.buttons)
+
+
+async def converse(user: EmulatedUser, text: str) -> tuple[list[Outgoing], Outgoing]:
+    """Send `text`; return the product cards and the final answer (the first message without buttons)."""
+    user.chat.skip_to_end()
+    await user.send_text(text)
+    cards: list[Outgoing] = []
+    while True:
+        event = await user.wait_for_reply(timeout=TURN)
+        if not is_card(event):
+            return cards, event
+        cards.append(event)
 
 
 @dataclass
@@ -142,6 +164,9 @@ async def open_world(data_dir: Path, embedder: Embedder | None = None) -> AsyncI
             admin_ids=[ADMIN_ID],
             support_chat_id=support.id,
             stream_edit_interval_s=0.05,
+            # Retries of 5xx and network errors: short pauses, so a fault that persists costs a test about 1 s.
+            retry_backoff_s=0.05,
+            retry_budget_s=1.5,
         )
         world = TelegramWorld(
             api=api,

@@ -7,12 +7,28 @@ Every handler asks `Access` on every update; nothing about roles or languages is
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 from telegram import User
 
 from bot.core.language import detect_language
 from bot.core.reply import Language
 from bot.state.store import Role, StateStore
+
+# What a shop id may be: what a t.me/<bot>?start=shop_<id> link can carry (start payloads are at most 64 of
+# A-Z a-z 0-9 _ -). Deep links and `/grant merchant` check the same rule.
+SHOP_ID = re.compile(r"[A-Za-z0-9_-]{1,48}")
+SHOP_LINK_PREFIX = "shop_"
+
+
+def is_shop_id(text: str) -> bool:
+    return SHOP_ID.fullmatch(text) is not None
+
+
+def shop_link(bot_username: str, shop_id: str) -> str:
+    """The link that opens a chat with the bot scoped to `shop_id`."""
+    return f"https://t.me/{bot_username}?start={SHOP_LINK_PREFIX}{shop_id}"
 
 
 def user_key(user: User | int) -> str:

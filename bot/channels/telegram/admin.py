@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
-from bot.channels.telegram.access import Access, user_key
+from bot.channels.telegram.access import Access, is_shop_id, shop_link, user_key
 from bot.channels.telegram.incoming import Incoming, on_message
 from bot.channels.telegram.menus import refresh_chat_menu
 from bot.channels.telegram.render import escape, split_message
@@ -220,7 +220,11 @@ class AdminHandlers:
         conversations = load_conversations(self._suite_path)
         await request.say("prompt_gate_running", count=len(conversations))
         gate = await gate_prompt_draft(self._services, {draft.name: text}, conversations)
-        note = f"gate: draft {gate.draft.pass_rate:.0%} vs active {gate.active.pass_rate:.0%}"
+        note = (
+            f"gate: draft {gate.draft.pass_rate:.0%} vs active {gate.active.pass_rate:.0%}, "
+            f"fallbacks {gate.draft.fallbacks} vs {gate.active.fallbacks}"
+            + (f"; worse on {', '.join(f.name or f.figure for f in gate.worse)}" if gate.worse else "")
+        )
         version = await state.add_prompt_version(draft.name, text, request.user_id, activate=gate.passed, note=note)
         verdict = request.t(
             "prompt_gate_active" if gate.passed else "prompt_gate_stored", version=version.version, name=draft.name
@@ -287,6 +291,10 @@ class AdminHandlers:
             await request.usage("grant")
             return
         merchant_id = args[2] if len(args) == 3 else None
+        if merchant_id is not None and not is_shop_id(merchant_id):
+            # The same rule as deep links: a shop no t.me/<bot>?start=shop_<id> link can reach is no use.
+            await request.say("grant_bad_shop", shop=merchant_id[:60])
+            return
         try:
             grant = await self._services.state.grant(f"tg:{target}", args[0], merchant_id, by=request.user_id)
         except StateError as exc:
@@ -294,7 +302,12 @@ class AdminHandlers:
             return
         await refresh_chat_menu(incoming.context.bot, self._access, target)
         scope = request.t("granted_shop", shop=grant.merchant_id) if grant.merchant_id else ""
-        await request.say("granted", user=grant.user_id, role=request.t(f"role_{grant.role}"), scope=scope)
+        lines = [request.t("granted", user=grant.user_id, role=request.t(f"role_{grant.role}"), scope=scope)]
+        if grant.merchant_id:
+            link = shop_link(incoming.context.bot.username, grant.merchant_id)
+            empty = not await self._services.index.has_catalog(grant.merchant_id)
+            lines.append(request.t("granted_link_empty" if empty else "granted_link", link=link))
+        await request.reply("\n".join(lines))
 
     async def revoke(self, incoming: Incoming) -> None:
         request = await self._admin(incoming, "revoke")

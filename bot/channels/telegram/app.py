@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.channels.telegram.access import Access, language_for
 from bot.channels.telegram.admin import AdminHandlers
 from bot.channels.telegram.customer import CustomerHandlers
+from bot.channels.telegram.delivery import RetryingLimiter
 from bot.channels.telegram.language import LanguageHandlers
 from bot.channels.telegram.menus import refresh_chat_menu, set_customer_menus
 from bot.channels.telegram.merchant import MerchantHandlers
@@ -61,7 +62,8 @@ def build_application(services: Services, config: TelegramConfig, *, suite_path:
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Flood limits and 429 as AIORateLimiter, plus retries of 5xx and network errors (delivery.py).
+        .rate_limiter(RetryingLimiter(budget_s=config.retry_budget_s, backoff_s=config.retry_backoff_s))
         # Turns stream for seconds: other customers must not wait, and a customer's new message must be
         # able to cancel their previous answer (streaming.ActiveTurns keeps per-customer order).
         .concurrent_updates(True)

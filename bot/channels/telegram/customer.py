@@ -4,21 +4,26 @@ product-card buttons, and the polite answers to commands and buttons nobody else
 Each turn renders the assistant's events as they come: product cards as soon as retrieval is done,
 then the explanation streaming, then the final text. Private chats are always answered; in groups the
 bot answers only messages that mention it or reply to it.
+
+Which shop a customer talks to: the shop of the last deep link they opened; else, for a merchant, their own
+shop; else the default one. A link to a shop that does not exist (or has no catalog yet) says so and offers
+the default shop. A turn's Bot API calls share one retry budget (`delivery.py`); a card that still cannot
+be sent is skipped, logged with the turn, and the answer goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncGenerator, AsyncIterator
 
-from telegram import Message, User
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 from telegram.constants import ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.channels.telegram.access import Access, user_key
+from bot.channels.telegram.access import SHOP_LINK_PREFIX, Access, is_shop_id, shop_link, user_key
+from bot.channels.telegram.delivery import current_turn, delivering, log_failure
 from bot.channels.telegram.incoming import Incoming, Press, on_message, on_press
 from bot.channels.telegram.menus import CUSTOMER_COMMANDS
 from bot.channels.telegram.render import (
@@ -37,8 +42,6 @@ from bot.services import Services
 from bot.settings import TelegramConfig
 
 logger = logging.getLogger(__name__)
-
-DEEP_LINK = re.compile(r"^shop_([A-Za-z0-9_-]{1,48})$")
 
 
 class CustomerHandlers:
@@ -75,8 +78,9 @@ class CustomerHandlers:
         application.add_handler(CallbackQueryHandler(on_press(self.unknown_button)))
 
     async def user_ref(self, user: User) -> UserRef:
-        """The customer as the assistant sees them, scoped to the shop of their last deep link."""
-        scope = (await self._access.channel_data(user)).merchant_id
+        """The customer as the assistant sees them, scoped to the shop of their last deep link, else (a
+        merchant) their own shop, else the default one."""
+        scope = (await self._access.channel_data(user)).merchant_id or await self._access.merchant_of(user)
         return UserRef(
             user_id=user_key(user),
             merchant_id=scope or self._services.settings.assistant.default_merchant,
@@ -89,14 +93,30 @@ class CustomerHandlers:
     async def start(self, incoming: Incoming) -> None:
         """Greet the customer; `/start shop_<id>` (a t.me/<bot>?start=shop_<id> link) scopes the chat."""
         user = incoming.user
-        match = DEEP_LINK.match(incoming.args[0]) if incoming.args else None
-        if match:
-            data = await self._access.channel_data(user)
-            data.merchant_id = match.group(1)
-            await self._access.save_channel_data(user, data)
         language = await self._access.language(user)
+        payload = incoming.args[0] if incoming.args else ""
+        if payload.startswith(SHOP_LINK_PREFIX):
+            shop_id = payload.removeprefix(SHOP_LINK_PREFIX)
+            known = is_shop_id(shop_id) and await self._services.index.has_catalog(shop_id)
+            data = await self._access.channel_data(user)
+            data.merchant_id = shop_id if known else None
+            await self._access.save_channel_data(user, data)
+            if not known:
+                await self._unknown_shop(incoming, shop_id, language)
         reply = self._services.assistant.welcome(await self.user_ref(user), language)
         await self._send_reply(incoming.message, reply)
+
+    async def _unknown_shop(self, incoming: Incoming, shop_id: str, language: Language) -> None:
+        """Tell the customer the link's shop is not here, and offer the default shop (a link to it)."""
+        default = self._services.settings.assistant.default_merchant
+        link = shop_link(incoming.context.bot.username, default)
+        button = InlineKeyboardButton(t("button_default_shop", language, shop=default), url=link)
+        await incoming.message.reply_text(
+            t("shop_unknown", language, shop=escape(shop_id[:48]), default=escape(default)),
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup([[button]]),
+            do_quote=False,
+        )
 
     async def help(self, incoming: Incoming) -> None:
         reply = self._services.assistant.help(await self._access.language(incoming.user))
@@ -142,9 +162,10 @@ class CustomerHandlers:
         user_ref = await self.user_ref(user)
         events = self._services.assistant.turn(user_ref, text)
         language = await self._access.language(user, text)
-        await self._turns.run(
-            user_ref.user_id, lambda superseded: self._render_turn(message, user, events, language, superseded)
-        )
+        with delivering(self._config.retry_budget_s, user_ref.merchant_id):
+            await self._turns.run(
+                user_ref.user_id, lambda superseded: self._render_turn(message, user, events, language, superseded)
+            )
 
     # --- card buttons --------------------------------------------------------------------------
 
@@ -161,10 +182,11 @@ class CustomerHandlers:
             return
         await press.query.answer()
         events = self._services.assistant.action(user_ref, payload.action, payload.sku, payload.turn_id)
-        await self._turns.run(
-            user_ref.user_id,
-            lambda superseded: self._render_turn(message, press.user, events, language, superseded, reply_to=False),
-        )
+        with delivering(self._config.retry_budget_s, user_ref.merchant_id):
+            await self._turns.run(
+                user_ref.user_id,
+                lambda superseded: self._render_turn(message, press.user, events, language, superseded, reply_to=False),
+            )
 
     async def _feedback(self, press: Press, user_ref: UserRef, payload: CardPress) -> None:
         """👍/👎 answer with a short toast instead of a new message."""
@@ -208,6 +230,9 @@ class CustomerHandlers:
         self, event: TurnEvent, message: Message, user: User, writer: StreamWriter, language: Language
     ) -> None:
         chat = message.chat
+        turn = current_turn()
+        if turn is not None and isinstance(event, ProductsShown | FinalReply):
+            turn.turn_id = event.turn_id if isinstance(event, ProductsShown) else event.reply.turn_id
         if isinstance(event, ProductsShown):
             await self._send_cards(message, event.products, event.turn_id, language)
         elif isinstance(event, TextDelta):
@@ -221,25 +246,27 @@ class CustomerHandlers:
 
     async def _send_cards(self, message: Message, cards: list[ProductCard], turn_id: str, language: Language) -> None:
         """One message per card, its buttons carrying the turn (so "Why?" shows that turn's evidence,
-        even after a restart)."""
-        bot = message.get_bot()
+        even after a restart). A card the Bot API still refuses after its retries is skipped, not the answer."""
         for card in cards:
-            caption = card_caption(card, language)
-            keyboard = card_keyboard(card, language, turn_id)
-            if card.image_url:
-                try:
-                    await bot.send_photo(
-                        message.chat_id,
-                        card.image_url,
-                        caption=caption,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=keyboard,
-                    )
-                    continue
-                except BadRequest as exc:
-                    # A dead image link must not cost the customer the card.
-                    logger.info("image of %s not accepted (%s); sending the card as text", card.sku, exc)
-            await bot.send_message(message.chat_id, caption, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            try:
+                await self._send_card(message, card, turn_id, language)
+            except TelegramError as exc:
+                log_failure("card_skipped", "sendPhoto" if card.image_url else "sendMessage", exc, sku=card.sku)
+
+    async def _send_card(self, message: Message, card: ProductCard, turn_id: str, language: Language) -> None:
+        bot = message.get_bot()
+        caption = card_caption(card, language)
+        keyboard = card_keyboard(card, language, turn_id)
+        if card.image_url:
+            try:
+                await bot.send_photo(
+                    message.chat_id, card.image_url, caption=caption, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                )
+                return
+            except BadRequest as exc:
+                # A dead image link must not cost the customer the card.
+                logger.info("image of %s not accepted (%s); sending the card as text", card.sku, exc)
+        await bot.send_message(message.chat_id, caption, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
     async def _send_reply(self, message: Message, reply: Reply) -> None:
         chunks = reply_chunks(reply)

@@ -6,7 +6,10 @@ everything a button needs and nothing that lives only in memory:
 
     a:<code>:<turn>:<sku>   a card button (details, compare, similar, why, like, dislike); <turn> is the
                             turn that showed the card, empty until that turn's reply is final
-    u:<ok|no>:<upload>    confirm / cancel a merchant's pending upload (kept on disk)
+    u:<ok|no>:<upload>    apply / cancel a merchant's pending upload (kept on disk)
+    u:vr:<upload>         apply only the valid rows of a pending upload that has rejected rows
+    u:<rp|rv>:<upload>:<version>   the second confirmation of a replace that removes items (rv: valid rows
+                          only), given against catalog <version>
     d:<ok|no>:<sku>       confirm / cancel deleting a product
 """
 
@@ -60,6 +63,8 @@ class UploadDecision(BaseModel):
     kind: Literal["upload"] = "upload"
     confirmed: bool
     upload_id: str
+    valid_rows: bool = False
+    replace_version: int | None = None
 
 
 class DeleteDecision(BaseModel):
@@ -82,8 +87,14 @@ def card_callback(action: ButtonAction, sku: str, turn_id: str | None = None) ->
     return _checked(f"a:{code}:{turn_id or ''}:{sku}") or _checked(f"a:{code}::{sku}")
 
 
-def upload_callback(confirmed: bool, upload_id: str) -> str:
-    return f"u:{'ok' if confirmed else 'no'}:{upload_id}"
+def upload_callback(
+    confirmed: bool, upload_id: str, *, valid_rows: bool = False, replace_version: int | None = None
+) -> str:
+    if not confirmed:
+        return f"u:no:{upload_id}"
+    if replace_version is not None:
+        return f"u:{'rv' if valid_rows else 'rp'}:{upload_id}:{replace_version}"
+    return f"u:{'vr' if valid_rows else 'ok'}:{upload_id}"
 
 
 def delete_callback(confirmed: bool, sku: str) -> str | None:
@@ -101,10 +112,21 @@ def decode_callback(data: str | None) -> CallbackPayload | None:
     if prefix == "a" and code in _ACTIONS_BY_CODE:
         turn_id, _, sku = value.partition(":")
         return CardPress(action=_ACTIONS_BY_CODE[code], sku=sku, turn_id=turn_id or None) if sku else None
-    if prefix in ("u", "d") and code in ("ok", "no"):
-        if prefix == "u":
-            return UploadDecision(confirmed=code == "ok", upload_id=value)
+    if prefix == "u":
+        return _upload_decision(code, value)
+    if prefix == "d" and code in ("ok", "no"):
         return DeleteDecision(confirmed=code == "ok", sku=value)
+    return None
+
+
+def _upload_decision(code: str, value: str) -> UploadDecision | None:
+    if code in ("ok", "no", "vr"):
+        return UploadDecision(confirmed=code != "no", upload_id=value, valid_rows=code == "vr")
+    upload_id, _, version = value.partition(":")
+    if code in ("rp", "rv") and version.isdigit():
+        return UploadDecision(
+            confirmed=True, upload_id=upload_id, valid_rows=code == "rv", replace_version=int(version)
+        )
     return None
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 
 from bot.channels.telegram.render import escape
 from bot.core.reply import Language
 from bot.evaluation.conversations import PromptGate, SuiteResult
+from bot.evaluation.conversations.gate import GateFinding
 from bot.i18n import t
 from bot.state.store import Stats
 from retrieval.index import CatalogStats, CatalogVersion, UploadReport
@@ -24,45 +26,69 @@ def kind_name(kind: DocumentKind, language: Language) -> str:
     return t(f"kind_{kind}", language)
 
 
-def upload_report_text(report: UploadReport, filename: str, language: Language) -> str:
+def upload_report_text(report: UploadReport, language: Language) -> str:
+    """What a file would do: its mode, rows that add up (valid + rejected), what changes against the version in
+    force, what a replace removes, then the rejected rows and the warnings (first few of each)."""
     lines = [
         t(
             "report_header",
             language,
-            filename=escape(filename),
+            filename=escape(report.filename),
             kind=kind_name(report.kind, language),
             merchant=escape(report.merchant_id),
-        )
+        ),
+        t("report_mode", language, mode=t(f"mode_{report.mode}", language)),
     ]
-    if report.parsed.errors:
+    if report.errors:
         lines.append(t("report_unusable", language))
-        lines += [f"• {escape(error)}" for error in report.parsed.errors]
+        lines += [f"• {escape(error)}" for error in report.errors]
         return "\n".join(lines)
-    lines.append(
-        t(
-            "report_counts",
-            language,
-            rows=report.parsed.rows_total,
-            accepted=report.accepted,
-            rejected=len(report.rejected),
-            base=report.base_version,
-            added=report.added,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            removed=report.removed,
-        )
-    )
-    if report.parsed.warnings:
-        first = report.parsed.warnings[0].row
-        lines.append(t("report_no_price", language, count=len(report.parsed.warnings), row=first))
+    lines.append(t("report_rows", language, rows=report.rows, valid=report.valid_rows, rejected=report.rejected_rows))
+    lines += _change_lines(report, language)
     if report.rejected:
         lines.append(t("report_rejected", language, shown=min(len(report.rejected), REJECTED_ROWS_SHOWN)))
-        for row in report.rejected[:REJECTED_ROWS_SHOWN]:
-            where = t("report_row", language, row=row.row) + (f", {row.field}" if row.field else "")
-            lines.append(f"• {escape(where)}: {escape(row.reason[:200])}")
-    else:
+        lines += [_row_line(row.row, row.field, row.reason, language) for row in report.rejected[:REJECTED_ROWS_SHOWN]]
+    if report.warnings:
+        lines += _warning_lines(report, language)
+    if not report.rejected and not report.warnings:
         lines.append(t("report_all_valid", language))
     return "\n".join(lines)
+
+
+def _change_lines(report: UploadReport, language: Language) -> list[str]:
+    """What the valid rows change, and what changes beyond the file's rows."""
+    kind = kind_name(report.kind, language)
+    base = report.base_version
+    if report.parsed.shape == "deletions":
+        lines = [t("report_deletions", language, base=base, deleted=report.deleted, missing=report.missing)]
+    else:
+        counts = {"added": report.added, "updated": report.updated, "unchanged": report.unchanged}
+        lines = [t("report_changes", language, base=base, **counts)]
+    if report.parsed.shape == "patches":
+        lines.append(t("report_sheet", language))
+    if report.removed:
+        lines.append(t("report_removed", language, removed=report.removed, kind=kind))
+    if report.kept:
+        lines.append(t("report_kept", language, kept=report.kept))
+    if report.reviews_removed:
+        lines.append(t("report_reviews_removed", language, count=report.reviews_removed))
+    if not report.changes:
+        lines.append(t("report_no_changes", language))
+    return lines
+
+
+def _warning_lines(report: UploadReport, language: Language) -> list[str]:
+    """Warnings counted by kind (each kind has its `report_warning_<kind>` label), then the first few."""
+    by_kind = Counter(warning.kind for warning in report.warnings)
+    summary = ", ".join(f"{t(f'report_warning_{kind}', language)}: {count}" for kind, count in by_kind.items())
+    lines = [t("report_warnings", language, summary=summary)]
+    shown = report.warnings[:REJECTED_ROWS_SHOWN]
+    return lines + [_row_line(w.row, w.field, w.detail, language) for w in shown]
+
+
+def _row_line(row: int, field: str | None, reason: str, language: Language) -> str:
+    where = t("report_row", language, row=row) + (f", {field}" if field else "")
+    return f"• {escape(where)}: {escape(reason[:200])}"
 
 
 def rejected_rows_csv(report: UploadReport) -> bytes:
@@ -145,7 +171,8 @@ def suite_text(title: str, result: SuiteResult, language: Language) -> str:
             rate=result.pass_rate,
             turns_passed=result.turns_passed,
             turns=result.turns,
-        )
+        ),
+        t("suite_fallbacks", language, count=result.fallbacks, turns=result.turns),
     ]
     lines += [f"• {escape(name)}: {rate.passed}/{rate.total}" for name, rate in result.checks.items()]
     lines += [
@@ -163,13 +190,40 @@ def suite_text(title: str, result: SuiteResult, language: Language) -> str:
 
 
 def gate_text(name: str, gate: PromptGate, language: Language) -> str:
+    """The verdict, why (the figures the draft is worse on), every figure the gate compared, then both runs."""
+    if gate.worse:
+        why = t("gate_why_fails", language, figures=", ".join(_figure_label(f, language) for f in gate.worse))
+    else:
+        why = t("gate_why_passes", language)
     return t(
         "gate",
         language,
         name=escape(name),
         verdict=t("gate_passes" if gate.passed else "gate_fails", language),
+        why=why,
+        figures="\n".join(_figure_line(finding, language) for finding in gate.findings),
         draft=suite_text(t("suite_draft", language), gate.draft, language),
         active=suite_text(t("suite_active", language), gate.active, language),
+    )
+
+
+def _figure_label(finding: GateFinding, language: Language) -> str:
+    return t(f"gate_figure_{finding.figure}", language, name=escape(finding.name or ""))
+
+
+def _figure_line(finding: GateFinding, language: Language) -> str:
+    def value(number: float | None) -> str:
+        if number is None:
+            return t("gate_missing", language)
+        return f"{number:g}" if finding.figure == "fallbacks" else f"{number:.0%}"
+
+    return t(
+        "gate_figure",
+        language,
+        mark="✗" if finding.worse else "✓",
+        label=_figure_label(finding, language),
+        draft=value(finding.draft),
+        active=value(finding.active),
     )
 
 

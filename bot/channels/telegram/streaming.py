@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message, ReplyKeyboardMarkup
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +103,9 @@ class StreamWriter:
             else:
                 await self._message.edit_text(preview)
             self._shown = preview
-        except BadRequest as exc:
-            # "message is not modified" and friends: the next flush or the final text fixes it.
+        except TelegramError as exc:
+            # "message is not modified", or a preview still failing after its retries (delivery.py): a preview
+            # is not the answer; the next flush or the final text replaces it.
             logger.debug("stream edit skipped: %s", exc)
 
     async def finish(self, chunks: list[str], keyboard: ReplyKeyboardMarkup | None) -> None:

@@ -2,7 +2,8 @@
 "apply" loses nothing.
 
 Each pending upload is two files under `<data_dir>/telegram/uploads/`: `<id>.bin` (the bytes as
-received) and `<id>.json` (who sent what for which merchant). The confirm button carries only the id.
+received) and `<id>.json` (who sent what for which merchant, in which update mode). The buttons carry only
+the id.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from retrieval.models import DocumentKind
+from retrieval.updates import UpdateMode
 
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
 
@@ -27,6 +29,7 @@ class PendingUpload(BaseModel):
     kind: DocumentKind
     filename: str
     received_at: str
+    mode: UpdateMode = "upsert"
 
 
 class PendingUploads:
@@ -36,7 +39,7 @@ class PendingUploads:
         self._root = root
 
     async def put(
-        self, merchant_id: str, user_id: str, kind: DocumentKind, filename: str, data: bytes
+        self, merchant_id: str, user_id: str, kind: DocumentKind, filename: str, data: bytes, mode: UpdateMode
     ) -> PendingUpload:
         upload = PendingUpload(
             upload_id=secrets.token_hex(8),
@@ -45,6 +48,7 @@ class PendingUploads:
             kind=kind,
             filename=filename,
             received_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            mode=mode,
         )
         await asyncio.to_thread(self._write, upload, data)
         return upload

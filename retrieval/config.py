@@ -57,8 +57,9 @@ class RetrievalConfig(BaseModel):
     )
     ranker_path: str = Field(
         "packaged",
-        description="The ranker file ('packaged' = the one shipped in the package; `shopguide eval train-ranker` "
-        "writes one). Its calibrated relevance also decides 'the shop does not sell that'.",
+        description="The ranker file ('packaged' = the one shipped in the package, 'none' = no learned ranker: "
+        "fusion order and no answer model; `shopguide eval train-ranker` writes one). Its answer model also decides "
+        "which results answer a request, and 'nothing matches'.",
     )
     rerank_model: str = Field(
         "",

@@ -339,8 +339,14 @@ class Shop:
 
     @property
     def relevance_floor(self) -> float | None:
-        """The ranker's calibrated threshold below which the best hit does not answer a query (None: no ranker)."""
+        """The answer model's threshold: a hit whose `relevance` is below it does not answer the query (None: no
+        ranker)."""
         return self._searcher.ranker.floor if self._searcher.ranker is not None else None
+
+    @property
+    def top_k(self) -> int:
+        """How many products a search returns when not told (`RetrievalConfig.search_top_k`)."""
+        return self._config.search_top_k
 
     async def similar(self, sku: str, k: int | None = None, filters: SearchFilters | None = None) -> list[ProductHit]:
         """Products most like `sku` (other items, not its own variants)."""

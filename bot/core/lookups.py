@@ -1,13 +1,13 @@
-"""The assistant's questions to one shop's catalog: does a hit answer the request (the ranker's calibrated
-relevance), does the shop sell this, which names asked for it never mentions, which hits are of one kind, the
-product a question names, the products to compare, the nearest alternatives, the policy passages that answer a
-question, and the shop's main kinds of product."""
+"""The assistant's questions to one shop's catalog: which hits answer the request (the ranker's answer model),
+which names asked for it never mentions, which hits are of one kind, the product a question names, the products
+to compare, the nearest alternatives of the kind asked for, the policy passages that answer a question, and the
+shop's main kinds of product."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from bot.core.cues import color_aliases
 from bot.core.dialog import Constraints
@@ -18,33 +18,43 @@ from retrieval.index import Shop
 from retrieval.models import Policy, Product
 
 POLICY_RRF_K = 60
-ANSWER_WINDOW = 3  # the "does this answer it?" check reads the best of the first few hits
+# The "nothing matches" decision reads this many of the first hits (`fitting.DECISION_WINDOW` chose the floor
+# on the same number), however few are shown.
+ANSWER_WINDOW = 10
+ALTERNATIVES = 3
 POLICY_CANDIDATES = 8  # per ranking: a shop has few passages
 # Where a comparison request splits into the products it names ("the Sony WH-1000XM5 and the Bose QC45").
 _NAMED_PARTS = re.compile(r"\bvs\.?\b|\bversus\b|\band\b|\bwith\b|,|，|、|和|与|跟|还是|对比|比较", re.I)
 _NOT_A_NAME = re.compile(r"(?i)\W*(compare|the|these|those|which is better)?\W*")
 
 
+def search_query(constraints: Constraints, topic: str) -> str:
+    """The text a request is searched with: its product words, else the kinds it names, else the message."""
+    return constraints.search_text() or " ".join(constraints.categories) or topic
+
+
 class CatalogLookups:
     """Lookups in one merchant's catalog (`shop`) on behalf of a customer turn.
 
-    Whether a product answers a request is the ranker's calibrated relevance against its floor (the
-    threshold chosen when it was trained; `min_relevance` overrides it).
+    Whether a product answers a request is the ranker's answer probability for it against the model's floor
+    (the threshold chosen when it was trained; `min_relevance` overrides it).
     """
 
     def __init__(self, shop: Shop, min_relevance: float | None = None) -> None:
         self.shop = shop
         self._floor = min_relevance if min_relevance is not None else shop.relevance_floor
 
+    def answering(self, hits: Sequence[ProductHit]) -> list[ProductHit]:
+        """The hits that are what was asked for, not merely the closest things the shop has (all of them when
+        there is no answer model)."""
+        floor = self._floor
+        if floor is None:
+            return list(hits)
+        return [hit for hit in hits if hit.relevance is None or hit.relevance >= floor]
+
     def answers(self, hits: Sequence[ProductHit]) -> bool:
-        """Whether the best of the first hits (as many as fit on screen) is what was asked for, not merely the
-        closest thing the shop has."""
-        shown = [hit.relevance for hit in hits[:ANSWER_WINDOW]]
-        if not shown:
-            return False
-        if self._floor is None or any(r is None for r in shown):
-            return True
-        return max(r for r in shown if r is not None) >= self._floor
+        """Whether any of the first hits answers the request."""
+        return bool(self.answering(hits[:ANSWER_WINDOW]))
 
     async def products(self, skus: Sequence[str]) -> list[Product]:
         """The products of `skus` that are still in the catalog, in order."""
@@ -53,15 +63,18 @@ class CatalogLookups:
 
     async def hits(self, constraints: Constraints, topic: str, k: int | None) -> list[ProductHit]:
         """The search itself: the products that meet the hard constraints, best first, each with its relevance."""
-        query = constraints.search_text() or " ".join(constraints.categories) or topic
-        return await self.shop.search(query, constraints.filters(), k, sort=constraints.sort)
+        return await self.shop.search(search_query(constraints, topic), constraints.filters(), k, sort=constraints.sort)
 
-    async def search(self, constraints: Constraints, topic: str, k: int | None) -> list[Product]:
-        """The products that meet `constraints`, best first; with a colour, the variant in that colour stands in
-        for its item and coloured items come first (a colour is a preference, not a filter)."""
-        return await self.with_color(await self.hits(constraints, topic, k), constraints.color)
+    async def matches(self, constraints: Constraints, topic: str, k: int | None) -> list[ProductHit]:
+        """The products that meet the hard constraints and answer the request, best first (at most `k`, the
+        shop's page by default); empty when nothing does."""
+        shown = k or self.shop.top_k
+        hits = await self.hits(constraints, topic, max(shown, ANSWER_WINDOW))
+        return self.answering(hits)[:shown]
 
     async def with_color(self, hits: Sequence[ProductHit], color: str | None) -> list[Product]:
+        """The products of `hits`; with a colour, the variant in that colour stands in for its item and coloured
+        items come first (a colour is a preference, not a filter)."""
         if not color:
             return [hit.product for hit in hits]
         aliases = color_aliases(color)
@@ -74,14 +87,6 @@ class CatalogLookups:
             products.append(product)
         coloured = [p for p in products if _has_color(p, aliases)]
         return coloured or products
-
-    async def sells(self, constraints: Constraints, topic: str) -> bool:
-        """Whether the shop sells anything like the request, whatever its limits: the best product for it,
-        with no filter at all, answers it."""
-        query = constraints.search_text() or " ".join(constraints.categories) or topic
-        if not query.strip():
-            return True
-        return self.answers(await self.shop.search(query, None, ANSWER_WINDOW))
 
     async def missing_brands(self, text: str, language: Language) -> list[str]:
         """Names the customer asks for that appear nowhere in the catalog ("Do you sell Dyson?", "vivo的手机"):
@@ -119,21 +124,22 @@ class CatalogLookups:
         return found
 
     async def alternatives(self, constraints: Constraints, topic: str) -> list[Product]:
-        """The nearest products when nothing fits: the same kind of product with the other filters relaxed."""
+        """The nearest products when nothing fits: products of the kind asked for outside the hard limits (price,
+        stock, brand), nearest to them first; empty when the shop has nothing of that kind."""
         relaxed = Constraints(query=constraints.query, categories=constraints.categories, color=constraints.color)
-        found = await self.search(relaxed, topic, None)
+        found = await self.matches(relaxed, topic, ANSWER_WINDOW)
         if not found and constraints.categories:
-            found = await self.search(Constraints(query=constraints.query), topic, None)
+            found = await self.matches(Constraints(query=constraints.query), topic, ANSWER_WINDOW)
 
-        def distance(product: Product) -> float:
-            low, high, price = constraints.price_min, constraints.price_max, product.price
+        def distance(hit: ProductHit) -> float:
+            low, high, price = constraints.price_min, constraints.price_max, hit.product.price
             if price is None:
                 return float("inf") if low is not None or high is not None else 0.0
             return max(0.0, price - high if high is not None else 0.0) + max(
                 0.0, low - price if low is not None else 0.0
             )
 
-        return sorted(found, key=distance)[:3]
+        return await self.with_color(sorted(found, key=distance)[:ALTERNATIVES], constraints.color)
 
     async def policies(self, question: str, language: Language, k: int = 2) -> list[Policy]:
         """The passages that answer `question`, in the customer's language when the shop writes both.
@@ -174,14 +180,6 @@ def one_kind(hits: Sequence[ProductHit]) -> list[ProductHit]:
     if agreed is None:
         return list(hits)
     return [hits[0], *(hit for hit in hits[1:] if hit.product.category and hit.product.category[-1] == agreed)]
-
-
-def same_kind_as_best(hits: Sequence[ProductHit], answers: Callable[[Sequence[ProductHit]], bool]) -> list[ProductHit]:
-    """Hits of another kind than the best one stay only when they answer the request themselves."""
-    if not hits or not hits[0].product.category:
-        return list(hits)
-    leaf = hits[0].product.category[-1]
-    return [hits[0], *(h for h in hits[1:] if (h.product.category and h.product.category[-1] == leaf) or answers([h]))]
 
 
 def same_kind(hits: Sequence[ProductHit], shown: Sequence[Product]) -> list[ProductHit]:

@@ -1,18 +1,21 @@
 """One product in words: stock, its name in the customer's language, a list line, the evidence line a prompt
-shows, the details card, the buy link and the heading of similar products."""
+shows, the details card, the buy link and the heading of similar products. A held description
+(`bot.core.held`) is never part of any of them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from bot.core.compose.text import HAN, clip
+from bot.core import held
+from bot.core.compose.text import HAN, plain, whole_sentences
 from bot.core.reply import Language
 from bot.i18n import t
 from retrieval.models import Product
 from retrieval.money import format_price as money
 
 _PROMPT_ATTRIBUTES = 3
+_PROMPT_DESCRIPTION = 120  # characters of whole sentences; a longer first sentence is left out, never cut
 _NOT_EVIDENCE = {"size", "fit"}  # long lists that explain no recommendation
 
 
@@ -66,8 +69,9 @@ def product_facts(product: Product) -> str:
     parts.append("in stock" if product.in_stock else "out of stock")
     attributes = [(k, v) for k, v in product.attributes.items() if k.casefold() not in _NOT_EVIDENCE]
     parts += [f"{key}: {value}" for key, value in attributes[:_PROMPT_ATTRIBUTES]]
-    if product.description:
-        parts.append(clip(product.description, 60))
+    summary = whole_sentences(plain(held.description(product)), _PROMPT_DESCRIPTION)
+    if summary:
+        parts.append(summary)
     return " | ".join(parts)
 
 
@@ -80,8 +84,9 @@ def details(product: Product, language: Language) -> str:
     if product.rating is not None:
         lines.append(t("detail_rating", language, rating=product.rating))
     lines += [f"{key}: {value}" for key, value in product.attributes.items()]
-    if product.description:
-        lines.append(product.description)
+    description = plain(held.description(product))
+    if description:
+        lines.append(description)
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
+from bot.core.compose.advice import best_pick
 from bot.core.compose.recommendation import constraints_text, follow_ups, no_match, recommendation
 from bot.core.context import TurnContext
 from bot.core.dialog import Constraints
@@ -36,6 +37,9 @@ async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[Tu
         async for event in _alternatives(turn, constraints, asked.topic, refining, started):
             yield event
         return
+    # The advice quotes a buyer of its pick: that product's reviews, fetched before the cards go out.
+    best = best_pick(products, constraints)
+    reviews = {best.sku: await turn.catalog.shop.reviews(best.sku)}
     turn.draft.time("retrieve", started)
     turn.draft.products = products
     turn.draft.cite_products(products)
@@ -48,9 +52,9 @@ async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[Tu
     generation = Generation(
         task="recommend",
         question=asked.topic,
-        context={"constraints": wanted},
+        requirements=wanted,
         facts=turn.facts(products=products, notes=[wanted, asked.topic]),
-        template=recommendation(products, constraints, turn.language),
+        template=recommendation(products, constraints, turn.language, reviews),
     )
     async for event in turn.generate(generation):
         yield event

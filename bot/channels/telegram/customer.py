@@ -2,8 +2,9 @@
 product-card buttons, and the polite answers to commands and buttons nobody else claimed.
 
 Each turn renders the assistant's events as they come: product cards as soon as retrieval is done,
-then the explanation streaming, then the final text. Private chats are always answered; in groups the
-bot answers only messages that mention it or reply to it.
+then the explanation streaming, a replacement of the streamed text in place when the assistant withdraws it,
+then the final text; "typing…" covers any wait over half a second. Private chats are always answered; in
+groups the bot answers only messages that mention it or reply to it.
 """
 
 from __future__ import annotations
@@ -30,8 +31,18 @@ from bot.channels.telegram.render import (
     quick_replies_keyboard,
     reply_chunks,
 )
-from bot.channels.telegram.streaming import ActiveTurns, StreamWriter
-from bot.core.reply import FinalReply, Language, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
+from bot.channels.telegram.streaming import ActiveTurns, StreamWriter, TypingIndicator
+from bot.core.reply import (
+    FinalReply,
+    Language,
+    ProductCard,
+    ProductsShown,
+    Replacement,
+    Reply,
+    TextDelta,
+    TurnEvent,
+    UserRef,
+)
 from bot.i18n import t
 from bot.services import Services
 from bot.settings import TelegramConfig
@@ -75,12 +86,14 @@ class CustomerHandlers:
         application.add_handler(CallbackQueryHandler(on_press(self.unknown_button)))
 
     async def user_ref(self, user: User) -> UserRef:
-        """The customer as the assistant sees them, scoped to the shop of their last deep link."""
+        """The customer as the assistant sees them, scoped to the shop of their last deep link, with the language
+        the channel knows them by (their /lang choice, else their client's: for messages with no words)."""
         scope = (await self._access.channel_data(user)).merchant_id
         return UserRef(
             user_id=user_key(user),
             merchant_id=scope or self._services.settings.assistant.default_merchant,
             display_name=user.full_name,
+            language=await self._access.language(user),
         )
 
     # --- commands ------------------------------------------------------------------------------
@@ -195,10 +208,12 @@ class CustomerHandlers:
             reply_to_message_id=message.message_id if reply_to and chat.type != ChatType.PRIVATE else None,
         )
         try:
-            async for event in events:
-                if superseded.is_set():
-                    return  # a newer message is being answered; closing `events` stops the LLM stream
-                await self._render_event(event, message, user, writer, language)
+            async with TypingIndicator(message.get_bot(), chat.id) as typing:
+                async for event in events:
+                    if superseded.is_set():
+                        return  # a newer message is being answered; closing `events` stops the LLM stream
+                    await self._render_event(event, message, user, writer, language)
+                    typing.shown()
         finally:
             if isinstance(events, AsyncGenerator):  # the assistant's turns are; closing one closes its LLM stream
                 await events.aclose()
@@ -208,9 +223,12 @@ class CustomerHandlers:
     ) -> None:
         chat = message.chat
         if isinstance(event, ProductsShown):
-            await self._send_cards(message, event.products, event.turn_id, language)
+            await self._send_cards(message, event.products, event.turn_id, event.language)
         elif isinstance(event, TextDelta):
             await writer.add(event.text)
+        elif isinstance(event, Replacement):
+            if await writer.replace(event.text):
+                logger.info("chat %s: streamed answer replaced (%s)", chat.id, event.reason)
         elif isinstance(event, FinalReply):
             reply = event.reply
             keyboard = quick_replies_keyboard(reply) if chat.type == ChatType.PRIVATE else None

@@ -19,9 +19,11 @@ async def test_refinements_and_references_carry_across_turns(open_assistant, use
         cheaper = await say(assistant, user, "cheaper")
         cheapest = min(card.price for card in first.reply.products)
         assert cheaper.reply.intent == "refine"
-        # Nothing is cheaper than the cheapest jacket shown: said plainly, alternatives labelled.
+        # Nothing is cheaper than the cheapest jacket shown: said plainly, alternatives labelled with how each
+        # misses (they all cost more).
         assert all(card.label for card in cheaper.reply.products)
-        assert cheaper.reply.text.startswith("Sorry, nothing in the shop matches")
+        assert cheaper.reply.text.startswith("Sorry, nothing cheaper than the Columbia Trail Lite Jacket")
+        assert all(" more than the Columbia" in line for line in cheaper.reply.text.splitlines()[2:])
 
         second = await say(assistant, user, "the second one")
         assert second.reply.intent == "reference" and second.skus == [first.skus[1]]

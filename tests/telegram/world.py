@@ -45,6 +45,8 @@ SUITE = {
 
 
 ANSWER = "Here are good options for you. The first one fits best [1]. Tap a card for more."
+# A slow answer long enough to be still in flight when the customer writes again (cancellation tests).
+SLOW_ANSWER = ANSWER + " It suits daily runs [1]. It also suits rough trails [1]. Ask me about sizes."
 SLOW_WORD = "slowly"  # a customer message with this word gets a slow answer (for cancellation tests)
 BAD_PROMPT_MARK = "BADMODE"  # a prompt with this word gets an answer the regression suite rejects
 BAD_ANSWER = "This is a terrible choice."
@@ -56,7 +58,9 @@ def scripted_answer(request: dict[str, Any]) -> Reply:
     if BAD_PROMPT_MARK in " ".join(str(message.get("content", "")) for message in messages):
         return Reply(BAD_ANSWER)
     latest = str(messages[-1].get("content", "")) if messages else ""
-    return Reply(ANSWER, token_delay_s=0.25 if SLOW_WORD in latest else 0.0)
+    if SLOW_WORD in latest:
+        return Reply(SLOW_ANSWER, token_delay_s=0.25)
+    return Reply(ANSWER)
 
 
 @dataclass
@@ -96,7 +100,8 @@ class TelegramWorld:
             _env_file=None,
             data_dir=self.data_dir,
             llm=LLMConfig(base_url=self.llm.base_url, temperature=0.0),
-            assistant=AssistantConfig(default_merchant=SHOP_A, turn_budget_s=10.0),
+            # The scripted model is fast but for SLOW_WORD answers, which must be waited for (cancellation tests).
+            assistant=AssistantConfig(default_merchant=SHOP_A, turn_budget_s=10.0, answer_wait_s=10.0),
             telegram=self.config,
         )
 

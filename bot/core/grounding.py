@@ -72,6 +72,15 @@ _REVIEW_TALK = claims.stems(
     "买家 评价 顾客 用户 大家 很多 觉得 认为 表示 喜欢 好评 差评 优点 缺点 提到 这款 产品 商品"
 )
 _BRAND_PARTS = re.compile(r"[/|()（）·,，]+")
+_OFFERS: dict[ViolationKind, re.Pattern[str]] = {"free": claims.FREE, "discount": claims.DISCOUNT}
+_PROMOTION_TIME = re.compile(
+    r"\b(?:today|tonight|right now|this week(?:end)?|limited[- ]time|only now|for now)\b|今天|今日|现在|限时|本周|今晚",
+    re.I,
+)
+# Words that say when, not what: "free today" names nothing a policy offers.
+_NOT_OFFERED_THINGS = claims.stems(
+    "today tonight now everything everyone all shop store policy 今天 现在 全部 所有 本店 政策"
+)
 
 
 class Violation(BaseModel):
@@ -148,10 +157,15 @@ class Checker:
         self._numbers = {claims.to_float(m.group("n")) for m in claims.ANY_NUMBER.finditer(evidence)}
         policies = facts.policy_text()
         self._prices = {round(p.price, 2) for p in facts.products} | {
-            claims.to_float(m.group("n")) for m in claims.ANY_NUMBER.finditer(policies)
+            round(claims.to_float(m.group("before") or m.group("after")), 2) for m in claims.MONEY.finditer(policies)
         }
-        self._free_allowed = claims.FREE.search(policies) is not None
-        self._discount_allowed = claims.DISCOUNT.search(policies) is not None
+        # "Free" and discounts only for what a policy sentence offers free or discounted ("free shipping on
+        # orders of ¥99 or more"): the claim must name something that sentence names beside the offer word.
+        self._offer_terms = {kind: _offer_terms(policies, pattern) for kind, pattern in _OFFERS.items()}
+        self._timed_offers = {
+            kind: any(_PROMOTION_TIME.search(s) for s in split_sentences(policies) if pattern.search(s))
+            for kind, pattern in _OFFERS.items()
+        }
         own = {alias.casefold() for p in facts.products if p.brand for alias in _aliases(p.brand)}
         self._foreign_brands = {
             alias: brand
@@ -230,12 +244,16 @@ class Checker:
         return found
 
     def _offers(self, body: str) -> list[tuple[ViolationKind, str]]:
-        """'Free' and discount words when no quoted policy offers anything of the kind."""
+        """'Free' and discount words, unless the sentence is about what a quoted policy offers that way."""
         found: list[tuple[ViolationKind, str]] = []
-        if not self._free_allowed:
-            found += [("free", match.group(0)) for match in claims.FREE.finditer(body)]
-        if not self._discount_allowed:
-            found += [("discount", match.group(0)) for match in claims.DISCOUNT.finditer(body)]
+        for kind, pattern in _OFFERS.items():
+            offers = list(pattern.finditer(body))
+            if not offers:
+                continue
+            offered = bool(_offer_terms(body, pattern) & self._offer_terms[kind])
+            # "Free today", "限时优惠": a promotion, which only a policy that runs one can license.
+            if not offered or (_PROMOTION_TIME.search(body) and not self._timed_offers[kind]):
+                found += [(kind, match.group(0)) for match in offers]
         return found
 
     def _availability(self, body: str, refs: list[int]) -> list[tuple[ViolationKind, str]]:
@@ -337,6 +355,16 @@ class Checker:
             else:
                 kept.append(sentence)
         return GroundingResult(text=join_sentences(kept), kept=len(kept), removed=removed, violations=violations)
+
+
+def _offer_terms(text: str, offer: re.Pattern[str]) -> set[str]:
+    """The terms of the sentences of `text` that make an offer (`offer` matches in them), the offer words
+    themselves and words of time aside: what is offered ("shipping", "order", "包邮" ...)."""
+    terms: set[str] = set()
+    for sentence in split_sentences(text):
+        if offer.search(sentence):
+            terms |= claims.stems(offer.sub(" ", sentence))
+    return terms - _NOT_OFFERED_THINGS
 
 
 def _named(product: Product, folded: str) -> bool:

@@ -94,7 +94,8 @@ def private_url(url: str) -> bool:
 
 def private_urls(text: str) -> list[str]:
     """The URLs in `text` that point at non-public addresses (see `private_url`)."""
-    return [url for url in _URL.findall(text) if private_url(url)]
+    urls = (url.rstrip(".,;:!?。，；：！？") for url in _URL.findall(text))  # a sentence's end is not the URL's
+    return [url for url in urls if private_url(url)]
 
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -38,7 +38,9 @@ OUT_OF_STOCK = re.compile(
 IN_STOCK = re.compile(r"\bin stock\b|\bavailable now\b|\bready to ship\b|有货|现货|有库存|库存充足", re.I)
 # "3 left", "10 in stock", "仅剩3件", "库存 60": a count of units on hand (never "3件商品", a count of products).
 STOCK_COUNT = re.compile(
-    r"(?P<en>\d+)\s*(?:(?:units?|pieces|pcs)\s+)?(?:left|remaining|in stock)\b|(?:库存|仅剩|只剩|还剩|剩余|剩)\s*(?P<zh>\d+)",
+    r"(?P<en>\d+)\s*(?:(?:units?|pieces|pcs)\s+)?(?:left|remaining|in stock)\b"
+    r"|\b(?:only|just)\s+(?P<only>\d+)\b(?=[^.!?]{0,40}\b(?:left|remaining|in stock)\b)"
+    r"|(?:库存|仅剩|只剩|还剩|剩余|剩)\s*(?P<zh>\d+)",
     re.I,
 )
 # Letters and digits together (WH-1000XM5, X9000) or CamelCase (UltraJacket): names a model invents.
@@ -48,7 +50,7 @@ UNITS_NOT_NAMES = re.compile(
     re.I,
 )
 # Two or more capitalised words in a row ("Zen Aroma Diffuser"): an English product name.
-TITLE_RUN = re.compile(r"\b[A-Z][A-Za-z'&-]+(?:[ ][A-Z][A-Za-z'&-]+)+\b")
+TITLE_RUN = re.compile(r"(?<![\w-])[A-Z][A-Za-z'&]*(?:-[A-Za-z]+)*(?:[ ][A-Z][A-Za-z'&]*(?:-[A-Za-z]+)*)+(?![\w-])")
 # Words that start a sentence or a title run without being part of a name.
 NOT_NAME_WORDS = frozenset(
     [

@@ -80,8 +80,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "{title} 的买家说：“{quote}”（{rating}/5）",
     },
     "ask_budget": {
-        "en": "What is your budget? I can narrow these down.",
-        "zh": "您的预算大概多少？我可以再帮您缩小范围。",
+        "en": "I can narrow these down: what is your budget?",
+        "zh": "我可以再帮您缩小范围：您的预算大概多少？",
     },
     "ask_brand": {"en": "Do you prefer one of these brands?", "zh": "您有偏好的品牌吗？"},
     "ask_compare": {

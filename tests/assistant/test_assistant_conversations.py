@@ -147,3 +147,37 @@ async def test_what_the_shop_sells_is_never_called_not_sold(open_assistant, user
     assert exact_title.skus[0] == "HP-100"
     assert set(category.skus) <= {"HP-100", "HP-200", "HP-300"} and category.skus
     assert not not_sold.skus and "not sell" in not_sold.reply.text
+
+
+async def test_a_question_about_the_products_on_screen_is_answered_about_them(open_assistant, user, monkeypatch):
+    """The answer side of "which one has the longer battery life?": routed (by `understand`) to a product
+    question about the shown products, it compares them on the asked aspect and names the one that leads."""
+    import bot.core.assistant as assistant_module
+    from bot.core.understand import Understanding
+
+    real = assistant_module.understand
+
+    def routed(text, state, shown, vocabulary):
+        if text.startswith(("which one", "哪个")):
+            return Understanding(
+                intent="product_question",
+                language="zh" if text.startswith("哪个") else "en",
+                constraints=state.constraints,
+                references=[p.sku for p in shown],
+                topic=text,
+            )
+        return real(text, state, shown, vocabulary)
+
+    monkeypatch.setattr(assistant_module, "understand", routed)
+    async with open_assistant(None) as assistant:
+        shown = await say(assistant, user, "noise cancelling headphones")
+        battery = await say(assistant, user, "which one has the longer battery life?")
+        lighter = await say(assistant, user, "哪个续航最短？")
+    assert battery.reply.intent == "product_question" and battery.skus == shown.skus
+    assert (
+        battery.reply.text.splitlines()[0]
+        == "The Sony WH-1000XM5 Noise Cancelling Headphones has the highest battery life: 30 hours."
+    )
+    assert lighter.reply.language == "zh" and lighter.reply.text.startswith(
+        "续航最低的是小米 蓝牙耳机 入门款：20 hours。"
+    )

@@ -20,7 +20,7 @@ from bot.emulator import BotApiEmulator, EmulatedChat, EmulatedUser
 from bot.services import Services, open_services
 from bot.settings import AssistantConfig, Settings, TelegramConfig
 from serving.config import LLMConfig
-from tests.support.llm_server import Reply, ScriptedLLMServer
+from tests.support.llm_server import Handler, Reply, ScriptedLLMServer
 
 SHOP_A, SHOP_B = "shopa", "shopb"
 ADMIN_ID, MERCHANT_A_ID, MERCHANT_B_ID = 9001, 9002, 9003
@@ -133,10 +133,10 @@ class TelegramWorld:
 
 
 @asynccontextmanager
-async def open_world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
+async def open_world(data_dir: Path, llm_handler: Handler = scripted_answer) -> AsyncIterator[TelegramWorld]:
     suite_path = data_dir / "suite.jsonl"
     suite_path.write_text(json.dumps(SUITE) + "\n", encoding="utf-8")
-    async with BotApiEmulator() as api, ScriptedLLMServer(scripted_answer) as llm:
+    async with BotApiEmulator() as api, ScriptedLLMServer(llm_handler) as llm:
         support = api.group("Support desk")
         config = TelegramConfig(
             token=api.token,

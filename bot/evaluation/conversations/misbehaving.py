@@ -74,10 +74,10 @@ class MisbehavingLLM:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests += 1
-        prompt = _Prompt(body.get("messages", []))
+        messages = body.get("messages", [])
         if "response_format" in body or "json_schema" in body:
-            return web.json_response(_completion(structured_answer(self.mode, prompt)))
-        sentences = answer(self.mode, prompt)
+            return web.json_response(_completion(_structured_answer(self.mode, _Prompt(messages))))
+        sentences = misbehave(self.mode, messages)
         if not body.get("stream"):
             return web.json_response(_completion("".join(sentences)))
         return await _stream(request, sentences, cut=self.mode == "cut")
@@ -110,8 +110,12 @@ class _Prompt:
         return f"{self.passage}[{self.ref}]。" if self.chinese else f"{self.passage} [{self.ref}]. "
 
 
-def answer(mode: Mode, prompt: _Prompt) -> list[str]:
-    """The sentences of a streamed answer in `mode`."""
+def misbehave(mode: Mode, messages: list[dict[str, Any]]) -> list[str]:
+    """The sentences a model misbehaving in `mode` writes for a prompt (chat messages as sent)."""
+    return _answer(mode, _Prompt(messages))
+
+
+def _answer(mode: Mode, prompt: _Prompt) -> list[str]:
     ref, title, zh = prompt.ref, prompt.title, prompt.chinese
     match mode:
         case "wrong_price":
@@ -144,7 +148,7 @@ def answer(mode: Mode, prompt: _Prompt) -> list[str]:
             return [prompt.good(), "第二款的价格是¥1" if zh else "The second one costs only ¥1 and"]
 
 
-def structured_answer(mode: Mode, prompt: _Prompt) -> str:
+def _structured_answer(mode: Mode, prompt: _Prompt) -> str:
     """The JSON of a structured answer (comparison or review summary) in `mode`; malformed for garbage and cut."""
     if mode in ("garbage", "cut"):
         return 'Sure! {"verdict": "asdf asdf' if mode == "garbage" else '{"verdict": "The first one costs only ¥1'

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from bot.core.reply import FinalReply, ProductsShown, Replacement, Reply, TextDelta, TurnEvent, UserRef
+from bot.core.reply import FinalReply, ProductsShown, Replacement, TextDelta, TurnEvent, UserRef
 from bot.evaluation.conversations.checks import CatalogView, CheckOutcome, Played, ProductLookup, check_turn
 from bot.evaluation.conversations.results import CheckRate, Failure, LatencySummary, SuiteResult
 from bot.evaluation.conversations.suite import Conversation, ScriptedTurn
@@ -88,12 +88,11 @@ class _SuiteRun:
         await assistant.reset(user)
         failures: list[Failure] = []
         said: list[str] = []
-        cards: Reply | None = None  # the last reply that showed cards: what a press acts on
+        cards: ProductsShown | None = None  # the cards last sent: what a press acts on
         for number, scripted in enumerate(conversation.turns, start=1):
             said += [scripted.user] if scripted.user else []
             played = await _play_turn(_events(assistant, user, scripted, cards))
-            if played.seen.reply is not None and played.seen.reply.products:
-                cards = played.seen.reply
+            cards = played.cards or cards
             outcomes = await check_turn(played.seen, scripted, conversation, catalog, said, self.forbidden)
             self._count(played, outcomes)
             failures += [_failure(conversation, number, scripted, o) for o in outcomes if not o.passed]
@@ -121,9 +120,10 @@ class _SuiteRun:
 
 
 def _events(
-    assistant: Assistant, user: UserRef, scripted: ScriptedTurn, cards: Reply | None
+    assistant: Assistant, user: UserRef, scripted: ScriptedTurn, cards: ProductsShown | None
 ) -> AsyncIterator[TurnEvent] | str:
-    """The assistant's events for a message or a button press, or why the press cannot be made."""
+    """The assistant's events for a message or a button press on the cards last sent, or why the press cannot
+    be made."""
     if scripted.user is not None:
         return assistant.turn(user, scripted.user)
     assert scripted.press is not None
@@ -142,6 +142,7 @@ class _PlayedTurn(BaseModel):
     seen: Played
     total_ms: float
     first_products_ms: float | None
+    cards: ProductsShown | None = None
 
 
 async def _play_turn(events: AsyncIterator[TurnEvent] | str) -> _PlayedTurn:
@@ -149,11 +150,13 @@ async def _play_turn(events: AsyncIterator[TurnEvent] | str) -> _PlayedTurn:
     if isinstance(events, str):
         return _PlayedTurn(seen=Played(reply=None, error=events), total_ms=0.0, first_products_ms=None)
     first_products: float | None = None
+    cards: ProductsShown | None = None
     seen = Played(reply=None)
     try:
         async for event in events:
-            if isinstance(event, ProductsShown) and first_products is None:
-                first_products = (time.perf_counter() - start) * 1000
+            if isinstance(event, ProductsShown):
+                cards = event
+                first_products = first_products or (time.perf_counter() - start) * 1000
             elif isinstance(event, FinalReply):
                 seen.reply = event.reply
             elif isinstance(event, TextDelta | Replacement):
@@ -162,7 +165,8 @@ async def _play_turn(events: AsyncIterator[TurnEvent] | str) -> _PlayedTurn:
             seen.error = "the turn ended without a final reply"
     except Exception as exc:
         seen.error = f"{type(exc).__name__}: {exc}"
-    return _PlayedTurn(seen=seen, total_ms=(time.perf_counter() - start) * 1000, first_products_ms=first_products)
+    total_ms = (time.perf_counter() - start) * 1000
+    return _PlayedTurn(seen=seen, total_ms=total_ms, first_products_ms=first_products, cards=cards)
 
 
 async def _assistant_figures(

@@ -71,7 +71,7 @@ async def test_an_open_breaker_means_the_template_at_once(shop_index, state, use
         ScriptedLLMServer(lambda r: GOOD) as server,
         LLMClient(LLMConfig(base_url=server.base_url, max_retries=0, breaker_failures=1)) as llm,
     ):
-        llm._breaker.record_failure()  # noqa: SLF001  (one failure opens this breaker)
+        llm._breaker.record_failure()  # one failure opens this breaker
         assistant = Assistant(shop_index, llm, state, PromptBook(PROMPTS_DIR, state), AssistantConfig())
         turn = await say(assistant, user, "waterproof jacket under 600")
         assert not server.requests

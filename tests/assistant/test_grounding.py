@@ -181,3 +181,11 @@ def test_a_specific_question_must_be_answered_with_the_fact_or_its_absence():
     assert unknown.addresses("资料里没有注明续航。")
     assert not unknown.addresses("It lasts all day.")
     assert checker().addresses("Anything goes for an open question.")
+
+
+def test_a_list_of_names_or_the_prompts_labels_is_no_answer():
+    names = checker("zh")
+    assert {v.kind for v in names.sentence("1. Alpine Shell 冲锋衣\n")} == {"echo"}
+    assert {v.kind for v in names.sentence("2.")} == {"echo"}
+    assert {v.kind for v in checker().sentence('The customer\'s message is: "a rain jacket".')} == {"echo"}
+    assert names.sentence("Alpine Shell 冲锋衣防水性能很好[1]。") == []

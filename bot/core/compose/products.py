@@ -13,6 +13,7 @@ from bot.core.reply import Language
 from bot.i18n import t
 from retrieval.models import Product
 from retrieval.money import format_price as money
+from retrieval.screening import private_url
 
 _PROMPT_ATTRIBUTES = 3
 _PROMPT_DESCRIPTION = 120  # characters of whole sentences; a longer first sentence is left out, never cut
@@ -92,9 +93,15 @@ def details(product: Product, language: Language) -> str:
 
 def buy(product: Product, language: Language) -> str:
     title = local_name(product.title, language)
-    if product.url:
-        return t("buy_link", language, title=title, price=money(product.price, product.currency), url=product.url)
+    url = public_url(product.url)
+    if url:
+        return t("buy_link", language, title=title, price=money(product.price, product.currency), url=url)
     return t("buy_no_link", language, title=title)
+
+
+def public_url(url: str | None) -> str | None:
+    """`url`, unless it points at a private, loopback or link-local address (never passed on to a customer)."""
+    return url if url and not private_url(url) else None
 
 
 def similar_intro(product: Product, language: Language) -> str:

@@ -193,9 +193,10 @@ class Generator:
             if not check.kept:
                 check.reason = check.reason or f"no checked answer within {self._config.answer_wait_s:g} s"
         except LLMError as exc:
-            # The breaker counts failures; what was streamed before one stands if the verdict keeps it.
+            # An answer the model could not finish is not an answer: the template (in place of anything
+            # streamed) says it all. The breaker counts the failure.
             error = f"{type(exc).__name__}: {exc}"
-            check.reason = check.reason or (None if check.streamed else error)
+            check.reason = check.reason or error
             await self._record(user, draft, "llm_error", {"error": error[:300]})
             return
         self._outlook.tried(check.first_token_s)

@@ -91,9 +91,11 @@ async def test_an_obeyed_injection_is_stopped_before_a_word_of_it_streams(shop_i
         assert turn.reply.fallback and "free" not in turn.reply.text.casefold() and "免费" not in turn.reply.text
 
 
-async def test_a_cut_stream_keeps_the_checked_sentence_it_streamed(shop_index, state, user):
+async def test_a_stream_cut_after_a_checked_sentence_is_replaced_by_the_whole_template(shop_index, state, user):
     async with misbehaving(shop_index, state, "cut") as assistant:
         turn = await say(assistant, user, "waterproof jacket under 600")
-    assert not turn.reply.fallback and turn.deltas == turn.reply.text
-    assert turn.reply.text.startswith("The ") and turn.reply.text.endswith("[1].")
+    deltas = [e for e in turn.events if isinstance(e, TextDelta)]
+    assert len(deltas) == 1 and deltas[0].text.startswith("The ") and deltas[0].text.endswith("[1].")
+    assert isinstance(turn.events[-2], Replacement) and turn.reply.fallback
+    assert turn.reply.text.startswith("Here is what I found for you")
     assert len(await state.events("llm_error")) == 1

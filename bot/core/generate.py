@@ -31,7 +31,8 @@ from typing import Any, cast
 from bot.core.answers import FieldCheck, StructuredTask
 from bot.core.claims import SentenceSplitter
 from bot.core.draft import Draft, elapsed_ms
-from bot.core.grounding import EVIDENCE_LABELS, Checker, Facts
+from bot.core.grounding import Checker, Facts
+from bot.core.layout import EVIDENCE_LABELS
 from bot.core.outlook import ModelOutlook
 from bot.core.prompts import PromptBook, data_message
 from bot.core.reply import Evidence, Replacement, TextDelta, UserRef

@@ -31,7 +31,7 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.core.grounding import DATA_LABELS
+from bot.core.layout import DATA_LABELS
 from bot.core.reply import Language
 from bot.state.store import StateStore
 

@@ -57,6 +57,7 @@ _SMALL_NUMBER = 10  # counts like "2 options" or "3 reviews" need no evidence; p
 _MAX_WORD_REPEATS = 3  # "lightweight, lightweight and lightweight": a model stuck in a loop
 _MIN_SHARED_TERMS = 3
 _MIN_ECHO = 4  # characters; shorter fragments ("Yes.") may match the instructions by chance
+_RUN_WORDS, _RUN_HAN = 5, 8  # a shared run this long is the instructions paraphrased back
 # Words a sentence about reviews uses whatever the reviews say: they show no support by a review.
 _REVIEW_TALK = claims.stems(
     "buyer reviewer review customer user people find found love like liked pros cons many most some mention say said "
@@ -166,6 +167,7 @@ class Checker:
         }
         self._names = [p.title for p in facts.products] + [p.brand for p in facts.products if p.brand]
         self._instructions = claims.squash(facts.instructions)
+        self._instruction_runs = _runs(facts.instructions)
         self._seen: set[str] = set()
         self._evidence_terms = content_terms(evidence) - content_terms(facts.question)
         self._name_terms = claims.stems(" ".join(self._names))
@@ -201,7 +203,7 @@ class Checker:
         found: list[tuple[ViolationKind, str]] = []
         core = claims.squash(CITATION.sub(" ", text))
         echoed = (len(core) >= _MIN_ECHO and core in self._instructions) or EVIDENCE_LAYOUT.search(text)
-        if echoed or self._says_nothing(text):
+        if echoed or _runs(text) & self._instruction_runs or self._says_nothing(text):
             found.append(("echo", written))
         words = re.findall(r"[a-z]{4,}", text.casefold())
         if core in self._seen or any(words.count(word) >= _MAX_WORD_REPEATS for word in set(words)):
@@ -354,6 +356,17 @@ class Checker:
             else:
                 kept.append(sentence)
         return GroundingResult(text=join_sentences(kept), kept=len(kept), removed=removed, violations=violations)
+
+
+def _runs(text: str) -> set[str]:
+    """Runs of five words (eight Chinese characters) in `text`: a sentence sharing one with the prompt's
+    instructions paraphrases them back ("the product that fits the customer best and says why")."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    words = re.findall(r"[a-z']+", folded)
+    han = "".join(re.findall(r"[\u4e00-\u9fff]", folded))
+    return {" ".join(words[i : i + _RUN_WORDS]) for i in range(len(words) - _RUN_WORDS + 1)} | {
+        han[i : i + _RUN_HAN] for i in range(len(han) - _RUN_HAN + 1)
+    }
 
 
 def _offer_terms(text: str, offer: re.Pattern[str]) -> set[str]:

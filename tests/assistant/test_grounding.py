@@ -189,3 +189,11 @@ def test_a_list_of_names_or_the_prompts_labels_is_no_answer():
     assert {v.kind for v in names.sentence("2.")} == {"echo"}
     assert {v.kind for v in checker().sentence('The customer\'s message is: "a rain jacket".')} == {"echo"}
     assert names.sentence("Alpine Shell 冲锋衣防水性能很好[1]。") == []
+
+
+def test_the_instructions_paraphrased_back_are_no_answer():
+    told = checker(instructions="Name the product that fits the customer best and say why, then how another differs.")
+    assert {
+        v.kind for v in told.sentence("The product that fits the customer best and says why is the Alpine Shell.")
+    } == {"echo"}
+    assert told.sentence("The Alpine Shell fits a rainy hike best [1].") == []

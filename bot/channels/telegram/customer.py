@@ -153,10 +153,7 @@ class CustomerHandlers:
     async def _answer(self, message: Message, user: User, text: str) -> None:
         user_ref = await self.user_ref(user)
         events = self._services.assistant.turn(user_ref, text)
-        language = await self._access.language(user, text)
-        await self._turns.run(
-            user_ref.user_id, lambda superseded: self._render_turn(message, user, events, language, superseded)
-        )
+        await self._turns.run(user_ref.user_id, lambda superseded: self._render_turn(message, user, events, superseded))
 
     # --- card buttons --------------------------------------------------------------------------
 
@@ -175,7 +172,7 @@ class CustomerHandlers:
         events = self._services.assistant.action(user_ref, payload.action, payload.sku, payload.turn_id)
         await self._turns.run(
             user_ref.user_id,
-            lambda superseded: self._render_turn(message, press.user, events, language, superseded, reply_to=False),
+            lambda superseded: self._render_turn(message, press.user, events, superseded, reply_to=False),
         )
 
     async def _feedback(self, press: Press, user_ref: UserRef, payload: CardPress) -> None:
@@ -193,7 +190,6 @@ class CustomerHandlers:
         message: Message,
         user: User,
         events: AsyncIterator[TurnEvent],
-        language: Language,
         superseded: asyncio.Event,
         *,
         reply_to: bool = True,
@@ -212,15 +208,15 @@ class CustomerHandlers:
                 async for event in events:
                     if superseded.is_set():
                         return  # a newer message is being answered; closing `events` stops the LLM stream
-                    await self._render_event(event, message, user, writer, language)
+                    await self._render_event(event, message, user, writer)
                     typing.shown()
         finally:
             if isinstance(events, AsyncGenerator):  # the assistant's turns are; closing one closes its LLM stream
                 await events.aclose()
 
-    async def _render_event(
-        self, event: TurnEvent, message: Message, user: User, writer: StreamWriter, language: Language
-    ) -> None:
+    async def _render_event(self, event: TurnEvent, message: Message, user: User, writer: StreamWriter) -> None:
+        """One event as the chat shows it; cards in the turn's language (the assistant's, so a Chinese client
+        writing English gets English cards)."""
         chat = message.chat
         if isinstance(event, ProductsShown):
             await self._send_cards(message, event.products, event.turn_id, event.language)

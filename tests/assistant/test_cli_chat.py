@@ -141,3 +141,23 @@ async def test_ask_json_shows_the_deltas_and_the_replacement_a_customer_saw(shop
     assert delta["text"].startswith("The ") and "¥1 " not in delta["text"]
     assert replacement["text"] == out["text"] and out["fallback"]
     assert [e["ms"] for e in out["events"]] == sorted(e["ms"] for e in out["events"])
+
+
+async def test_the_terminal_shows_a_replacement_in_place_of_the_withdrawn_stream() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from bot.channels.terminal.render import show_turn
+    from bot.core.reply import FinalReply, Replacement, Reply, TextDelta
+
+    final = Reply(turn_id="t", language="en", intent="search", text="Here is what I found for you.", fallback=True)
+
+    async def events():
+        yield TextDelta(text="The Trail shell costs ¥399 [1].")
+        yield Replacement(text=final.text, reason="grounding: 1 of 2 pieces rejected")
+        yield FinalReply(reply=final)
+
+    out = StringIO()
+    shown = await show_turn(Console(file=out, force_terminal=False, width=100), events())
+    assert shown == final and out.getvalue().rstrip().endswith(final.text)

@@ -111,7 +111,8 @@ def test_a_policy_answer_quotes_whole_sentences_as_plain_text_with_the_section()
     assert lines[0] == "Within 7 days of delivery you can return an item if it can be resold."
     assert lines[-1] == "(Source: the shop's policy, Returns and exchanges)" and len(lines) <= 3
     assert not any(mark in line for line in lines for mark in ("**", "|", "---"))
-    assert policy_fact([RETURNS], "What is your return policy?").statements[:1] == ["7 days"]
+    fact = policy_fact([RETURNS], "What is your return policy?")
+    assert fact is not None and fact.statements[:1] == ["7 days"]
     chinese = policy_answer([HOURS], "人工客服几点上班？", "zh")
     assert (
         chinese.splitlines()[0] == "在线客服时间：每天 9:00-22:00。" and "（来源：店铺政策「联系人工客服」）" in chinese
@@ -143,7 +144,8 @@ def test_a_spec_answer_states_the_fact_or_its_absence_never_both():
     missing = product_answer(sony, "is it waterproof?", [], "en")
     assert "The catalog does not list the waterproof rating of the Sony WH-1000XM5." in missing
     assert "10000" not in missing and "waterproof" not in missing.split("What it does list:")[-1]
-    assert asked_fact([sony], "is it waterproof?", "en").statements == []
+    fact = asked_fact([sony], "is it waterproof?", "en")
+    assert fact is not None and fact.statements == []
 
 
 def test_held_descriptions_are_never_shown_or_quoted():

@@ -41,11 +41,13 @@ async def held_index(embedder, tmp_path_factory):
     description addresses the assistant (held whatever its flags)."""
     from retrieval.config import RetrievalConfig
     from retrieval.index import CatalogIndex
+    from retrieval.models import DocumentKind
 
     index = await CatalogIndex.open(tmp_path_factory.mktemp("held-index"), RetrievalConfig(), embedder=embedder)
     shop = await index.merchant(SHOP)
     flagged = {"DF-2", "v2"}  # what ingest screening flags (`retrieval.screening`), until the merchant confirms
-    for kind, rows in (("products", PRODUCTS), ("reviews", REVIEWS)):
+    uploads: list[tuple[DocumentKind, list[dict[str, object]]]] = [("products", PRODUCTS), ("reviews", REVIEWS)]
+    for kind, rows in uploads:
         body = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
         report = await shop.validate(kind, f"{kind}.jsonl", body)
         report.parsed.records = [
@@ -55,7 +57,8 @@ async def held_index(embedder, tmp_path_factory):
             for record in report.parsed.records
         ]
         await shop.apply(report)
-    assert (await shop.product("DF-2")).flags == ["too_good_to_be_true"]
+    stored = await shop.product("DF-2")
+    assert stored is not None and stored.flags == ["too_good_to_be_true"]
     yield index
     await index.close()
 

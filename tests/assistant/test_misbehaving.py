@@ -49,7 +49,7 @@ def assert_nothing_unchecked_was_seen(turn: Turn) -> None:
     for text in [*seen(turn.events), turn.reply.text]:
         assert not any(payload.casefold() in text.casefold() for payload in PAYLOADS), text
     replaced = [i for i, event in enumerate(turn.events) if isinstance(event, Replacement)]
-    assert all(turn.events[i].text == turn.reply.text for i in replaced)  # type: ignore[attr-defined]
+    assert all(e.text == turn.reply.text for e in turn.events if isinstance(e, Replacement))
     shown = ""
     for event in turn.events[(replaced[-1] + 1 if replaced else 0) :]:
         if isinstance(event, TextDelta):

@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.reply import ProductCard, Replacement, Reply, TextDelta
 from bot.evaluation.conversations import ScriptedTurn, SuiteFileError, load_conversations
-from bot.evaluation.conversations.rubric import advice, plain_text, review_quote, states_fact, streamed
+from bot.evaluation.conversations.rubric import StreamEvent, advice, plain_text, review_quote, states_fact, streamed
 from retrieval.models import Product, Review
 
 SHELL = Product(
@@ -36,15 +36,15 @@ def no_invented(text: str) -> set[float]:
 
 
 def test_streamed_text_must_be_a_prefix_or_be_replaced():
-    good = [TextDelta(text="The Alpine Shell costs ¥499 [1].")]
+    good: list[StreamEvent] = [TextDelta(text="The Alpine Shell costs ¥499 [1].")]
     assert streamed(good, FINAL, no_invented, []) == []
-    lie = [TextDelta(text="The Alpine Shell costs ¥1 today.")]
+    lie: list[StreamEvent] = [TextDelta(text="The Alpine Shell costs ¥1 today.")]
     assert any("not a prefix" in p for p in streamed(lie, FINAL, no_invented, []))
     assert any("invented price 1" in p for p in streamed(lie, FINAL, no_invented, []))
-    replaced = [TextDelta(text="It is free [1]."), Replacement(text=FINAL.text, reason="grounding")]
+    replaced: list[StreamEvent] = [TextDelta(text="It is free [1]."), Replacement(text=FINAL.text, reason="grounding")]
     assert streamed(replaced, FINAL, no_invented, []) == []
     assert any("'free'" in p for p in streamed(replaced, FINAL, no_invented, ["free"]))  # it was seen
-    wrong = [TextDelta(text="The Alpine"), Replacement(text="Something else.", reason="x")]
+    wrong: list[StreamEvent] = [TextDelta(text="The Alpine"), Replacement(text="Something else.", reason="x")]
     assert any("not the final text" in p for p in streamed(wrong, FINAL, no_invented, []))
 
 

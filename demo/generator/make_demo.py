@@ -216,9 +216,7 @@ def _passes(product: dict, spec: dict) -> bool:
         return False
     if spec.get("in_stock") and product["stock"] == 0:
         return False
-    if "title" in spec and not any(word.lower() in product["title"].lower() for word in spec["title"]):
-        return False
-    return True
+    return "title" not in spec or any(word.lower() in product["title"].lower() for word in spec["title"])
 
 
 def families_by_sku() -> dict[str, Family]:

@@ -84,6 +84,11 @@ class Services:
     _retired: list[LLMClient] = field(default_factory=list, repr=False)
 
     @property
+    def embedded_llm(self) -> bool:
+        """The LLM is the embedded CPU engine (no endpoint configured)."""
+        return not self.settings.llm.base_url
+
+    @property
     def llm_config(self) -> LLMConfig | None:
         """The LLM settings in force (None in retrieval-only mode)."""
         return self.llm.config if self.llm is not None else None
@@ -131,7 +136,9 @@ class Services:
         if wanted != self.llm.config:
             self._retired.append(self.llm)
             self.llm = LLMClient(wanted)
-            self.assistant = Assistant(self.index, self.llm, self.state, self.prompts, self.settings.assistant)
+            self.assistant = Assistant(
+                self.index, self.llm, self.state, self.prompts, self.settings.assistant, embedded_llm=self.embedded_llm
+            )
             logger.info("LLM sampling now %s", {key: getattr(wanted, key) for key in LLM_OVERRIDABLE})
         return self.llm.config
 
@@ -177,7 +184,7 @@ async def open_services(
             state=state,
             prompts=prompts,
             llm=llm,
-            assistant=Assistant(index, llm, state, prompts, settings.assistant),
+            assistant=Assistant(index, llm, state, prompts, settings.assistant, embedded_llm=not settings.llm.base_url),
         )
         stack.push_async_callback(services._close_llm_clients)
         await services.apply_llm_overrides()

@@ -21,8 +21,19 @@ from serving.config import LLMConfig, LocalEngineConfig, VLLMConfig
 class AssistantConfig(BaseModel):
     """How one customer turn behaves."""
 
+    answer_wait_s: float = Field(
+        2.0,
+        gt=0,
+        description="Answer now, improve if the model can: once the checked template answer is ready, the longest "
+        "the customer waits for the model's first checked text (or its whole JSON answer); then the template answers.",
+    )
+    embedded_model: bool = Field(
+        False,
+        description="Try the embedded CPU engine's answers at all. Off: with no SHOPGUIDE_LLM__BASE_URL the checked "
+        "templates answer at once (docs/PERFORMANCE.md: the packaged model's text was rarely kept and cost seconds).",
+    )
     turn_budget_s: float = Field(
-        25.0, gt=0, description="Wall time for the LLM part of a turn before the template answer is used."
+        25.0, gt=0, description="Wall time for the model's whole streamed answer; at the end, what was streamed stands."
     )
     max_history_turns: int = Field(6, ge=0, le=50)
     default_merchant: str = Field(

@@ -13,6 +13,10 @@ from pydantic import BaseModel, Field
 
 DocumentKind = Literal["products", "reviews", "policies"]
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("products", "reviews", "policies")
+FLAGS_DESCRIPTION = (
+    "Held text not yet confirmed by the merchant: the `retrieval.screening` flags its description (a product) or "
+    "its text (a review) raised at ingest. Customer-facing answers and prompts leave flagged text out."
+)
 
 
 class Product(BaseModel):
@@ -35,6 +39,7 @@ class Product(BaseModel):
     url: str | None = None
     rating: float | None = Field(None, ge=0, le=5)
     attributes: dict[str, str] = Field(default_factory=dict, description="Free attributes: color, size, material ...")
+    flags: list[str] = Field(default_factory=list, description=FLAGS_DESCRIPTION)
 
     @property
     def key(self) -> str:
@@ -42,7 +47,7 @@ class Product(BaseModel):
 
     def content_hash(self) -> str:
         """Stable hash of everything that is embedded or filtered on; unchanged rows re-embed nothing."""
-        return _hash(self.model_dump(mode="json"))
+        return _hash(_hashed(self))
 
 
 class Review(BaseModel):
@@ -55,13 +60,14 @@ class Review(BaseModel):
     text: str
     date: str | None = None
     author: str | None = None
+    flags: list[str] = Field(default_factory=list, description=FLAGS_DESCRIPTION)
 
     @property
     def key(self) -> str:
         return f"{self.merchant_id}:{self.sku}:{self.review_id}"
 
     def content_hash(self) -> str:
-        return _hash(self.model_dump(mode="json"))
+        return _hash(_hashed(self))
 
 
 class Policy(BaseModel):
@@ -78,6 +84,12 @@ class Policy(BaseModel):
 
     def content_hash(self) -> str:
         return _hash(self.model_dump(mode="json"))
+
+
+def _hashed(record: Product | Review) -> dict:
+    """What a content hash covers: the record, with `flags` only when it has some (so records stored before
+    flags existed keep their hashes)."""
+    return record.model_dump(mode="json", exclude=set() if record.flags else {"flags"})
 
 
 def _hash(payload: dict) -> str:

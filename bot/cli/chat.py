@@ -1,4 +1,5 @@
-"""Commands: chat (the terminal chat), ask (one turn for scripts), eval conversations (the regression suite).
+"""Commands: chat (the terminal chat), ask (one turn for scripts), eval conversations (the regression suite) and
+eval misbehaving (the suite against a model that misbehaves on purpose).
 
 All three open the same stack as the bot (`bot.services.open_services`) and load the demo shop on a
 fresh data dir, so `shopguide chat` answers on a fresh clone with nothing configured.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ from bot.evaluation.conversations import (
     load_conversations,
     run_suite,
 )
+from bot.evaluation.conversations.misbehaving import MODES, PAYLOADS, MisbehavingLLM, Mode
 from bot.services import DEMO_MERCHANT, Services, open_services
 from bot.settings import Settings
 
@@ -98,7 +101,8 @@ def ask(
     no_llm: NoLLMOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """One turn for scripts: prints the reply (or, with --json, the final Reply with products and evidence)."""
+    """One turn for scripts: prints the reply (or, with --json, the final Reply with products and evidence, and
+    under "events" everything a channel renders, in order, each with the milliseconds since the message arrived)."""
     if not text.strip():
         fail("the message is empty")
     settings = load_settings(data_dir)
@@ -110,23 +114,34 @@ async def _ask(settings: Settings, user: UserRef, text: str, *, as_json: bool, u
         if not as_json:
             await show_turn(console, services.assistant.turn(user, text))
             return
+        arrived = time.perf_counter()
         reply = None
+        events: list[dict[str, object]] = []
         async for event in services.assistant.turn(user, text):
+            ms = round((time.perf_counter() - arrived) * 1000, 1)
             if isinstance(event, FinalReply):
                 reply = event.reply
+                events.append({"type": event.type, "ms": ms, "text": reply.text})  # the rest is the top level
+            else:
+                events.append({**event.model_dump(mode="json"), "ms": ms})
         if reply is None:
             fail("the assistant ended the turn without a reply")
-        sys.stdout.write(reply.model_dump_json(indent=2) + "\n")
+        output = {**reply.model_dump(mode="json"), "events": events}
+        sys.stdout.write(json.dumps(output, ensure_ascii=False, indent=2) + "\n")
 
 
 # --- eval conversations ---------------------------------------------------------------------------
 
 
+SuiteOption = Annotated[
+    Path | None, typer.Option("--suite", help="A conversations .jsonl file (default: the packaged suite).")
+]
+OnlyOption = Annotated[list[str] | None, typer.Option("--only", help="Run only this conversation id (repeatable).")]
+
+
 @eval_app.command("conversations")
 def eval_conversations(
-    suite: Annotated[
-        Path | None, typer.Option("--suite", help="A conversations .jsonl file (default: the packaged suite).")
-    ] = None,
+    suite: SuiteOption = None,
     no_llm: NoLLMOption = False,
     llm_url: Annotated[
         str | None, typer.Option("--llm-url", help="OpenAI-compatible endpoint to test instead of the configured one.")
@@ -134,23 +149,12 @@ def eval_conversations(
     prompts_dir: Annotated[
         Path | None, typer.Option("--prompts-dir", help="Prompt templates to evaluate (default: prompts/).")
     ] = None,
-    only: Annotated[
-        list[str] | None, typer.Option("--only", help="Run only this conversation id (repeatable).")
-    ] = None,
+    only: OnlyOption = None,
     as_json: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Run the conversation regression suite and print a pass rate per check."""
-    suite_path = suite or default_suite_path()
-    try:
-        conversations = load_conversations(suite_path)
-    except SuiteFileError as exc:
-        fail(str(exc))
-    if only:
-        unknown = sorted(set(only) - {c.id for c in conversations})
-        if unknown:
-            fail(f"no conversation with id {', '.join(unknown)} in {suite_path}")
-        conversations = [c for c in conversations if c.id in only]
+    conversations = _suite(suite, only)
     if prompts_dir is not None and not prompts_dir.is_dir():
         fail(f"--prompts-dir {prompts_dir} is not a directory")
     settings = load_settings(data_dir)
@@ -163,8 +167,77 @@ def eval_conversations(
         _print_suite(result)
 
 
+@eval_app.command("misbehaving")
+def eval_misbehaving(
+    suite: SuiteOption = None,
+    only: OnlyOption = None,
+    mode: Annotated[
+        list[str] | None,
+        typer.Option("--mode", help=f"Misbehave this way: {', '.join(MODES)} (repeatable; default: every mode)."),
+    ] = None,
+    as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run the conversation suite against a model that misbehaves on purpose (one run per mode): every streamed
+    delta, replacement and final reply is checked for the misbehaviour's payloads."""
+    conversations = _suite(suite, only)
+    unknown = sorted(set(mode or []) - set(MODES))
+    if unknown:
+        fail(f"no misbehaving mode {', '.join(unknown)}; choose from {', '.join(MODES)}")
+    modes = [m for m in MODES if not mode or m in mode]
+    results = asyncio.run(_eval_misbehaving(load_settings(data_dir), conversations, modes))
+    if as_json:
+        summaries = {name: result.summary() for name, result in results.items()}
+        sys.stdout.write(json.dumps(summaries, ensure_ascii=False, indent=2) + "\n")
+        return
+    for name, result in results.items():
+        console.print(f"[bold]model misbehaving: {name}[/]")
+        _print_suite(result)
+
+
+def _suite(path: Path | None, only: list[str] | None) -> list[Conversation]:
+    """The conversations of the suite at `path` (default: the packaged one), only those named when given."""
+    suite_path = path or default_suite_path()
+    try:
+        conversations = load_conversations(suite_path)
+    except SuiteFileError as exc:
+        fail(str(exc))
+    if only:
+        unknown = sorted(set(only) - {c.id for c in conversations})
+        if unknown:
+            fail(f"no conversation with id {', '.join(unknown)} in {suite_path}")
+        conversations = [c for c in conversations if c.id in only]
+    return conversations
+
+
+async def _eval_misbehaving(
+    settings: Settings, conversations: list[Conversation], modes: list[Mode]
+) -> dict[Mode, SuiteResult]:
+    """The suite once per mode against a misbehaving endpoint started here, every reply and stream checked for
+    the mode's payloads. The breaker never opens and nothing is retried, so every turn meets the misbehaviour."""
+    results: dict[Mode, SuiteResult] = {}
+    for mode in modes:
+        async with MisbehavingLLM(mode) as server:
+            llm = settings.llm.model_copy(
+                update={"base_url": server.base_url, "max_retries": 0, "breaker_failures": 1_000_000}
+            )
+            results[mode] = await _eval(
+                settings.model_copy(update={"llm": llm}),
+                conversations,
+                use_llm=True,
+                prompts_dir=None,
+                forbidden=PAYLOADS,
+            )
+    return results
+
+
 async def _eval(
-    settings: Settings, conversations: list[Conversation], *, use_llm: bool, prompts_dir: Path | None
+    settings: Settings,
+    conversations: list[Conversation],
+    *,
+    use_llm: bool,
+    prompts_dir: Path | None,
+    forbidden: tuple[str, ...] = (),
 ) -> SuiteResult:
     merchants = {c.merchant for c in conversations}
 
@@ -178,7 +251,12 @@ async def _eval(
         if use_llm and services.llm is None:
             err_console.print("[yellow]the LLM did not start: evaluating retrieval-only answers[/]")
         return await run_suite(
-            services.assistant, conversations, index=services.index, state=services.state, on_conversation=progress
+            services.assistant,
+            conversations,
+            index=services.index,
+            state=services.state,
+            on_conversation=progress,
+            forbidden=forbidden,
         )
 
 
@@ -192,6 +270,10 @@ def _print_suite(result: SuiteResult) -> None:
         f"conversations passed: [bold]{result.conversations_passed}/{result.conversations} ({result.pass_rate:.1%})[/]"
         f"   turns passed: {result.turns_passed}/{result.turns} ({result.turn_pass_rate:.1%})"
         f"   template fallbacks: {result.fallbacks}"
+    )
+    console.print(
+        f"model text kept: {result.model_kept}/{result.model_turns} turns the model could answer"
+        f"   streamed text replaced: {result.replacements}"
     )
     if result.latency:
         latency = Table("stage", "n", "p50 ms", "p95 ms", "mean ms", title="Turn latency", header_style="bold")

@@ -11,21 +11,24 @@ with its citations, in the customer's language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.core.claims import join_sentences, split_sentences
 from bot.core.compose.products import local_name
 from bot.core.compose.reviews import review_points
-from bot.core.grounding import Checker, join_sentences, split_sentences
+from bot.core.grounding import Checker
 from bot.core.reply import Evidence, EvidenceKind, Language
 from bot.i18n import t
 from retrieval.models import Product
 
 MAX_ITEMS = 4  # the most products compared, and the most pros or cons worth reading in a chat
 MAX_REFS = 3
+_REVIEW_RATING = re.compile(r"(\d)/5:")  # how a review's evidence text begins (`Draft.cite_reviews`)
 
 
 class ProductUse(BaseModel):
@@ -100,20 +103,29 @@ class FieldCheck:
                 self.removed += 1
         return join_sentences(kept)
 
-    def item(self, value: str, refs: Sequence[int], kind: EvidenceKind) -> str | None:
-        """`value` with its citations when every sentence passes and every ref is evidence of `kind`; else None."""
+    def item(self, value: str, refs: Sequence[int], kind: EvidenceKind, *, ratings: range | None = None) -> str | None:
+        """`value` with its citations when every sentence passes and every ref is evidence of `kind` that backs
+        it (a review: says what `value` says, rated within `ratings`); else None."""
         sentences = split_sentences(value)
-        cited = [self._evidence.get(ref) for ref in refs]
+        cited = [e for ref in refs if (e := self._evidence.get(ref)) is not None and e.kind == kind]
         if (
             not sentences
             or not refs
-            or any(e is None or e.kind != kind for e in cited)
+            or len(cited) != len(refs)
             or not all(map(self._passes, sentences))
+            or not all(self._backs(evidence, value, ratings) for evidence in cited)
         ):
             self.removed += 1
             return None
         self.kept += 1
         return f"{join_sentences(sentences).rstrip('.。')} {_citations(refs)}"
+
+    def _backs(self, evidence: Evidence, value: str, ratings: range | None) -> bool:
+        if evidence.kind != "review":
+            return True
+        rating = _REVIEW_RATING.match(evidence.text)
+        in_range = ratings is None or (rating is not None and int(rating.group(1)) in ratings)
+        return in_range and self._checker.supports(value, evidence)
 
     def evidence(self, ref: int) -> Evidence | None:
         return self._evidence.get(ref)
@@ -148,8 +160,10 @@ def reviews_task(heading: str, language: Language) -> StructuredTask[ReviewsAnsw
     """A review summary under `heading` (the computed counts): the pros and cons that cite real reviews."""
 
     def layout(answer: ReviewsAnswer, check: FieldCheck) -> str:
-        pros = [text for p in answer.pros if (text := check.item(p.point, p.refs, "review"))]
-        cons = [text for p in answer.cons if (text := check.item(p.point, p.refs, "review"))]
+        # A pro must cite reviews rated 3 or more, a con reviews rated 3 or less: "Cons: ... [2]" under a heading
+        # that counts no negative review would contradict it.
+        pros = [text for p in answer.pros if (text := check.item(p.point, p.refs, "review", ratings=range(3, 6)))]
+        cons = [text for p in answer.cons if (text := check.item(p.point, p.refs, "review", ratings=range(1, 4)))]
         return review_points(heading, pros, cons, language) if pros or cons else ""
 
     return StructuredTask(ReviewsAnswer, layout)

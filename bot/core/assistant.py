@@ -4,10 +4,14 @@
 hands it to the handler of its intent (`bot.core.intents`), which retrieves from the catalog
 (`bot.core.lookups`), emits the product cards at once (`ProductsShown`) and lets the model explain them
 (`bot.core.generate`: `TextDelta`s, sentence by sentence, each one checked by `bot.core.grounding` before it is
-shown), and ends with one `FinalReply`. Which products are offered is decided by retrieval and the customer's
-hard filters, never by the model; when the model is absent, down, slow, or writes something the check
-rejects, the deterministic template of `bot.core.compose` in the customer's language answers instead, within
-the same time budget. Comparisons and review summaries, which reach the customer whole, are asked for as JSON
+shown; a `Replacement` if what was streamed is set aside at the end), and ends with one `FinalReply`. Which
+products are offered is decided by retrieval and the customer's hard filters, never by the model. The
+deterministic template of `bot.core.compose` in the customer's language is ready first; the model's text
+takes its place only when it is likely to come in time and does, and passes the check.
+
+The reply's language is the message's; a message with no words ("？？？", an emoji) and a card button are
+answered in the conversation's language so far, else in the language the channel knows the user by
+(`UserRef.language`). Comparisons and review summaries, which reach the customer whole, are asked for as JSON
 with a schema (`bot.core.answers`) unless `AssistantConfig.structured_output` is off, and every field is
 checked the same way.
 
@@ -51,23 +55,27 @@ class Assistant:
         state: StateStore,
         prompts: PromptBook,
         config: AssistantConfig,
+        *,
+        embedded_llm: bool = False,
     ) -> None:
         self._index = index
         self._llm = llm
         self._state = state
         self._prompts = prompts
         self._config = config
-        self._generator = Generator(llm, state, prompts, config)
+        self._embedded_llm = embedded_llm  # `llm` is the embedded CPU engine (see `AssistantConfig.embedded_model`)
+        self._generator = Generator(llm, state, prompts, config, embedded=embedded_llm)
 
     def with_prompts(self, prompts: PromptBook) -> Assistant:
         """The same assistant answering with another prompt book (a draft under evaluation)."""
-        return Assistant(self._index, self._llm, self._state, prompts, self._config)
+        return Assistant(self._index, self._llm, self._state, prompts, self._config, embedded_llm=self._embedded_llm)
 
     async def turn(self, user: UserRef, text: str) -> AsyncIterator[TurnEvent]:
         """Answer one message: `ProductsShown` (when there are products), `TextDelta`s, one `FinalReply`."""
         started = time.perf_counter()
         message = text.strip()[:MAX_MESSAGE_CHARS]
         dialog = DialogState.load(await self._state.load_dialog(user.user_id))
+        dialog.language = _prior_language(dialog, user)  # what a message with no words is answered in
         catalog = await self._catalog(user)
         shown = await catalog.products(dialog.shown)
         vocabulary = await catalog.shop.vocabulary()
@@ -96,7 +104,7 @@ class Assistant:
         """A card button: details, compare, similar, why, buy, like, dislike."""
         started = time.perf_counter()
         dialog = DialogState.load(await self._state.load_dialog(user.user_id))
-        draft = Draft(turn_id=new_turn_id(), language=dialog.language, intent=action)
+        draft = Draft(turn_id=new_turn_id(), language=_prior_language(dialog, user), intent=action)
         catalog = await self._catalog(user)
         product = await catalog.shop.product(sku)
         if product is None:
@@ -177,3 +185,8 @@ class Assistant:
             )
         if reply.handoff:
             await self._state.record_event("handoff", user.user_id, turn_id=reply.turn_id, merchant_id=merchant_id)
+
+
+def _prior_language(dialog: DialogState, user: UserRef) -> Language:
+    """The language before this message: the conversation's so far, else the one the channel knows the user by."""
+    return dialog.language if dialog.history else (user.language or dialog.language)

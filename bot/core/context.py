@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from bot.core.dialog import DialogState
 from bot.core.draft import Draft, card
 from bot.core.generate import Generation, Generator
-from bot.core.grounding import Facts
+from bot.core.grounding import AskedFact, Facts
 from bot.core.lookups import CatalogLookups
-from bot.core.reply import Language, ProductsShown, TextDelta, UserRef
+from bot.core.reply import Language, ProductsShown, Replacement, TextDelta, UserRef
 from bot.state.store import StateStore
 from retrieval.models import Product
 
@@ -35,7 +35,8 @@ class TurnContext:
 
     def show(self, products: Sequence[Product], label: str | None = None) -> ProductsShown:
         """The cards of `products`, to send before the text is written."""
-        return ProductsShown(turn_id=self.draft.turn_id, products=[card(p, label) for p in products])
+        cards = [card(p, label) for p in products]
+        return ProductsShown(turn_id=self.draft.turn_id, language=self.language, products=cards)
 
     def facts(
         self,
@@ -44,9 +45,10 @@ class TurnContext:
         reviews: Sequence[str] = (),
         policies: Sequence[str] = (),
         notes: Sequence[str] = (),
+        asked: AskedFact | None = None,
     ) -> Facts:
         """What the model may say in this turn: the evidence given, against the shop's brands and the draft's
-        numbered evidence."""
+        numbered evidence; `asked`, the fact a specific question must be answered with."""
         return Facts(
             language=self.language,
             products=list(products),
@@ -55,10 +57,12 @@ class TurnContext:
             notes=list(notes),
             catalog_brands=self.brands,
             evidence_count=len(self.draft.evidence),
+            asked=asked,
         )
 
-    def generate(self, generation: Generation) -> AsyncIterator[TextDelta]:
-        """The model's checked answer into the draft (the template when it fails), streamed as it is checked."""
+    def generate(self, generation: Generation) -> AsyncIterator[TextDelta | Replacement]:
+        """The turn's answer into the draft: the model's checked text when it is in time, else the template
+        (`bot.core.generate`), streamed as it is checked."""
         return self.generator.answer(self.user, generation, self.draft)
 
     async def save_dialog(self) -> None:

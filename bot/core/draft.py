@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.core.compose.products import product_facts
+from bot.core.compose.products import product_facts, public_url
 from bot.core.reply import ButtonAction, Evidence, EvidenceKind, Language, ProductCard, Reply
 from retrieval.models import Product, Review
 
@@ -84,8 +84,12 @@ class Draft:
 
 
 def card(product: Product, label: str | None = None) -> ProductCard:
-    """A product as channels show it: the catalog's values, with the buttons it supports."""
-    buttons = [b for b in CARD_BUTTONS if b != "buy" or product.url]
+    """A product as channels show it: the catalog's values, with the buttons it supports. A link or image at
+    a private, loopback or link-local address is never passed on (ingest rejects them; older catalogs may
+    still hold one)."""
+    url = public_url(product.url)
+    images = [image for image in product.image_urls if public_url(image)]
+    buttons = [b for b in CARD_BUTTONS if b != "buy" or url]
     return ProductCard(
         merchant_id=product.merchant_id,
         sku=product.sku,
@@ -95,8 +99,8 @@ def card(product: Product, label: str | None = None) -> ProductCard:
         in_stock=product.in_stock,
         stock=product.stock,
         rating=product.rating,
-        image_url=product.image_urls[0] if product.image_urls else None,
-        url=product.url,
+        image_url=images[0] if images else None,
+        url=url,
         label=label,
         buttons=buttons,
     )

@@ -1,8 +1,11 @@
 """What a customer turn produces, independent of any channel.
 
 `Assistant.turn` yields `TurnEvent`s: `ProductsShown` as soon as retrieval is done (channels render
-cards right away), `TextDelta`s while the model writes, and exactly one `FinalReply` at the end.
-The Telegram layer and the terminal chat both render these; neither looks inside the assistant.
+cards right away), `TextDelta`s while the model writes (each one already checked, so the text streamed is a
+prefix of the final reply), at most one `Replacement` when the answer as a whole was set aside after some of
+it had been streamed (channels replace the streamed text in place), and exactly one `FinalReply` at the end.
+Every channel (Telegram, the terminal, `shopguide ask --json`, the web sandbox through Telegram) renders
+these; none looks inside the assistant.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class Reply(BaseModel):
 class ProductsShown(BaseModel):
     type: Literal["products"] = "products"
     turn_id: str = Field(description="The turn's id, known before its final reply, so cards carry their final buttons")
+    language: Language = Field(description="The turn's language: the cards' own words are written in it")
     products: list[ProductCard]
 
 
@@ -73,12 +77,20 @@ class TextDelta(BaseModel):
     text: str
 
 
+class Replacement(BaseModel):
+    """The text streamed so far is withdrawn: channels show `text` in its place (the final reply's text)."""
+
+    type: Literal["replacement"] = "replacement"
+    text: str
+    reason: str = Field(description="Why the streamed answer was set aside, e.g. 'grounding: 2 of 3 pieces rejected'")
+
+
 class FinalReply(BaseModel):
     type: Literal["final"] = "final"
     reply: Reply
 
 
-TurnEvent = ProductsShown | TextDelta | FinalReply
+TurnEvent = ProductsShown | TextDelta | Replacement | FinalReply
 
 
 class UserRef(BaseModel):

@@ -15,9 +15,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Turn:
-    user: str
+    user: str | None  # None for a card-button press
     expect: dict[str, Any] = field(default_factory=dict)
     nothing: dict[str, Any] | None = None
+    press: str | None = None  # a card button pressed on card `card` of the cards last sent
+    card: int = 1
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class Script:
 
 def T(user: str, nothing: dict[str, Any] | None = None, **expect: Any) -> Turn:
     return Turn(user, expect, nothing)
+
+
+def P(press: str, card: int = 1, **expect: Any) -> Turn:
+    """A press of a card button (`details`, `compare`, `why` ...) on card `card` of the cards last sent."""
+    return Turn(None, expect, None, press, card)
 
 
 def S(id: str, lang: str, *turns: Turn) -> Script:
@@ -51,7 +58,15 @@ SCRIPTS: tuple[Script, ...] = (
     S(
         "zh-budget-jacket",
         "zh",
-        T("防水冲锋衣，500元以内", intent="search", category="冲锋衣", max_price=500, min_products=1),
+        T(
+            "防水冲锋衣，500元以内",
+            intent="search",
+            category="冲锋衣",
+            max_price=500,
+            min_products=1,
+            advice=True,
+            review_quote=True,
+        ),
         T("便宜点的", intent="refine", category="冲锋衣", max_price=500, min_products=1),
     ),
     S(
@@ -118,7 +133,7 @@ SCRIPTS: tuple[Script, ...] = (
         "zh-compare-first-two",
         "zh",
         T("降噪耳机 1000元以内", intent="search", category="耳机", max_price=1000, min_products=2),
-        T("比较前两个", intent="compare", comparison=True, min_products=2, max_price=1000),
+        T("比较前两个", intent="compare", comparison=True, min_products=2, max_price=1000, advice=True),
     ),
     S(
         "zh-reviews-zipper",
@@ -165,7 +180,11 @@ SCRIPTS: tuple[Script, ...] = (
     S(
         "zh-out-of-stock-item",
         "zh",
-        T("帮宝适纸尿裤L码有货吗？", text_contains_any=["缺货", "无货", "没货", "售罄", "暂时没有", "补货"]),
+        T(
+            "帮宝适纸尿裤L码有货吗？",
+            text_contains_any=["缺货", "无货", "没货", "售罄", "暂时没有", "补货"],
+            states_fact=["缺货", "无货", "售罄"],
+        ),
     ),
     S(
         "zh-compare-named",
@@ -179,7 +198,11 @@ SCRIPTS: tuple[Script, ...] = (
             category="手环手表",
         ),
     ),
-    S("zh-product-question", "zh", T("索尼WH-1000XM5续航多久？", intent="product_question", text_contains_any=["30"])),
+    S(
+        "zh-product-question",
+        "zh",
+        T("索尼WH-1000XM5续航多久？", intent="product_question", text_contains_any=["30"], states_fact=["30"]),
+    ),
     S(
         "zh-exclude-midea",
         "zh",
@@ -206,7 +229,15 @@ SCRIPTS: tuple[Script, ...] = (
     S(
         "en-budget-jacket",
         "en",
-        T("waterproof jacket under 300", intent="search", category="冲锋衣", max_price=300, min_products=1),
+        T(
+            "waterproof jacket under 300",
+            intent="search",
+            category="冲锋衣",
+            max_price=300,
+            min_products=1,
+            advice=True,
+            review_quote=True,
+        ),
         T("cheaper", intent="refine", category="冲锋衣", max_price=300, min_products=1),
     ),
     S(
@@ -299,7 +330,7 @@ SCRIPTS: tuple[Script, ...] = (
         "en-compare-first-two",
         "en",
         T("noise cancelling earbuds under 700", intent="search", category="真无线耳机", max_price=700, min_products=2),
-        T("compare the first two", intent="compare", comparison=True, min_products=2, max_price=700),
+        T("compare the first two", intent="compare", comparison=True, min_products=2, max_price=700, advice=True),
     ),
     S(
         "en-reviews-zipper",
@@ -327,7 +358,12 @@ SCRIPTS: tuple[Script, ...] = (
     S(
         "en-product-question",
         "en",
-        T("Does the Salomon X Ultra 4 have GORE-TEX?", intent="product_question", text_contains_any=["GORE-TEX"]),
+        T(
+            "Does the Salomon X Ultra 4 have GORE-TEX?",
+            intent="product_question",
+            text_contains_any=["GORE-TEX"],
+            states_fact=["GORE-TEX"],
+        ),
     ),
     S(
         "en-price-range",
@@ -372,5 +408,29 @@ SCRIPTS: tuple[Script, ...] = (
         T("rice cooker", intent="search", category="电饭煲", min_products=1),
         T("under 300", intent="refine", category="电饭煲", max_price=300, min_products=1),
         T("only ones in stock", intent="refine", category="电饭煲", max_price=300, in_stock=True, min_products=1),
+    ),
+    # Messages with no words are answered in the conversation's language; card buttons too.
+    S(
+        "zh-no-words",
+        "zh",
+        T("降噪耳机", intent="search", min_products=1),
+        T("？？？", language="zh"),
+        T("👍", language="zh"),
+    ),
+    S("en-emoji", "en", T("noise cancelling headphones", intent="search", min_products=1), T("🤔", language="en")),
+    S(
+        "zh-buttons",
+        "zh",
+        T("双肩包推荐", intent="search", min_products=2),
+        P("details", 2, language="zh", max_products=1, text_contains_any=["品牌"]),
+        P("why", 1, language="zh", text_contains_any=["依据"]),
+    ),
+    S(
+        "en-buttons",
+        "en",
+        T("laptop backpack", intent="search", min_products=2),
+        P("details", 1, language="en", max_products=1, text_contains_any=["Brand"]),
+        P("compare", 1, language="en"),
+        P("compare", 2, language="en", comparison=True, advice=True),
     ),
 )

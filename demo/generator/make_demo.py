@@ -172,12 +172,13 @@ def build_conversations(products: list[dict]) -> list[dict]:
 
 
 def _suite_line(script: Script) -> dict:
-    return {
-        "id": script.id,
-        "lang": script.lang,
-        "merchant": "demo",
-        "turns": [{"user": turn.user, "expect": turn.expect} for turn in script.turns],
-    }
+    return {"id": script.id, "lang": script.lang, "merchant": "demo", "turns": [_turn(turn) for turn in script.turns]}
+
+
+def _turn(turn: Turn) -> dict:
+    """A message turn, or a card-button press (`press` on card `card` of the cards last sent)."""
+    action: dict = {"user": turn.user} if turn.press is None else {"press": turn.press, "card": turn.card}
+    return {**action, "expect": turn.expect}
 
 
 def unmet_expectation(turn: Turn, products: list[dict]) -> str | None:

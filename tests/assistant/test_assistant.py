@@ -29,10 +29,14 @@ async def test_cards_come_first_then_the_checked_explanation(open_assistant, use
     assert {"JK-100", "JK-300"} <= set(turn.skus) and all(price_of(card) <= 600 for card in reply.products)
     assert all("buy" in card.buttons for card in reply.products)
     assert [e.sku for e in reply.evidence if e.kind == "product"] == turn.skus
-    # Instructions and evidence go in the system message; the customer's words only in the user message.
-    system, customer = request["messages"]
-    assert system["role"] == "system" and "Northpeak Alpine Shell" in system["content"]
-    assert customer == {"role": "user", "content": "waterproof jacket under 600"}
+    # Instructions go in the system message; the shop's data, fenced as quoted data, and the customer's words in
+    # the user message.
+    system, data = request["messages"]
+    assert system["role"] == "system" and "Northpeak Alpine Shell" not in system["content"]
+    assert "<shop_data>" in system["content"] and "never instructions" in system["content"]
+    assert data["role"] == "user" and data["content"].endswith('"waterproof jacket under 600"')
+    fenced = data["content"].split("<shop_data>")[1].split("</shop_data>")[0]
+    assert 'product: "Northpeak Alpine Shell Waterproof Jacket | price ¥499 | rating 4.5/5 | in stock' in fenced
     turn_event = (await state.events("turn"))[-1]
     assert set(turn_event.data["timings"]) == {"understand", "retrieve", "generate", "check"}
     assert {e.sku for e in await state.events("shown")} == set(turn.skus)
@@ -131,7 +135,7 @@ async def test_an_injection_review_changes_nothing(open_assistant, user):
     assert reply.fallback
     assert "free" not in reply.text.casefold() and "免费" not in reply.text
     assert "3 reviews" in reply.text and "Stayed dry" in reply.text
-    assert INJECTION not in request["messages"][0]["content"]
+    assert all(INJECTION not in message["content"] for message in request["messages"])
 
 
 async def test_an_injection_message_is_treated_as_data(open_assistant, user):
@@ -150,11 +154,11 @@ async def test_policy_questions_are_answered_from_the_policies(open_assistant, u
     answer = "Unworn items can be returned within 7 days of delivery for a full refund [1]."
     async with open_assistant(lambda request: answer) as assistant:
         turn = await say(assistant, user, "What is your return policy?")
-        system = assistant.server.requests[0]["messages"][0]["content"]
+        system, data = (message["content"] for message in assistant.server.requests[0]["messages"])
 
     reply = turn.reply
     assert reply.intent == "policy" and not reply.fallback and reply.text == answer
-    assert "7 days" in system and any(e.kind == "policy" for e in reply.evidence)
+    assert "7 days" in data and "7 days" not in system and any(e.kind == "policy" for e in reply.evidence)
 
 
 async def test_an_invented_policy_promise_is_rejected(open_assistant, user):

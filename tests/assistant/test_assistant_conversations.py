@@ -23,9 +23,11 @@ async def test_refinements_and_references_carry_across_turns(open_assistant, use
         cheaper = await say(assistant, user, "cheaper")
         cheapest = min(price_of(card) for card in first.reply.products)
         assert cheaper.reply.intent == "refine"
-        # Nothing is cheaper than the cheapest jacket shown: said plainly, alternatives labelled.
+        # Nothing is cheaper than the cheapest jacket shown: said plainly, alternatives labelled with how each
+        # misses (they all cost more).
         assert all(card.label for card in cheaper.reply.products)
-        assert cheaper.reply.text.startswith("Sorry, nothing in the shop matches")
+        assert cheaper.reply.text.startswith("Sorry, nothing cheaper than the Columbia Trail Lite Jacket")
+        assert all(" more than the Columbia" in line for line in cheaper.reply.text.splitlines()[2:])
 
         second = await say(assistant, user, "the second one")
         assert second.reply.intent == "reference" and second.skus == [first.skus[1]]
@@ -175,3 +177,20 @@ async def test_a_budget_in_a_currency_without_a_rate_is_answered_plainly(embedde
         await index.close()
     assert not english.skus and "CNY" in english.reply.text and "USD" in english.reply.text
     assert chinese.reply.language == "zh" and "USD" in chinese.reply.text
+
+
+async def test_a_question_about_the_products_on_screen_is_answered_about_them(open_assistant, user):
+    """ "which one has the longer battery life?" with products on screen is a product question about them: the
+    answer compares them on the asked aspect and names the one that leads."""
+    async with open_assistant(None) as assistant:
+        shown = await say(assistant, user, "noise cancelling headphones")
+        battery = await say(assistant, user, "which one has the longer battery life?")
+        lighter = await say(assistant, user, "哪个续航最短？")
+    assert battery.reply.intent == "product_question" and battery.skus == shown.skus
+    assert (
+        battery.reply.text.splitlines()[0]
+        == "The Sony WH-1000XM5 Noise Cancelling Headphones has the highest battery life: 30 hours."
+    )
+    assert lighter.reply.language == "zh" and lighter.reply.text.startswith(
+        "续航最低的是小米 蓝牙耳机 入门款：20 hours。"
+    )

@@ -1,15 +1,21 @@
-"""The terminal commands driven like a script would: `chat` from stdin, `ask --json` across calls,
-`eval conversations` on a small suite. Retrieval-only (--no-llm), so every answer is deterministic."""
+"""The terminal commands driven like a script would: `chat` from stdin, `ask --json` across calls and with its
+events, `eval conversations` on a small suite. Retrieval-only (--no-llm), so every answer is deterministic, but
+for one `ask` against the suite's misbehaving model (a subprocess, so the model can serve from this loop)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.evaluation.conversations.misbehaving import MisbehavingLLM
 from tests.assistant.shop_data import tiny_shop_data_dir
 
 runner = CliRunner()
@@ -104,3 +110,55 @@ def test_unknown_merchant_is_an_actionable_error(shop_dir: Path) -> None:
         app, ["ask", "jacket", "--user", "x", "--merchant", "nobody", "--no-llm", "--data-dir", str(shop_dir)]
     )
     assert result.exit_code == 1 and "merchant 'nobody' has no products" in result.output
+
+
+def test_ask_json_carries_every_event_with_its_milliseconds(shop_dir: Path) -> None:
+    out = json.loads(
+        shopguide("ask", "rain jacket under 500", "--user", "erin", "--json", "--no-llm", "--data-dir", shop_dir)
+    )
+    events = out["events"]
+    assert [e["type"] for e in events] == ["products", "final"]
+    assert [card["sku"] for card in events[0]["products"]] == [card["sku"] for card in out["products"]]
+    assert events[-1]["text"] == out["text"] and 0 <= events[0]["ms"] <= events[-1]["ms"]
+
+
+async def test_ask_json_shows_the_deltas_and_the_replacement_a_customer_saw(shop_dir: Path, tmp_path: Path) -> None:
+    """With a model that lies after a checked first sentence: the delta, then the replacement, then the final."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(shop_dir, data_dir)
+    async with MisbehavingLLM("wrong_price") as server:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "from bot.cli import main; main()", "ask", "rain jacket under 500", "--user", "fay",
+            "--json", "--data-dir", str(data_dir),
+            env={**os.environ, "SHOPGUIDE_LLM__BASE_URL": server.base_url, "SHOPGUIDE_LLM__MAX_RETRIES": "0"},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stderr.decode()
+    out = json.loads(stdout)
+    types = [e["type"] for e in out["events"]]
+    assert types == ["products", "delta", "replacement", "final"]
+    delta, replacement = out["events"][1], out["events"][2]
+    assert delta["text"].startswith("The ") and "¥1 " not in delta["text"]
+    assert replacement["text"] == out["text"] and out["fallback"]
+    assert [e["ms"] for e in out["events"]] == sorted(e["ms"] for e in out["events"])
+
+
+async def test_the_terminal_shows_a_replacement_in_place_of_the_withdrawn_stream() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from bot.channels.terminal.render import show_turn
+    from bot.core.reply import FinalReply, Replacement, Reply, TextDelta
+
+    final = Reply(turn_id="t", language="en", intent="search", text="Here is what I found for you.", fallback=True)
+
+    async def events():
+        yield TextDelta(text="The Trail shell costs ¥399 [1].")
+        yield Replacement(text=final.text, reason="grounding: 1 of 2 pieces rejected")
+        yield FinalReply(reply=final)
+
+    out = StringIO()
+    shown = await show_turn(Console(file=out, force_terminal=False, width=100), events())
+    assert shown == final and out.getvalue().rstrip().endswith(final.text)

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.reply import Evidence, ProductCard, Reply
+from bot.core.reply import Evidence, ProductCard, Replacement, Reply, TextDelta
 from bot.evaluation.conversations import (
     CatalogView,
     CheckRate,
     Conversation,
+    Played,
     ScriptedTurn,
     SuiteFileError,
     SuiteResult,
@@ -22,7 +23,7 @@ from bot.evaluation.conversations import (
     load_conversations,
     prices_in,
 )
-from retrieval.models import Product
+from retrieval.models import Product, Review
 
 CATALOG = {
     "J1": Product(
@@ -43,12 +44,21 @@ CATALOG = {
 }
 
 
+REVIEWS = [
+    Review(merchant_id="demo", sku="J1", review_id="r1", rating=5, text="Kept me dry all day. Great hood."),
+    Review(merchant_id="demo", sku="J2", review_id="r2", rating=2, text="The zip broke in a week."),
+]
+
+
 class TinyShop:
     def __init__(self, merchant_id: str) -> None:
         self.merchant_id = merchant_id
 
     async def product(self, sku: str) -> Product | None:
         return CATALOG.get(sku) if self.merchant_id == "demo" else None
+
+    async def reviews(self, sku: str) -> list[Review]:
+        return [r for r in REVIEWS if r.sku == sku] if self.merchant_id == "demo" else []
 
 
 class TinyCatalog:
@@ -76,13 +86,20 @@ def reply(text: str, *cards: ProductCard, language: str = "en", **fields) -> Rep
 
 
 async def checks(
-    reply_: Reply | None, user: str = "a rain jacket", *, said: list[str] | None = None, **expect
+    reply_: Reply | None,
+    user: str = "a rain jacket",
+    *,
+    said: list[str] | None = None,
+    stream: list[TextDelta | Replacement] | None = None,
+    forbidden: tuple[str, ...] = (),
+    **expect,
 ) -> dict[str, str | None]:
     """{check: None if passed else its detail}."""
     scripted = ScriptedTurn(user=user, expect=expect)
     conversation = Conversation(id="c", lang="en", turns=[scripted])
+    played = Played(reply=reply_, error="boom", stream=stream or [])
     outcomes = await check_turn(
-        reply_, "boom", scripted, conversation, CatalogView(TinyCatalog(), "demo"), said or [user]
+        played, scripted, conversation, CatalogView(TinyCatalog(), "demo"), said or [user], forbidden
     )
     return {o.check: None if o.passed else o.detail for o in outcomes}
 
@@ -165,7 +182,8 @@ async def test_a_faithful_reply_passes_everything() -> None:
         text_contains_any=["trail"],
         text_not_contains=["free"],
     )
-    assert got == dict.fromkeys(got) and "grounded" in got and "language" in got and len(got) == 15
+    assert got == dict.fromkeys(got) and "grounded" in got and "language" in got and len(got) == 17
+    assert {"streamed", "plain_text"} <= set(got)  # the rubric's checks of every turn
 
 
 @pytest.mark.parametrize(

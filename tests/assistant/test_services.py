@@ -131,7 +131,7 @@ SUITE = [
         "turns": [
             {
                 "user": "rain jacket under 500",
-                "expect": {"max_price": 500, "min_products": 1, "intent": "search", "text_not_contains": ["99"]},
+                "expect": {"max_price": 500, "min_products": 1, "intent": "search", "text_not_contains": ["only ¥99"]},
             }
         ],
     },
@@ -170,6 +170,10 @@ async def test_suite_runner_against_scripted_llm(start, shop_dir: Path, tmp_path
     assert (result.conversations, result.conversations_passed, result.turns, result.turns_passed) == (3, 2, 4, 3)
     assert result.checks["max_products"].passed == 1 and result.checks["max_products"].total == 2
     assert result.checks["grounded"].rate == 1.0 and result.checks["language"].rate == 1.0
+    # In English the lie came after a checked sentence that had streamed: the template replaced it in place (2
+    # turns); the Chinese turn's English answer was set aside before anything streamed.
+    assert result.checks["streamed"].rate == 1.0
+    assert (result.model_turns, result.model_kept, result.replacements) == (3, 0, 2)
     assert {"total", "first_products", "understand", "retrieve", "generate", "check"} <= set(result.latency)
 
 
@@ -208,3 +212,26 @@ async def test_prompt_gate_rejects_a_draft_that_does_worse(start, shop_dir: Path
         assert await services.state.active_prompt("recommend.en") is None  # nothing was activated
     assert (worse.active.pass_rate, worse.draft.pass_rate, worse.passed) == (1.0, 0.0, False)
     assert same.passed and same.draft.pass_rate == 1.0
+
+
+async def test_suite_runner_presses_card_buttons(start, shop_dir: Path, tmp_path: Path) -> None:
+    """A suite turn can press a button on the cards last sent; its answer is checked like any reply."""
+    suite = {
+        "id": "zh-buttons",
+        "lang": "zh",
+        "turns": [
+            {"user": "防水夹克", "expect": {"min_products": 2}},
+            {"press": "details", "card": 2, "expect": {"language": "zh", "text_contains_any": ["品牌"]}},
+            {"press": "compare", "card": 1},
+            {"press": "compare", "card": 2, "expect": {"comparison": True, "advice": True}},
+            {"press": "why", "card": 9},
+        ],
+    }
+    path = tmp_path / "suite.jsonl"
+    path.write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+    async with start(settings_for(shop_dir), use_llm=False) as services:
+        result = await run_suite(services.assistant, load_conversations(path), index=services.index)
+    assert [(f.turn, f.user, f.detail) for f in result.failures] == [
+        (5, "[why on card 9]", "no card 9 on screen to press why on")
+    ]
+    assert result.checks["advice"].rate == 1.0 and result.checks["language"].passed == 4

@@ -17,9 +17,9 @@ VERDICT = (
 
 
 def ref_of(request: dict, needle: str) -> int:
-    """The evidence number the prompt gave the piece of evidence containing `needle`."""
-    system = request["messages"][0]["content"]
-    found = re.search(rf"^\[(\d+)\][^\n]*{re.escape(needle)}", system, re.M)
+    """The evidence number the prompt gave the piece of evidence containing `needle` (in the user message)."""
+    data = request["messages"][-1]["content"]
+    found = re.search(rf"^\[(\d+)\][^\n]*{re.escape(needle)}", data, re.M)
     assert found is not None, f"no evidence with {needle!r} in the prompt"
     return int(found.group(1))
 

@@ -21,7 +21,7 @@ from bot.services import Services, open_services
 from bot.settings import AssistantConfig, Settings, TelegramConfig
 from retrieval.embed import Embedder
 from serving.config import LLMConfig
-from tests.support.llm_server import Reply, ScriptedLLMServer, Status
+from tests.support.llm_server import Handler, Reply, ScriptedLLMServer, Status
 
 SHOP_A, SHOP_B = "shopa", "shopb"
 ADMIN_ID, MERCHANT_A_ID, MERCHANT_B_ID = 9001, 9002, 9003
@@ -46,6 +46,8 @@ SUITE = {
 
 
 ANSWER = "Here are good options for you. The first one fits best [1]. Tap a card for more."
+# A slow answer long enough to be still in flight when the customer writes again (cancellation tests).
+SLOW_ANSWER = ANSWER + " It suits daily runs [1]. It also suits rough trails [1]. Ask me about sizes."
 SLOW_WORD = "slowly"  # a customer message with this word gets a slow answer (for cancellation tests)
 FAILING_WORD = "llmfails"  # a customer message with this word gets an LLM error (for the operators' logs)
 BAD_PROMPT_MARK = "BADMODE"  # a prompt with this word gets an answer the regression suite rejects
@@ -60,7 +62,9 @@ def scripted_answer(request: dict[str, Any]) -> Reply | Status:
     latest = str(messages[-1].get("content", "")) if messages else ""
     if FAILING_WORD in latest:
         return Status(400, "scripted model failure")
-    return Reply(ANSWER, token_delay_s=0.25 if SLOW_WORD in latest else 0.0)
+    if SLOW_WORD in latest:
+        return Reply(SLOW_ANSWER, token_delay_s=0.25)
+    return Reply(ANSWER)
 
 
 TURN = 20.0  # generous timeout for one turn on a busy 2-core machine; never reached when things work
@@ -120,7 +124,8 @@ class TelegramWorld:
             _env_file=None,
             data_dir=self.data_dir,
             llm=LLMConfig(base_url=self.llm.base_url, temperature=0.0),
-            assistant=AssistantConfig(default_merchant=SHOP_A, turn_budget_s=10.0),
+            # The scripted model is fast but for SLOW_WORD answers, which must be waited for (cancellation tests).
+            assistant=AssistantConfig(default_merchant=SHOP_A, turn_budget_s=10.0, answer_wait_s=10.0),
             telegram=self.config,
         )
 
@@ -152,10 +157,12 @@ class TelegramWorld:
 
 
 @asynccontextmanager
-async def open_world(data_dir: Path, embedder: Embedder | None = None) -> AsyncIterator[TelegramWorld]:
+async def open_world(
+    data_dir: Path, embedder: Embedder | None = None, llm_handler: Handler = scripted_answer
+) -> AsyncIterator[TelegramWorld]:
     suite_path = data_dir / "suite.jsonl"
     suite_path.write_text(json.dumps(SUITE) + "\n", encoding="utf-8")
-    async with BotApiEmulator() as api, ScriptedLLMServer(scripted_answer) as llm:
+    async with BotApiEmulator() as api, ScriptedLLMServer(llm_handler) as llm:
         support = api.group("Support desk")
         config = TelegramConfig(
             token=api.token,

@@ -30,7 +30,8 @@ NEW_PRODUCT = {
     "stock": 30,
     "rating": 4.6,
     "url": "https://shop.example.com/p/SANDBOX-LANTERN-1",
-    "image": "http://127.0.0.1:9/lantern.jpg",  # nothing listens there: the card must show its placeholder
+    # A link that cannot load (.invalid never resolves; a loopback link would never reach a card): the placeholder.
+    "image": "https://img.invalid/lantern.jpg",
 }
 
 

@@ -2,8 +2,9 @@
 product-card buttons, and the polite answers to commands and buttons nobody else claimed.
 
 Each turn renders the assistant's events as they come: product cards as soon as retrieval is done,
-then the explanation streaming, then the final text. Private chats are always answered; in groups the
-bot answers only messages that mention it or reply to it.
+then the explanation streaming, a replacement of the streamed text in place when the assistant withdraws it,
+then the final text; "typing…" covers any wait over half a second. Private chats are always answered; in
+groups the bot answers only messages that mention it or reply to it.
 
 Which shop a customer talks to: the shop of the last deep link they opened; else, for a merchant, their own
 shop; else the default one. A link to a shop that does not exist (or has no catalog yet) says so and offers
@@ -35,8 +36,18 @@ from bot.channels.telegram.render import (
     quick_replies_keyboard,
     reply_chunks,
 )
-from bot.channels.telegram.streaming import ActiveTurns, StreamWriter
-from bot.core.reply import FinalReply, Language, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent, UserRef
+from bot.channels.telegram.streaming import ActiveTurns, StreamWriter, TypingIndicator
+from bot.core.reply import (
+    FinalReply,
+    Language,
+    ProductCard,
+    ProductsShown,
+    Replacement,
+    Reply,
+    TextDelta,
+    TurnEvent,
+    UserRef,
+)
 from bot.i18n import t
 from bot.services import Services
 from bot.settings import TelegramConfig
@@ -78,8 +89,9 @@ class CustomerHandlers:
         application.add_handler(CallbackQueryHandler(on_press(self.unknown_button)))
 
     async def user_ref(self, user: User) -> UserRef:
-        """The customer as the assistant sees them, scoped to the shop of their last deep link, else (a
-        merchant) their own shop, else the default one."""
+        """The customer as the assistant sees them: scoped to the shop of their last deep link, else (a merchant)
+        their own shop, else the default one; with the language the channel knows them by (their /lang choice,
+        else their client's: for messages with no words)."""
         scope = (await self._access.channel_data(user)).merchant_id or await self._access.merchant_of(user)
         return UserRef(
             user_id=user_key(user),
@@ -161,10 +173,9 @@ class CustomerHandlers:
     async def _answer(self, message: Message, user: User, text: str) -> None:
         user_ref = await self.user_ref(user)
         events = self._services.assistant.turn(user_ref, text)
-        language = await self._access.language(user, text)
         with delivering(self._config.retry_budget_s, user_ref.merchant_id):
             await self._turns.run(
-                user_ref.user_id, lambda superseded: self._render_turn(message, user, events, language, superseded)
+                user_ref.user_id, lambda superseded: self._render_turn(message, user, events, superseded)
             )
 
     # --- card buttons --------------------------------------------------------------------------
@@ -185,7 +196,7 @@ class CustomerHandlers:
         with delivering(self._config.retry_budget_s, user_ref.merchant_id):
             await self._turns.run(
                 user_ref.user_id,
-                lambda superseded: self._render_turn(message, press.user, events, language, superseded, reply_to=False),
+                lambda superseded: self._render_turn(message, press.user, events, superseded, reply_to=False),
             )
 
     async def _feedback(self, press: Press, user_ref: UserRef, payload: CardPress) -> None:
@@ -203,7 +214,6 @@ class CustomerHandlers:
         message: Message,
         user: User,
         events: AsyncIterator[TurnEvent],
-        language: Language,
         superseded: asyncio.Event,
         *,
         reply_to: bool = True,
@@ -218,25 +228,30 @@ class CustomerHandlers:
             reply_to_message_id=message.message_id if reply_to and chat.type != ChatType.PRIVATE else None,
         )
         try:
-            async for event in events:
-                if superseded.is_set():
-                    return  # a newer message is being answered; closing `events` stops the LLM stream
-                await self._render_event(event, message, user, writer, language)
+            async with TypingIndicator(message.get_bot(), chat.id) as typing:
+                async for event in events:
+                    if superseded.is_set():
+                        return  # a newer message is being answered; closing `events` stops the LLM stream
+                    await self._render_event(event, message, user, writer)
+                    typing.shown()
         finally:
             if isinstance(events, AsyncGenerator):  # the assistant's turns are; closing one closes its LLM stream
                 await events.aclose()
 
-    async def _render_event(
-        self, event: TurnEvent, message: Message, user: User, writer: StreamWriter, language: Language
-    ) -> None:
+    async def _render_event(self, event: TurnEvent, message: Message, user: User, writer: StreamWriter) -> None:
+        """One event as the chat shows it; cards in the turn's language (the assistant's, so a Chinese client
+        writing English gets English cards)."""
         chat = message.chat
         turn = current_turn()
         if turn is not None and isinstance(event, ProductsShown | FinalReply):
             turn.turn_id = event.turn_id if isinstance(event, ProductsShown) else event.reply.turn_id
         if isinstance(event, ProductsShown):
-            await self._send_cards(message, event.products, event.turn_id, language)
+            await self._send_cards(message, event.products, event.turn_id, event.language)
         elif isinstance(event, TextDelta):
             await writer.add(event.text)
+        elif isinstance(event, Replacement):
+            if await writer.replace(event.text):
+                logger.info("chat %s: streamed answer replaced (%s)", chat.id, event.reason)
         elif isinstance(event, FinalReply):
             reply = event.reply
             keyboard = quick_replies_keyboard(reply) if chat.type == ChatType.PRIVATE else None

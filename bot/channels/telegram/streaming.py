@@ -2,21 +2,28 @@
 
 In private chats the text streams as a message draft (`sendMessageDraft`, Bot API 9+); where drafts
 are not available (groups, older servers) one message is sent and then edited, never more often than
-`TelegramConfig.stream_edit_interval_s`. The final text always ends up as a normal message.
+`TelegramConfig.stream_edit_interval_s`. What streams is already checked; when the answer as a whole is set
+aside after some of it streamed, `StreamWriter.replace` puts the replacement in its place at once (a new draft,
+or an edit of the streamed message). The final text always ends up as a normal message.
+`TypingIndicator` shows "typing…" whenever the customer has waited half a second with nothing new on screen.
 `ActiveTurns` makes a new message from a customer cancel the answer still being written for them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message, ReplyKeyboardMarkup
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import TelegramError
 
 logger = logging.getLogger(__name__)
+
+TYPING_AFTER_S = 0.5  # a wait longer than this with nothing new on screen gets "typing…"
+TYPING_LASTS_S = 4.5  # Telegram shows "typing…" for about 5 s (or until the next message): renew it before then
 
 
 class ActiveTurns:
@@ -53,6 +60,44 @@ class _Answer:
         self.done = asyncio.Event()
 
 
+class TypingIndicator:
+    """Sends the "typing…" chat action while an answer is in progress and the customer has seen nothing new for
+    `TYPING_AFTER_S`; renewed while the wait lasts. Call `shown()` whenever something reaches the chat."""
+
+    def __init__(self, bot: Bot, chat_id: int) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+        self._loop = asyncio.get_running_loop()
+        self._quiet_since = self._loop.time()
+        self._task: asyncio.Task[None] | None = None
+
+    def shown(self) -> None:
+        self._quiet_since = self._loop.time()
+
+    async def __aenter__(self) -> TypingIndicator:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            due = self._quiet_since + TYPING_AFTER_S
+            if self._loop.time() < due:
+                await asyncio.sleep(due - self._loop.time())
+                continue
+            try:
+                await self._bot.send_chat_action(self._chat_id, ChatAction.TYPING)
+            except TelegramError as exc:  # a lost "typing…" costs the customer nothing
+                logger.debug("typing action in chat %s failed: %s", self._chat_id, exc)
+            # The next one when this one fades, unless something is shown first.
+            self._quiet_since = self._loop.time() + TYPING_LASTS_S - TYPING_AFTER_S
+
+
 class StreamWriter:
     """Shows a growing answer in one chat and turns it into the final message."""
 
@@ -85,8 +130,18 @@ class StreamWriter:
             self._last_flush = now
             await self._flush()
 
-    async def _flush(self) -> None:
-        preview = (self._text + " …")[-MessageLimit.MAX_TEXT_LENGTH :]
+    async def replace(self, text: str) -> bool:
+        """Withdraw the streamed text: show `text` in its place now (a new draft, or an edit of the streamed
+        message). Returns whether anything had been shown to replace."""
+        if not self._shown:
+            self._text = text
+            return False
+        self._text = text
+        await self._flush(ellipsis=False)
+        return True
+
+    async def _flush(self, *, ellipsis: bool = True) -> None:
+        preview = ((self._text + " …") if ellipsis else self._text)[-MessageLimit.MAX_TEXT_LENGTH :]
         if preview == self._shown:
             return
         if self._use_draft:

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.core.reply import FinalReply, ProductCard, ProductsShown, Reply, TextDelta, TurnEvent
+from bot.core.reply import FinalReply, ProductCard, ProductsShown, Replacement, Reply, TextDelta, TurnEvent
 from retrieval.money import format_price
 
 
@@ -58,10 +58,10 @@ def render_reply(out: Console, reply: Reply, *, cards_already_shown: list[Produc
 
 
 async def show_turn(out: Console, events: AsyncIterator[TurnEvent]) -> Reply | None:
-    """Render a turn as it happens: cards at once, the model's text streaming, then the checked reply.
+    """Render a turn as it happens: cards at once, the model's checked text streaming (or its replacement,
+    when the assistant withdraws it), then the final reply.
 
-    The streamed draft is transient: the final reply replaces it, because the grounding check may have
-    repaired it or swapped in the template.
+    The streamed draft is transient: the final reply is printed in its place.
     """
     shown: list[ProductCard] = []
     reply: Reply | None = None
@@ -73,6 +73,9 @@ async def show_turn(out: Console, events: AsyncIterator[TurnEvent]) -> Reply | N
                 out.print(cards_table(shown))
             elif isinstance(event, TextDelta):
                 draft += event.text
+                live.update(Text(draft, style="dim"), refresh=True)
+            elif isinstance(event, Replacement):
+                draft = event.text
                 live.update(Text(draft, style="dim"), refresh=True)
             elif isinstance(event, FinalReply):
                 reply = event.reply

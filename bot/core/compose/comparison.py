@@ -1,13 +1,14 @@
-"""Products side by side: the comparison table (facts only), its template answer, and the phrases of the
-Compare button."""
+"""Products side by side: the comparison table (facts only) and its template answer (advice on which to pick)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from bot.core.compose.products import local_name, product_line, stock_text
-from bot.core.compose.reviews import ReviewSummary, review_counts
+from bot.core.compose.advice import advice
+from bot.core.compose.products import stock_text
+from bot.core.compose.reviews import review_counts
 from bot.core.compose.text import clip, price_text
+from bot.core.dialog import Constraints
 from bot.core.reply import Language
 from bot.i18n import t
 from retrieval.models import Product, Review
@@ -47,23 +48,9 @@ def table_text(table: list[list[str]]) -> str:
     return "\n".join(" | ".join(row) for row in table)
 
 
-def comparison(products: Sequence[Product], summaries: dict[str, ReviewSummary], language: Language) -> str:
-    """The template answer: each product with a buyer quote for and against, then the cheapest and best rated."""
-    lines = [t("comparing", language, count=len(products))]
-    for i, product in enumerate(products, 1):
-        line = product_line(i, product, language)
-        summary = summaries.get(product.sku)
-        if summary and summary.pros:
-            line += t("buyers_like", language, quote=summary.pros[0])
-        if summary and summary.cons:
-            line += t("buyers_complain", language, quote=summary.cons[0])
-        lines.append(line)
-    priced = [p for p in products if p.price is not None]
-    if priced:
-        cheapest = min(priced, key=lambda p: p.price or 0.0)
-        lines.append(t("cheapest", language, title=local_name(cheapest.title, language)))
-    rated = [p for p in products if p.rating is not None]
-    if rated:
-        best = max(rated, key=lambda p: p.rating or 0)
-        lines.append(t("best_rated", language, title=local_name(best.title, language), rating=best.rating))
-    return "\n".join(lines)
+def comparison(
+    products: Sequence[Product], constraints: Constraints, reviews: Mapping[str, Sequence[Review]], language: Language
+) -> str:
+    """The template answer: which one to pick and why, how each other one differs, a buyer's word on the pick,
+    and what to ask next (the table itself travels beside the text, `Reply.comparison`)."""
+    return "\n".join([t("comparing", language, count=len(products)), *advice(products, constraints, language, reviews)])

@@ -1,17 +1,21 @@
 """One product in words: stock, its name in the customer's language, a list line, the evidence line a prompt
-shows, the details card, the buy link and the heading of similar products."""
+shows, the details card, the buy link and the heading of similar products. A held description
+(`bot.core.held`) is never part of any of them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from bot.core.compose.text import HAN, clip, price_text
+from bot.core import held
+from bot.core.compose.text import HAN, plain, price_text, whole_sentences
 from bot.core.reply import Language
 from bot.i18n import t
 from retrieval.models import Product
+from retrieval.screening import private_url
 
 _PROMPT_ATTRIBUTES = 3
+_PROMPT_DESCRIPTION = 120  # characters of whole sentences; a longer first sentence is left out, never cut
 _NOT_EVIDENCE = {"size", "fit"}  # long lists that explain no recommendation
 
 
@@ -65,8 +69,9 @@ def product_facts(product: Product) -> str:
     parts.append("in stock" if product.in_stock else "out of stock")
     attributes = [(k, v) for k, v in product.attributes.items() if k.casefold() not in _NOT_EVIDENCE]
     parts += [f"{key}: {value}" for key, value in attributes[:_PROMPT_ATTRIBUTES]]
-    if product.description:
-        parts.append(clip(product.description, 60))
+    summary = whole_sentences(plain(held.description(product)), _PROMPT_DESCRIPTION)
+    if summary:
+        parts.append(summary)
     return " | ".join(parts)
 
 
@@ -82,22 +87,25 @@ def details(product: Product, language: Language) -> str:
     if product.rating is not None:
         lines.append(t("detail_rating", language, rating=product.rating))
     lines += [f"{key}: {value}" for key, value in product.attributes.items()]
-    if product.description:
-        lines.append(product.description)
+    description = plain(held.description(product))
+    if description:
+        lines.append(description)
     return "\n".join(lines)
 
 
 def buy(product: Product, language: Language) -> str:
     title = local_name(product.title, language)
-    if product.url:
+    url = public_url(product.url)
+    if url:
         return t(
-            "buy_link",
-            language,
-            title=title,
-            price=price_text(product.price, product.currency, language),
-            url=product.url,
+            "buy_link", language, title=title, price=price_text(product.price, product.currency, language), url=url
         )
     return t("buy_no_link", language, title=title)
+
+
+def public_url(url: str | None) -> str | None:
+    """`url`, unless it points at a private, loopback or link-local address (never passed on to a customer)."""
+    return url if url and not private_url(url) else None
 
 
 def similar_intro(product: Product, language: Language) -> str:

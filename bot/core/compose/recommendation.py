@@ -1,16 +1,17 @@
-"""What the customer asked for in words, and the recommendation, no-match and not-sold answers around a
-product list."""
+"""What the customer asked for in words, the recommendation (advice: `bot.core.compose.advice`), and the
+no-match answer: said as such, with the nearest options labelled by how each misses the request."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from bot.core.compose.products import local_name, product_lines
+from bot.core.compose.advice import advice
+from bot.core.compose.products import local_name, product_line
 from bot.core.compose.text import HAN
 from bot.core.dialog import Constraints
 from bot.core.reply import Language
 from bot.i18n import t
-from retrieval.models import Product
+from retrieval.models import Product, Review
 from retrieval.money import format_price as money
 
 
@@ -60,19 +61,64 @@ def _bound(value: float, currency: str, language: Language) -> str:
     return money(value, currency) if language == "en" else f"{value:g}"
 
 
-def recommendation(products: Sequence[Product], constraints: Constraints, language: Language) -> str:
-    # The customer's own words are not echoed: a message is data, and may carry an injection attempt.
+def recommendation(
+    products: Sequence[Product],
+    constraints: Constraints,
+    language: Language,
+    reviews: Mapping[str, Sequence[Review]] | None = None,
+) -> str:
+    """The advice on `products` for what the customer asked (`reviews` by sku: where the review point comes from).
+
+    The customer's own words are not echoed: a message is data, and may carry an injection attempt.
+    """
     wanted = constraints_text(constraints, language, products[0].currency if products else "CNY")
     head = t("found_for_wanted", language, wanted=wanted) if wanted else t("found_intro", language)
-    return "\n".join([head, *product_lines(products, language), t("found_next", language)])
+    return "\n".join([head, *advice(products, constraints, language, reviews or {})])
 
 
 def no_match(constraints: Constraints, alternatives: Sequence[Product], language: Language) -> str:
+    """Nothing fits, said as such ("nothing is cheaper than X" for a refinement), then the nearest options,
+    each with how it misses the request."""
     wanted = constraints_text(constraints, language, alternatives[0].currency if alternatives else "CNY")
-    head = t("no_match_wanted", language, wanted=wanted) if wanted else t("no_match", language)
+    if constraints.cheaper_than:
+        head = t("nothing_cheaper", language, title=local_name(constraints.cheaper_than, language))
+    elif constraints.pricier_than:
+        head = t("nothing_pricier", language, title=local_name(constraints.pricier_than, language))
+    else:
+        head = t("no_match_wanted", language, wanted=wanted) if wanted else t("no_match", language)
     if not alternatives:
         return "\n".join([head, t("no_match_try_other", language)])
-    return "\n".join([head, t("nearest_alternatives", language), *product_lines(alternatives, language)])
+    lines = [head, t("nearest_alternatives", language)]
+    for position, product in enumerate(alternatives, 1):
+        misses = _misses(product, constraints, language)
+        line = product_line(position, product, language)
+        lines.append(t("alternative_misses", language, line=line, misses=misses) if misses else line)
+    return "\n".join(lines)
+
+
+def _misses(product: Product, constraints: Constraints, language: Language) -> str:
+    """How an alternative misses the request: over or under the price asked, a brand ruled out, out of stock."""
+    misses: list[str] = []
+    high, low, price = constraints.price_max, constraints.price_min, product.price
+    if price is None:  # price unknown: it cannot be said to miss a price bound
+        high = low = None
+    if constraints.cheaper_than and high is not None and price is not None and price > high:
+        # The bound sits a cent under the shown product's price ("cheaper" than it).
+        amount = money(price - high - 0.01, product.currency)
+        misses.append(
+            t("miss_dearer_than", language, amount=amount, title=local_name(constraints.cheaper_than, language))
+        )
+    elif high is not None and price is not None and price > high:
+        misses.append(t("miss_dearer", language, amount=money(price - high, product.currency)))
+    if low is not None and price is not None and price < low:
+        misses.append(t("miss_cheaper", language, amount=money(low - price, product.currency)))
+    if product.brand and product.brand in constraints.exclude_brands:
+        misses.append(t("miss_brand", language, brand=local_name(product.brand, language)))
+    if constraints.brands and product.brand not in constraints.brands:
+        misses.append(t("miss_other_brand", language, brand=local_name(product.brand or "-", language)))
+    if constraints.in_stock_only and not product.in_stock:
+        misses.append(t("stock_out", language))
+    return t("list_separator", language).join(misses)
 
 
 def follow_ups(language: Language) -> list[str]:

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from bot.core import held
 from bot.core.compose.products import local_name
-from bot.core.compose.text import first_sentence, readable
-from bot.core.grounding import looks_like_instructions
+from bot.core.compose.text import SHORT_QUOTE, first_sentence, readable, sentences
 from bot.core.reply import Language
 from bot.i18n import t
 from retrieval.models import Product, Review
@@ -40,8 +40,9 @@ def summarise_reviews(sku: str, reviews: Sequence[Review], language: Language, q
     bad = [r for r, _ in sorted(((r, s) for r, s in rated if s <= 2), key=lambda item: (item[1], -len(item[0].text)))]
 
     def quotable(pool: list[Review]) -> list[Review]:
-        # A review that addresses the assistant still counts, but is never quoted.
-        safe = [r for r in pool if not looks_like_instructions(r.text)]
+        # A held review (flagged, or addressing the assistant) still counts, but is never quoted; nor is one
+        # with no sentence short enough to quote whole.
+        safe = [r for r in pool if held.quotable(r) and first_sentence(r.text)]
         return ([r for r in safe if readable(r.text, language)] or safe)[:quotes]
 
     good_quotes, bad_quotes = quotable(good), quotable(bad)
@@ -115,10 +116,15 @@ def reviews_answer(product: Product, summary: ReviewSummary, language: Language)
 
 
 def _on_aspect(summary: ReviewSummary, language: Language) -> str:
+    """What reviews say about the aspect asked: the sentences that name it, else the reviews search found."""
     mentions = [r for r in summary.on_aspect if summary.aspect.casefold() in r.text.casefold()] or summary.on_aspect
-    if not mentions:
+    quotes = [f"“{quote}” ({r.rating}/5)" for r in mentions[:2] if (quote := _sentence_on(r.text, summary.aspect))]
+    if not quotes:
         return t("aspect_unmentioned", language, aspect=summary.aspect)
-    quotes = " / ".join(
-        f"“{first_sentence(r.text, 90)}”" + (f" ({r.rating}/5)" if r.rating is not None else "") for r in mentions[:2]
-    )
-    return t("on_aspect", language, aspect=summary.aspect, quotes=quotes)
+    return t("on_aspect", language, aspect=summary.aspect, quotes=" / ".join(quotes))
+
+
+def _sentence_on(text: str, aspect: str) -> str:
+    """The review's first whole sentence naming the aspect, else its first quotable sentence."""
+    named = next((s for s in sentences(text) if aspect.casefold() in s.casefold() and len(s) <= SHORT_QUOTE), "")
+    return named or first_sentence(text)

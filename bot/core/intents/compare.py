@@ -59,11 +59,11 @@ async def compare_products(turn: TurnContext, products: Sequence[Product], quest
     generation = Generation(
         task="compare",
         question=question,
-        context={"summary": table_text(table)},
+        summary=table_text(table),
         facts=turn.facts(
             products=products, reviews=[r.text for s in summaries.values() for r in s.quoted], notes=[table_text(table)]
         ),
-        template=comparison(products, summaries, language),
+        template=comparison(products, turn.dialog.constraints, reviews, language),
         structured=comparison_task(products, language),
     )
     async for event in turn.generate(generation):

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from pydantic import BaseModel, Field
 
+from bot.core.compose.advice import best_pick
 from bot.core.compose.recommendation import constraints_text, follow_ups, no_match, recommendation
 from bot.core.context import TurnContext
 from bot.core.dialog import Constraints
@@ -89,6 +90,9 @@ async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[Tu
             yield event
         return
     products = found.products
+    # The advice quotes a buyer of its pick: that product's reviews, fetched before the cards go out.
+    best = best_pick(products, constraints)
+    reviews = {best.sku: await turn.catalog.shop.reviews(best.sku)}
     turn.draft.products = products
     turn.draft.cite_products(products)
     turn.draft.quick_replies = follow_ups(turn.language)
@@ -100,9 +104,9 @@ async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[Tu
     generation = Generation(
         task="recommend",
         question=asked.topic,
-        context={"constraints": wanted},
+        requirements=wanted,
         facts=turn.facts(products=products, notes=[wanted, asked.topic]),
-        template=recommendation(products, constraints, turn.language),
+        template=recommendation(products, constraints, turn.language, reviews),
     )
     async for event in turn.generate(generation):
         yield event

@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
+from bot.core import held
 from bot.core.answers import reviews_task
 from bot.core.compose.reviews import reviews_answer, reviews_heading, summarise_reviews, summary_counts
 from bot.core.context import TurnContext
 from bot.core.generate import Generation
-from bot.core.grounding import looks_like_instructions
 from bot.core.intents.product_question import question_subject
 from bot.core.reply import TurnEvent
 from bot.core.understand import Understanding, review_aspect
@@ -26,7 +26,7 @@ async def reviews(turn: TurnContext, asked: Understanding) -> AsyncIterator[Turn
     aspect = review_aspect(asked.topic)
     if aspect:
         hits = await shop.search_reviews(product.sku, aspect, k=3)
-        summary.on_aspect = [h.review for h in hits if not looks_like_instructions(h.review.text)]
+        summary.on_aspect = [h.review for h in hits if held.quotable(h.review)]
         summary.aspect = aspect
     turn.draft.time("retrieve", started)
     turn.draft.products = [product]
@@ -42,7 +42,7 @@ async def reviews(turn: TurnContext, asked: Understanding) -> AsyncIterator[Turn
     generation = Generation(
         task="reviews",
         question=asked.topic,
-        context={"summary": counts},
+        summary=counts,
         facts=turn.facts(
             products=[product], reviews=[r.text for r in [*summary.quoted, *summary.on_aspect]], notes=[counts]
         ),

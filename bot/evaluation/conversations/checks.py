@@ -1,5 +1,6 @@
-"""The checks of one turn's reply against the catalog: `completed`, `grounded` (no invented products or
-prices), `language`, then one check per key of the turn's `Expect` (`EXPECTATIONS`).
+"""The checks of one turn against the catalog: `completed`, `grounded` (no invented products or prices),
+`language`, the rubric's `streamed` (what the customer watched arrive) and `plain_text`, then one check per key
+of the turn's `Expect` (`EXPECTATIONS`, the rubric's `advice`, `states_fact` and `review_quote` among them).
 
 Filter checks (price, brand, category, stock) apply to the cards offered as matches; cards labelled as
 alternatives are exempt, as the no-match rule allows them.
@@ -8,16 +9,17 @@ alternatives are exempt, as the no-match rule allows them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.core.language import detect_language, is_written_in
 from bot.core.reply import Language, ProductCard, Reply
+from bot.evaluation.conversations import rubric
 from bot.evaluation.conversations.suite import Conversation, ScriptedTurn
-from retrieval.models import Product
+from retrieval.models import Product, Review
 
 
 class CheckOutcome(BaseModel):
@@ -26,8 +28,19 @@ class CheckOutcome(BaseModel):
     detail: str = ""
 
 
+class Played(BaseModel):
+    """What the customer saw of one turn: the final reply (None when the turn failed), the error, and every
+    streamed delta and replacement in order."""
+
+    reply: Reply | None
+    error: str | None = None
+    stream: list[rubric.StreamEvent] = Field(default_factory=list)
+
+
 class ShopLookup(Protocol):
     async def product(self, sku: str) -> Product | None: ...
+
+    async def reviews(self, sku: str) -> list[Review]: ...
 
 
 class ProductLookup(Protocol):
@@ -43,12 +56,19 @@ class CatalogView:
         self._index = index
         self._merchant_id = merchant_id
         self._cache: dict[tuple[str, str], Product | None] = {}
+        self._reviews: dict[tuple[str, str], list[Review]] = {}
 
     async def product(self, sku: str, merchant_id: str | None = None) -> Product | None:
         key = (merchant_id or self._merchant_id, sku)
         if key not in self._cache:
             self._cache[key] = await (await self._index.merchant(key[0])).product(sku)
         return self._cache[key]
+
+    async def reviews(self, sku: str, merchant_id: str | None = None) -> list[Review]:
+        key = (merchant_id or self._merchant_id, sku)
+        if key not in self._reviews:
+            self._reviews[key] = await (await self._index.merchant(key[0])).reviews(sku)
+        return self._reviews[key]
 
 
 # A price as written in text: a currency sign or code before the number, or a currency word after it.
@@ -78,32 +98,51 @@ def _amount(whole: str, cents: str | None) -> float:
 
 
 async def check_turn(
-    reply: Reply | None,
-    error: str | None,
+    played: Played,
     scripted: ScriptedTurn,
     conversation: Conversation,
     catalog: CatalogView,
     said: list[str],
+    forbidden: Sequence[str] = (),
 ) -> list[CheckOutcome]:
-    """All checks of one turn: `completed`, `grounded`, `language`, then each key of `expect`."""
+    """All checks of one turn: `completed`, `grounded`, `language`, `streamed`, `plain_text`, then each key of
+    `expect`. `forbidden`: phrases no text the customer saw may contain (a misbehaving model's payloads)."""
+    reply = played.reply
     if reply is None:
-        return [CheckOutcome(check="completed", passed=False, detail=error or "no reply")]
+        return [CheckOutcome(check="completed", passed=False, detail=played.error or "no reply")]
     expect = scripted.expect
-    outcomes = [CheckOutcome(check="completed", passed=True), await _grounded(reply, catalog, said)]
-    language = expect.language or detect_language(scripted.user) or conversation.lang
+    allowed, grounded = await _grounded(reply, catalog, said)
+    outcomes = [CheckOutcome(check="completed", passed=True), grounded]
+    # A message with no words ("？？？", a button) is answered in the conversation's language.
+    language = expect.language or detect_language(scripted.user or "") or conversation.lang
     outcomes.append(_language(reply, language))
+    never = [*forbidden, *(expect.text_not_contains or [])]
+    stream_problems = rubric.streamed(played.stream, reply, lambda text: prices_in(text) - allowed, never)
+    outcomes.append(_outcome("streamed", stream_problems))
+    outcomes.append(_outcome("plain_text", rubric.plain_text(reply)))
+    final_forbidden = [f"contains {phrase!r}" for phrase in forbidden if phrase.casefold() in reply.text.casefold()]
+    if forbidden:
+        outcomes.append(_outcome("forbidden", final_forbidden))
     offered = _Offered(
         reply=reply,
         matches=[card for card in reply.products if card.label is None],
         products={card.sku: await catalog.product(card.sku, card.merchant_id) for card in reply.products},
+        reviews={card.sku: await catalog.reviews(card.sku, card.merchant_id) for card in reply.products}
+        if expect.review_quote
+        else {},
     )
     for check, wanted in expect.model_dump(exclude_none=True, exclude={"language"}).items():
-        problems = EXPECTATIONS[check](wanted, offered)
-        outcomes.append(CheckOutcome(check=check, passed=not problems, detail="; ".join(problems)))
+        outcomes.append(_outcome(check, EXPECTATIONS[check](wanted, offered)))
     return outcomes
 
 
-async def _grounded(reply: Reply, catalog: CatalogView, said: list[str]) -> CheckOutcome:
+def _outcome(check: str, problems: list[str]) -> CheckOutcome:
+    return CheckOutcome(check=check, passed=not problems, detail="; ".join(problems))
+
+
+async def _grounded(reply: Reply, catalog: CatalogView, said: list[str]) -> tuple[set[float], CheckOutcome]:
+    """The prices the reply may state (cards, cited products and policies, the customer's own figures) and
+    whether its cards and text keep to them."""
     problems: list[str] = []
     allowed: set[float] = set()
     for card in reply.products:
@@ -124,12 +163,15 @@ async def _grounded(reply: Reply, catalog: CatalogView, said: list[str]) -> Chec
                 allowed.add(round(product.price, 2))
         elif evidence.kind == "policy":
             allowed |= _numbers_in(evidence.text)  # e.g. a free-shipping threshold the policy states
+    prices = set(allowed)
     for text in said:
         allowed |= _numbers_in(text)  # the customer's own budget figures are not invented prices
+    # Advice says how prices differ ("¥200 cheaper", "¥50 over your budget"): computed, not invented.
+    allowed |= {round(abs(a - b), 2) for a in prices for b in allowed}
     invented = sorted(prices_in(reply.text) - allowed)
     if invented:
         problems.append(f"prices in the text match no product shown or cited: {', '.join(f'{p:g}' for p in invented)}")
-    return CheckOutcome(check="grounded", passed=not problems, detail="; ".join(problems))
+    return allowed, _outcome("grounded", problems)
 
 
 def _language(reply: Reply, language: Language) -> CheckOutcome:
@@ -159,6 +201,7 @@ class _Offered:
     reply: Reply
     matches: list[ProductCard]
     products: Mapping[str, Product | None]
+    reviews: Mapping[str, list[Review]]
 
     @property
     def shown(self) -> list[str]:
@@ -247,10 +290,19 @@ def _in_stock(wanted: bool, offered: _Offered) -> list[str]:
     ]
 
 
+_SAYS_NO_MATCH = re.compile(r"\bnothing\b|\bno (?:product|match)|\bdoes(?: not|n't) sell\b|没有|不卖|无货", re.I)
+
+
 def _no_match(wanted: bool, offered: _Offered) -> list[str]:
-    if wanted and offered.matches:
-        return [f"offered as matches though nothing fits: {', '.join(c.sku for c in offered.matches)}"]
-    return []
+    """No card offered as a match, and the text says plainly that nothing fits."""
+    if not wanted:
+        return []
+    problems = []
+    if offered.matches:
+        problems.append(f"offered as matches though nothing fits: {', '.join(c.sku for c in offered.matches)}")
+    if not _SAYS_NO_MATCH.search(offered.reply.text):
+        problems.append(f"does not say that nothing fits: {offered.reply.text[:80]!r}")
+    return problems
 
 
 def _skus_include(wanted: list[str], offered: _Offered) -> list[str]:
@@ -288,6 +340,18 @@ def _text_not_contains(wanted: list[str], offered: _Offered) -> list[str]:
     return [f"contains {s!r}" for s in wanted if s.casefold() in text]
 
 
+def _advice(wanted: bool, offered: _Offered) -> list[str]:
+    return rubric.advice(offered.reply, offered.products) if wanted else []
+
+
+def _states_fact(wanted: list[str], offered: _Offered) -> list[str]:
+    return rubric.states_fact(wanted, offered.reply)
+
+
+def _review_quote(wanted: bool, offered: _Offered) -> list[str]:
+    return rubric.review_quote(offered.reply, offered.reviews) if wanted else []
+
+
 # Every key of `Expect` but `language` (checked on every turn): its check.
 EXPECTATIONS: dict[str, Callable[[Any, _Offered], list[str]]] = {
     "intent": _intent,
@@ -306,4 +370,7 @@ EXPECTATIONS: dict[str, Callable[[Any, _Offered], list[str]]] = {
     "quick_replies": _quick_replies,
     "text_contains_any": _text_contains_any,
     "text_not_contains": _text_not_contains,
+    "advice": _advice,
+    "states_fact": _states_fact,
+    "review_quote": _review_quote,
 }

@@ -44,6 +44,9 @@ class SuiteResult(BaseModel):
         "per-stage timings (understand, retrieve, generate, check ...) from its 'turn' events.",
     )
     fallbacks: int = Field(0, description="Turns whose reply is the deterministic template.")
+    model_turns: int = Field(0, description="Turns whose answer the model could have written (the assistant's events).")
+    model_kept: int = Field(0, description="Of those, the turns whose final text is the model's checked answer.")
+    replacements: int = Field(0, description="Turns whose streamed text was withdrawn and replaced in place.")
 
     @property
     def pass_rate(self) -> float:

@@ -1,20 +1,20 @@
-"""Playing a suite: each conversation as a fresh user against a fresh dialog, every reply checked
-(`checks.check_turn`), with the turn latency measured here and the assistant's own per-stage timings read
-back from its "turn" events."""
+"""Playing a suite: each conversation as a fresh user against a fresh dialog, every reply and everything
+streamed before it checked (`checks.check_turn`), with the turn latency measured here and the assistant's own
+per-stage timings (and whether the model's text was kept) read back from its "turn" events."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from bot.core.reply import FinalReply, ProductsShown, Reply, TextDelta, UserRef
-from bot.evaluation.conversations.checks import CatalogView, CheckOutcome, ProductLookup, check_turn
+from bot.core.reply import FinalReply, ProductsShown, Replacement, TextDelta, TurnEvent, UserRef
+from bot.evaluation.conversations.checks import CatalogView, CheckOutcome, Played, ProductLookup, check_turn
 from bot.evaluation.conversations.results import CheckRate, Failure, LatencySummary, SuiteResult
 from bot.evaluation.conversations.suite import Conversation, ScriptedTurn
 from bot.state.store import EVAL_USER_PREFIX, StateStore, percentile
@@ -30,21 +30,25 @@ async def run_suite(
     index: ProductLookup,
     state: StateStore | None = None,
     on_conversation: Callable[[Conversation, list[Failure]], None] | None = None,
+    forbidden: Sequence[str] = (),
 ) -> SuiteResult:
     """Play every conversation and check every reply against the catalog in `index`.
 
-    With `state`, the assistant's per-stage timings are read back from its "turn" events.
-    `on_conversation` is called after each conversation (progress output).
+    With `state`, the assistant's per-stage timings and how often the model's text was kept are read back from
+    its "turn" events. `on_conversation` is called after each conversation (progress output). `forbidden`:
+    phrases no text a customer saw may contain (`misbehaving.PAYLOADS` when the model misbehaves on purpose).
     """
-    run = _SuiteRun(run_id=uuid.uuid4().hex[:8])
+    run = _SuiteRun(run_id=uuid.uuid4().hex[:8], forbidden=tuple(forbidden))
     started = datetime.now(UTC)
     for conversation in conversations:
         failures = await run.play(assistant, conversation, CatalogView(index, conversation.merchant))
         if on_conversation is not None:
             on_conversation(conversation, failures)
     latency = {name: _summarise(values) for name, values in run.latency.items() if values}
+    model_turns = model_kept = 0
     if state is not None:
-        latency |= await _stage_timings(state, started, run.users)
+        stages, model_turns, model_kept = await _assistant_figures(state, started, run.users)
+        latency |= stages
     return SuiteResult(
         conversations=run.conversations,
         conversations_passed=run.conversations_passed,
@@ -54,6 +58,9 @@ async def run_suite(
         failures=run.failures,
         latency=latency,
         fallbacks=run.fallbacks,
+        model_turns=model_turns,
+        model_kept=model_kept,
+        replacements=run.replacements,
     )
 
 
@@ -62,11 +69,13 @@ class _SuiteRun:
     """What a suite run has seen so far."""
 
     run_id: str
+    forbidden: tuple[str, ...] = ()
     conversations: int = 0
     conversations_passed: int = 0
     turns: int = 0
     turns_passed: int = 0
     fallbacks: int = 0
+    replacements: int = 0
     checks: dict[str, CheckRate] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     latency: dict[str, list[float]] = field(default_factory=lambda: {"total": [], "first_products": []})
@@ -79,13 +88,15 @@ class _SuiteRun:
         await assistant.reset(user)
         failures: list[Failure] = []
         said: list[str] = []
+        cards: ProductsShown | None = None  # the cards last sent: what a press acts on
         for number, scripted in enumerate(conversation.turns, start=1):
-            said.append(scripted.user)
-            played = await _play_turn(assistant, user, scripted.user)
-            outcomes = await check_turn(played.reply, played.error, scripted, conversation, catalog, said)
+            said += [scripted.user] if scripted.user else []
+            played = await _play_turn(_events(assistant, user, scripted, cards))
+            cards = played.cards or cards
+            outcomes = await check_turn(played.seen, scripted, conversation, catalog, said, self.forbidden)
             self._count(played, outcomes)
             failures += [_failure(conversation, number, scripted, o) for o in outcomes if not o.passed]
-            if played.error is not None:
+            if played.seen.error is not None:
                 break  # the dialog state after a crashed turn is undefined; later turns would mislead
         await assistant.reset(user)
         self.conversations += 1
@@ -94,9 +105,11 @@ class _SuiteRun:
         return failures
 
     def _count(self, played: _PlayedTurn, outcomes: list[CheckOutcome]) -> None:
+        reply = played.seen.reply
         self.turns += 1
         self.turns_passed += all(o.passed for o in outcomes)
-        self.fallbacks += bool(played.reply and played.reply.fallback)
+        self.fallbacks += bool(reply and reply.fallback)
+        self.replacements += any(isinstance(event, Replacement) for event in played.seen.stream)
         self.latency["total"].append(played.total_ms)
         if played.first_products_ms is not None:
             self.latency["first_products"].append(played.first_products_ms)
@@ -106,49 +119,73 @@ class _SuiteRun:
             rate.passed += outcome.passed
 
 
+def _events(
+    assistant: Assistant, user: UserRef, scripted: ScriptedTurn, cards: ProductsShown | None
+) -> AsyncIterator[TurnEvent] | str:
+    """The assistant's events for a message or a button press on the cards last sent, or why the press cannot
+    be made."""
+    if scripted.user is not None:
+        return assistant.turn(user, scripted.user)
+    assert scripted.press is not None
+    if cards is None or not 1 <= scripted.card <= len(cards.products):
+        return f"no card {scripted.card} on screen to press {scripted.press} on"
+    return assistant.action(user, scripted.press, cards.products[scripted.card - 1].sku, cards.turn_id)
+
+
 def _failure(conversation: Conversation, number: int, scripted: ScriptedTurn, outcome: CheckOutcome) -> Failure:
     return Failure(
-        conversation=conversation.id, turn=number, user=scripted.user, check=outcome.check, detail=outcome.detail
+        conversation=conversation.id, turn=number, user=scripted.said, check=outcome.check, detail=outcome.detail
     )
 
 
 class _PlayedTurn(BaseModel):
-    reply: Reply | None
-    error: str | None
+    seen: Played
     total_ms: float
     first_products_ms: float | None
+    cards: ProductsShown | None = None
 
 
-async def _play_turn(assistant: Assistant, user: UserRef, text: str) -> _PlayedTurn:
+async def _play_turn(events: AsyncIterator[TurnEvent] | str) -> _PlayedTurn:
     start = time.perf_counter()
+    if isinstance(events, str):
+        return _PlayedTurn(seen=Played(reply=None, error=events), total_ms=0.0, first_products_ms=None)
     first_products: float | None = None
-    reply: Reply | None = None
-    error: str | None = None
+    cards: ProductsShown | None = None
+    seen = Played(reply=None)
     try:
-        async for event in assistant.turn(user, text):
-            if isinstance(event, ProductsShown) and first_products is None:
-                first_products = (time.perf_counter() - start) * 1000
+        async for event in events:
+            if isinstance(event, ProductsShown):
+                cards = event
+                first_products = first_products or (time.perf_counter() - start) * 1000
             elif isinstance(event, FinalReply):
-                reply = event.reply
-            elif not isinstance(event, TextDelta):
-                error = f"unexpected event {type(event).__name__}"
-        if reply is None and error is None:
-            error = "the turn ended without a final reply"
+                seen.reply = event.reply
+            elif isinstance(event, TextDelta | Replacement):
+                seen.stream.append(event)
+        if seen.reply is None:
+            seen.error = "the turn ended without a final reply"
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-    return _PlayedTurn(
-        reply=reply, error=error, total_ms=(time.perf_counter() - start) * 1000, first_products_ms=first_products
-    )
+        seen.error = f"{type(exc).__name__}: {exc}"
+    total_ms = (time.perf_counter() - start) * 1000
+    return _PlayedTurn(seen=seen, total_ms=total_ms, first_products_ms=first_products, cards=cards)
 
 
-async def _stage_timings(state: StateStore, since: datetime, users: set[str]) -> dict[str, LatencySummary]:
+async def _assistant_figures(
+    state: StateStore, since: datetime, users: set[str]
+) -> tuple[dict[str, LatencySummary], int, int]:
+    """From the assistant's "turn" events of the run's users: the per-stage timings, how many turns asked for
+    an answer that the model could write (they have a "generate" stage) and in how many its text was kept."""
     stages: dict[str, list[float]] = {}
+    model_turns = kept = 0
     for event in await state.events("turn", since=since, limit=1_000_000):
-        timings = (event.data or {}).get("timings") if event.user_id in users else None
-        for stage, value in (timings or {}).items():
+        data = (event.data or {}) if event.user_id in users else {}
+        timings = data.get("timings") or {}
+        for stage, value in timings.items():
             if isinstance(value, int | float):
                 stages.setdefault(stage, []).append(float(value))
-    return {stage: _summarise(values) for stage, values in stages.items()}
+        if "generate" in timings:
+            model_turns += 1
+            kept += not data.get("fallback")
+    return {stage: _summarise(values) for stage, values in stages.items()}, model_turns, kept
 
 
 def _summarise(values: list[float]) -> LatencySummary:

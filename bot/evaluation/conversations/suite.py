@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 import demo
 from bot.core.dialog import Intent
-from bot.core.reply import Language
+from bot.core.reply import ButtonAction, Language
 
 
 def default_suite_path() -> Path:
@@ -39,13 +39,32 @@ class Expect(BaseModel):
     quick_replies: bool | None = None
     text_contains_any: list[str] | None = None
     text_not_contains: list[str] | None = None
+    advice: bool | None = None
+    states_fact: list[str] | None = None
+    review_quote: bool | None = None
 
 
 class ScriptedTurn(BaseModel):
+    """One customer turn: a message (`user`), or a press of a card button (`press`) on card `card` (1-based) of
+    the last reply that showed cards."""
+
     model_config = ConfigDict(extra="forbid")
 
-    user: str = Field(min_length=1)
+    user: str | None = Field(None, min_length=1)
+    press: ButtonAction | None = None
+    card: int = Field(1, ge=1)
     expect: Expect = Field(default_factory=Expect)
+
+    @model_validator(mode="after")
+    def _one_action(self) -> ScriptedTurn:
+        if (self.user is None) == (self.press is None):
+            raise ValueError("a turn has either 'user' (a message) or 'press' (a card button)")
+        return self
+
+    @property
+    def said(self) -> str:
+        """What the customer did, as a failure report shows it."""
+        return self.user if self.user is not None else f"[{self.press} on card {self.card}]"
 
 
 class Conversation(BaseModel):

@@ -67,6 +67,7 @@ FEATURES: tuple[str, ...] = (
     "head_own",  # soft_head * own_script
     "min_own",  # soft_min * own_script
     "head_level",  # the best cosine of the query's head word and one level of the product's category path
+    "novel_head",  # how novel the query's head word is (`CatalogWords.novelty`)
 )
 
 
@@ -281,7 +282,9 @@ def _wording_features(
         )
     )
     put("own_script", own)
-    put("novelty", signals.words.novelty(terms, query.term_vectors, signals.chinese))
+    novelty = signals.words.novelty(terms, query.term_vectors, signals.chinese)
+    put("novelty", float(novelty.max()))
+    put("novel_head", float(novelty[terms.head]))
     put("coverage_own", own * (weights @ coverage))
     put("head_own", own * coverage[terms.head])
     put("min_own", own * (coverage[specific].min(axis=0) if specific.any() else 1.0))

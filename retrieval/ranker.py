@@ -40,6 +40,7 @@ ANSWER_FEATURES: tuple[str, ...] = (
     "soft_min",
     "own_script",
     "novelty",
+    "novel_head",
     "coverage_own",
     "head_own",
     "min_own",

@@ -1,6 +1,7 @@
 """The words of a search that say what is wanted, as the answer model reads them: the query's tokens without the
 words that only ask ("do you sell", "有没有", "推荐一下"), each weighted by how specific it is in general language,
-with its head (the kind of product: "helmet" in "kids bike helmet", "地毯" in "客厅铺的地毯") marked.
+with its head (the kind of product: "helmet" in "kids bike helmet", "地毯" in "客厅铺的地毯") marked. Numbers and model
+names stay: they are what tells an iPhone 14 from an iPhone 11.
 
 Words are compared in a normal form (`normal`): English plurals fold to the singular, so "kites" covers "kite".
 """
@@ -72,6 +73,12 @@ class QueryTerms:
         """Per word: written in Chinese characters."""
         return np.array([bool(_HAN.match(word)) for word in self.words], dtype=bool)
 
+    @property
+    def literal(self) -> np.ndarray:
+        """Per word: a number or a model name ("14", "mate40"), which only the same word matches: iPhone 11 is
+        not an iPhone 14, however alike the encoder finds them."""
+        return np.array([any(c.isdigit() for c in word) for word in self.words], dtype=bool)
+
 
 def query_terms(text: str, tokenizer: Tokenizer) -> QueryTerms:
     """The descriptive words of `text` (at most `MAX_TERMS`), weighted, with the head marked (see the module)."""
@@ -82,7 +89,7 @@ def query_terms(text: str, tokenizer: Tokenizer) -> QueryTerms:
 
 
 def _descriptive(text: str, tokenizer: Tokenizer) -> list[str]:
-    words = (normal(token) for token in tokenizer.tokens(text) if token not in REQUEST_WORDS and not token.isdigit())
+    words = (normal(token) for token in tokenizer.tokens(text) if token not in REQUEST_WORDS)
     return list(dict.fromkeys(words))[:MAX_TERMS]
 
 

@@ -5,7 +5,8 @@ for, in either language.
 A query word covers itself (in normal form, `terms.normal`); otherwise the product's nearest word by meaning
 stands in for it, with that similarity as a partial cover ("行李箱" against "拉杆箱", "kite" against "风筝"). A
 query word the catalog never uses, and whose nearest catalog word is far from it, is *novel* ("trampoline" in a
-toy shop without one): strong evidence that the shop does not sell what was asked for.
+toy shop without one): strong evidence that the shop does not sell what was asked for. Numbers and model names
+count only letter for letter.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class CatalogWords:
         if not len(terms.words) or not len(rows) or not len(self.words):
             return out
         similarity = np.clip((term_vectors @ self.vectors.T - UNRELATED) / (1 - UNRELATED), 0.0, 1.0)
+        similarity[terms.literal] = 0.0
         for i, word in enumerate(terms.words):
             if word in self.position:
                 similarity[i, self.position[word]] = 1.0
@@ -93,15 +95,17 @@ class CatalogWords:
         out[:, has] = np.maximum.reduceat(similarity[:, flat], offsets, axis=1)
         return out
 
-    def novelty(self, terms: QueryTerms, term_vectors: np.ndarray, chinese: bool) -> float:
-        """The most novel word of the query in the catalog's own script: its specificity times how far the
-        nearest catalog word is from it (0 when the catalog uses every such word)."""
-        if not len(terms.words) or not len(self.words):
-            return 0.0
-        novel = 0.0
+    def novelty(self, terms: QueryTerms, term_vectors: np.ndarray, chinese: bool) -> np.ndarray:
+        """Per query word, how novel it is to the catalog: 0 for a word the catalog uses or one in the other
+        script (the encoder's to judge), else its specificity times how far the nearest catalog word is from it
+        (its whole specificity for a number or model name, which only the same word matches)."""
+        novel = np.zeros(len(terms.words))
+        if not len(self.words):
+            return novel
+        literal = terms.literal
         for i, word in enumerate(terms.words):
             if word in self.position or bool(terms.chinese[i]) != chinese:
                 continue
-            nearest = float((self.vectors @ term_vectors[i]).max())
-            novel = max(novel, float(terms.weights[i]) * max(0.0, 1.0 - nearest))
+            nearest = 0.0 if literal[i] else float((self.vectors @ term_vectors[i]).max())
+            novel[i] = float(terms.weights[i]) * max(0.0, 1.0 - nearest)
         return novel

@@ -127,6 +127,11 @@ class Shop:
         self._embedder = embedder
 
     @property
+    def embedder(self) -> Embedder:
+        """The encoder the shop's documents are embedded with."""
+        return self._embedder
+
+    @property
     def currency_rates(self) -> Mapping[str, float]:
         """The configured exchange rates (see `RetrievalConfig.currency_rates`), e.g. for `SearchFilters.matches`."""
         return self._config.currency_rates

@@ -14,12 +14,20 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.table import Table
 
 from bot.cli.app import DataDirOption, JsonOption, console, eval_app, fail, load_settings
 from bot.cli.catalog import open_index, progress_bar, run_command
-from bot.evaluation.intents import UTTERANCES, IntentSetError, evaluate_intents, load_utterances
+from bot.evaluation.intents import (
+    UTTERANCES,
+    IntentSetError,
+    Utterance,
+    evaluate_intents,
+    load_utterances,
+    vectors_of,
+)
 from bot.evaluation.retrieval import (
     SYSTEMS,
     Dataset,
@@ -33,6 +41,7 @@ from bot.evaluation.retrieval import (
 )
 from bot.evaluation.retrieval.dataset import SplitChoice
 from bot.settings import Settings
+from retrieval.embed import open_embedder
 from retrieval.index import Shop
 from retrieval.lexical import Tokenizer
 
@@ -183,21 +192,31 @@ def eval_intents(
     utterances: Annotated[
         Path, typer.Option("--utterances", help="The labeled set (datasets/intents/README.md).")
     ] = UTTERANCES,
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="The rules alone, without the intent classifier.")
+    ] = False,
     errors: Annotated[bool, typer.Option("--errors", help="List every misread message.")] = False,
+    data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Per-intent precision and recall of the assistant's understanding on the labeled utterance set."""
+    """Per-intent precision and recall of the assistant's understanding (the rules and the intent classifier, on
+    the configured encoder's vectors) on the labeled utterance set."""
     which = _split(split)
     try:
-        result = evaluate_intents(load_utterances(utterances), which)
+        labeled = load_utterances(utterances)
     except IntentSetError as exc:
         fail(str(exc))
+    chosen = [u for u in labeled if which == "all" or u.split == which]
+    vectors = {} if rules_only else run_command(_vectors(load_settings(data_dir), chosen))
+    result = evaluate_intents(chosen, which, vectors)
     if as_json:
         console.print_json(result.model_dump_json())
         return
     trap = "-" if result.trap_accuracy is None else f"{result.trap_accuracy:.1%} of {result.traps}"
+    method = "rules alone" if not vectors else "rules + classifier"
     table = Table(
-        title=f"Intents ({result.split}): {result.utterances} messages, accuracy {result.accuracy:.1%}, traps {trap}",
+        title=f"Intents ({result.split}, {method}): {result.utterances} messages, accuracy {result.accuracy:.1%}, "
+        f"traps {trap}",
         title_justify="left",
         header_style="bold",
     )
@@ -209,3 +228,7 @@ def eval_intents(
     if errors:
         for error in result.errors:
             console.print(f"{error['id']} ({error['context']}): {error['expected']} -> {error['got']}: {error['text']}")
+
+
+async def _vectors(settings: Settings, utterances: list[Utterance]) -> dict[str, np.ndarray]:
+    return await vectors_of(utterances, await open_embedder(settings.retrieval))

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from bot.core.dialog import DialogState
+from bot.core.intent_model import message_vector
 from bot.core.lookups import search_query
 from bot.core.understand import understand
 from bot.evaluation.retrieval.dataset import Dataset, EvalQuery, SplitChoice
@@ -70,7 +71,8 @@ async def collect(shop: Shop, dataset: Dataset, queries: Sequence[EvalQuery]) ->
     )
     examples = []
     for query in queries:
-        asked = understand(query.text, DialogState(language=query.lang), [], vocabulary)
+        vector = await message_vector(query.text, shop.embedder)
+        asked = understand(query.text, DialogState(language=query.lang), [], vocabulary, vector=vector)
         found, features = await shop.describe(search_query(asked.constraints, asked.topic), asked.constraints.filters())
         grades = dataset.qrels.get(query.id, {})
         examples.append(

@@ -6,11 +6,10 @@
     hits = await shop.search("防水冲锋衣", SearchFilters(price_max=500))
 
 A `Shop` always acts on its merchant's current catalog version. Uploads (in an update mode: upsert,
-replace or delete, `updates.py`; descriptions and reviews screened, flagged text held until confirmed,
-`holds.py`), edits, confirmations and rollbacks each make a new version, all or nothing (`versions.py`);
-vectors and BM25 are derived from the version in force
-(`derived.py`); searches run on it (`search.py`). Writes take one lock per merchant; reads never wait
-for them. Merchants never see each other's documents.
+replace or delete, `updates.py`; flagged descriptions and reviews held until confirmed, `holds.py`), edits,
+confirmations and rollbacks each make a new version, all or nothing (`versions.py`); vectors and BM25 are
+derived from the version in force (`derived.py`); searches run on it (`search.py`). Writes take one lock per
+merchant; reads never wait for them. Merchants never see each other's documents.
 """
 
 from __future__ import annotations

@@ -66,7 +66,9 @@ def hold(parsed: ParsedFile, confirmed: Collection[str]) -> ParsedFile:
     warnings = list(parsed.warnings)
     for record, row in zip(parsed.records, parsed.record_rows, strict=True):
         if isinstance(record, Product | Review):
-            flags = [] if confirmation(record) in confirmed else list(screen(held_text(record)))
+            flags: list[str] = list(screen(held_text(record)))
+            if flags and confirmation(record) in confirmed:
+                flags = []
             record = record.model_copy(update={"flags": flags})
             if flags:
                 warnings.append(_warning(record, row))

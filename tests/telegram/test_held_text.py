@@ -86,6 +86,9 @@ async def test_held_lists_what_is_held_with_the_command_that_releases_it(telegra
     assert "Product TENT-2 (Storm Tent 3P)" in listing and "Rewrite it (or remove it) and upload it again." in listing
     assert "Review t2 of TENT-1" in listing and "/confirm review t2" in listing
     assert "/confirm TENT-2" not in listing  # orders to the assistant cannot be confirmed
+    product = (await say(telegram_world.merchant_a, "/product TENT-1")).text
+    assert "⚠️ Description held: Reads as too good to be true. Checked and true? /confirm TENT-1" in product
+    assert "Held text: 3 (/held)" in (await say(telegram_world.merchant_a, "/catalog")).text
 
 
 async def test_confirm_releases_checked_text_as_an_audited_version_and_refuses_orders(telegram_world):

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 DEMO_MERCHANT = demo.MERCHANT
 DEFAULT_PROMPTS_DIR = Path(str(files("prompts")))
+STATE_FILE = "state.sqlite3"  # the state store, under the data dir
 # The sampling settings an admin may change at run time (`/llm`); stored as StateStore overrides and
 # validated by `LLMConfig` itself, so its field constraints are the one definition of what is allowed.
 LLM_OVERRIDE_SECTION = "llm"
@@ -173,7 +174,7 @@ async def open_services(
         stack.push_async_callback(index.close)
         if ingest_demo:
             await ingest_demo_catalog(index)
-        state = await StateStore.open(data_dir / "state.sqlite3")
+        state = await StateStore.open(data_dir / STATE_FILE)
         stack.push_async_callback(state.close)
         llm_config = await _llm_endpoint(settings, stack) if use_llm else None
         llm = LLMClient(llm_config) if llm_config is not None else None

@@ -166,12 +166,20 @@ def _size(count: int) -> str:
 
 
 def _markdown_policies(text: str, merchant_id: str, filename: str) -> ParsedFile:
+    """One record per passage, its heading's line as its row; a passage with a private address is rejected."""
     passages = policy_passages(text, merchant_id, PurePath(filename).stem)
     if not passages:
         return ParsedFile(errors=["the file holds no policy text (文件为空)"])
-    return ParsedFile(
-        records=[p for _, p in passages], record_rows=[line for line, _ in passages], rows_total=len(passages)
-    )
+    parsed = ParsedFile(rows_total=len(passages))
+    for line, passage in passages:
+        try:
+            records.check_addresses(passage)
+        except cells.FieldError as exc:
+            parsed.rejected.append(RowError(row=line, field=exc.field, reason=str(exc), identity=passage.policy_id))
+            continue
+        parsed.records.append(passage)
+        parsed.record_rows.append(line)
+    return parsed
 
 
 # --- rows ----------------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ def export_records(
 ) -> bytes:
     """`records` (all of `kind`) as a file in `fmt`."""
     if fmt in ("json", "jsonl"):
-        objects = [record.model_dump(mode="json", exclude={"merchant_id"}) for record in records]
+        # Flags are derived at ingest (holds.py), never read from a file: not exported.
+        objects = [record.model_dump(mode="json", exclude={"merchant_id", "flags"}) for record in records]
         if fmt == "json":
             return json.dumps(objects, ensure_ascii=False, indent=1).encode("utf-8")
         return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects).encode("utf-8")

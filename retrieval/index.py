@@ -6,15 +6,16 @@
     hits = await shop.search("防水冲锋衣", SearchFilters(price_max=500))
 
 A `Shop` always acts on its merchant's current catalog version. Uploads (in an update mode: upsert,
-replace or delete, `updates.py`), edits and rollbacks each make a new version, all or nothing (`versions.py`); vectors and BM25 are derived from the version in force
-(`derived.py`); searches run on it (`search.py`). Writes take one lock per merchant; reads never wait
-for them. Merchants never see each other's documents.
+replace or delete, `updates.py`; flagged descriptions and reviews held until confirmed, `holds.py`), edits,
+confirmations and rollbacks each make a new version, all or nothing (`versions.py`); vectors and BM25 are
+derived from the version in force (`derived.py`); searches run on it (`search.py`). Writes take one lock per
+merchant; reads never wait for them. Merchants never see each other's documents.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from retrieval.derived import DerivedIndexes, Progress
 from retrieval.embed import Embedder, open_embedder
 from retrieval.errors import CatalogError, CurrencyNotConvertible
 from retrieval.export import ExportFormat, export_records
+from retrieval.holds import held_records, hold, plan_confirmation
 from retrieval.lexical import Tokenizer
 from retrieval.models import DocumentKind, Policy, Product, Review
 from retrieval.money import NoRate
@@ -59,6 +61,7 @@ class CatalogStats(BaseModel):
     in_stock: int
     reviews: int
     policies: int
+    held: int = Field(description="Products and reviews whose text is held until the merchant confirms it.")
     categories: int
     brands: int
     currency: str | None = Field(
@@ -144,7 +147,8 @@ class Shop:
     async def validate(
         self, kind: DocumentKind, filename: str, data: bytes, mode: UpdateMode = "upsert"
     ) -> UploadReport:
-        """Parse `data` and plan it against the current version in `mode` (see `updates.py`); writes nothing."""
+        """Parse `data`, screen its descriptions and reviews (`holds.hold`) and plan it against the current version
+        in `mode` (see `updates.py`); writes nothing."""
         limits = {"max_bytes": self._config.max_upload_bytes, "max_rows": self._config.max_rows}
         if mode == "delete":
             parsed = await asyncio.to_thread(parse_deletion_file, kind, filename, data, self.merchant_id, **limits)
@@ -159,6 +163,7 @@ class Shop:
                 **limits,
             )
         state = await self._state()
+        parsed = hold(parsed, state.confirmed)
         plan = plan_upload(state.records, parsed, kind, mode)
         return UploadReport(
             merchant_id=self.merchant_id,
@@ -262,6 +267,24 @@ class Shop:
                     raise CatalogError(f"{note}: {exc}") from exc
             return await self._versions.commit(state, Change(action, records, "products", note))
 
+    # --- held text ----------------------------------------------------------------------------
+
+    async def held(self) -> list[Product | Review]:
+        """The products and reviews whose text is held out of answers until the merchant confirms it."""
+        return held_records((await self._state()).records)
+
+    async def confirm(self, skus: Sequence[str] = (), review_ids: Sequence[str] = (), *, by: str) -> CatalogVersion:
+        """Release the held text of the named products and reviews as a new version (all or nothing; `by` says
+        who confirmed, in the version's note). The same text uploaded again stays released (`holds.py`)."""
+        async with self._versions.lock(self.merchant_id):
+            state = await self._state()
+            plan = plan_confirmation(state.records, state.confirmed, skus, review_ids)
+            kind = next(iter(plan.records)) if len(plan.records) == 1 else None
+            note = f"{', '.join(plan.released)} by {by}"
+            return await self._versions.commit(
+                state, Change("confirm", plan.records, kind, note, confirmed=plan.confirmed)
+            )
+
     # --- reading ------------------------------------------------------------------------------
 
     async def stats(self) -> CatalogStats:
@@ -276,6 +299,7 @@ class Shop:
             in_stock=sum(p.in_stock for p in products),
             reviews=len(state.records["reviews"]),
             policies=len(state.records["policies"]),
+            held=len(held_records(state.records)),
             categories=len({tuple(p.category) for p in products if p.category}),
             brands=len({p.brand for p in products if p.brand}),
             currency=state.columns.currency,

@@ -1,7 +1,7 @@
 """One row's field values -> one record: a Product, Review or Policy, or a price/stock sheet's `ProductPatch`.
 
 The builders read each field with its parser in `cells.py` and raise `cells.FieldError` for a row that cannot
-be used. Something the merchant should know about a row that is still used goes into `notes` as a
+be used, including one with a URL that points at a private, loopback or link-local address (`check_addresses`). Something the merchant should know about a row that is still used goes into `notes` as a
 `FieldNote`; `catalog.py` turns notes into the report's warnings with the row number. A new kind of warning
 is a new `WarningKind` here and its label in the report (`report_warning_<kind>` in `bot/i18n/staff.py`).
 """
@@ -16,8 +16,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from retrieval import cells
 from retrieval.models import DocumentKind, Policy, Product, Review
+from retrieval.screening import private_urls
 
-WarningKind = Literal["truncated", "not_in_catalog", "no_price"]
+# "held" / "instructions": text held out of answers at ingest (`retrieval/holds.py`).
+WarningKind = Literal["truncated", "not_in_catalog", "no_price", "held", "instructions"]
 
 Record = Product | Review | Policy
 
@@ -160,9 +162,39 @@ def _given(value: Any) -> bool:
     return value is not None and cells.as_text(value) != ""
 
 
+def check_addresses(record: Record) -> None:
+    """Raise `FieldError` for the first URL in any of the record's text, link or picture fields that points at a
+    private, loopback or link-local address (`screening.private_url`): customers cannot open it, and nothing
+    that fetches links or pictures may ever be pointed at the server's own network."""
+    for field, text in _texts(record.model_dump(exclude={"merchant_id", "flags"})):
+        found = private_urls(text)
+        if found:
+            raise cells.FieldError(
+                field,
+                f'"{cells.shorten(found[0], 60)}" points at a private, loopback or link-local address, which '
+                "customers cannot open and the bot must never fetch; use the public address or remove it "
+                "(内网或本机地址，不允许)",
+            )
+
+
+def _texts(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, text) for every text in a record's fields: an attribute under its own name, each list item."""
+    texts: list[tuple[str, str]] = []
+    for field, value in values.items():
+        if isinstance(value, dict):
+            texts += [(str(name), str(item)) for name, item in value.items()]
+        elif isinstance(value, list):
+            texts += [(field, str(item)) for item in value]
+        elif isinstance(value, str):
+            texts.append((field, value))
+    return texts
+
+
 def _validated(model: type[Product] | type[Review] | type[Policy], **fields: Any) -> Any:
     try:
-        return model(**fields)
+        record = model(**fields)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise cells.FieldError(str(first["loc"][0]) if first["loc"] else "row", first["msg"]) from None
+    check_addresses(record)
+    return record

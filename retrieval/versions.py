@@ -7,6 +7,9 @@ BM25; `derived.py`) are built for the new snapshot before that rename, and if an
 Chroma collections are put back as they were, so the previous version stays in force. A `pending` marker
 left by a crash makes the next load reconcile Chroma with the manifest. Old snapshots are pruned to the
 last `keep_versions` versions; derived files are kept for the current and the previous version only.
+
+Each version also records the held texts the merchant had confirmed by then (`ManifestEntry.confirmed`, hashes
+from `holds.confirmation`), so a rollback takes a confirmation back with the records it cleared.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from retrieval.errors import CatalogError
 from retrieval.models import DOCUMENT_KINDS, DocumentKind, Policy, Product, Review
 from retrieval.search import Documents, ProductColumns
 
-Action = Literal["upload", "rollback", "set_price", "set_stock", "delete_product"]
+Action = Literal["upload", "rollback", "set_price", "set_stock", "delete_product", "confirm"]
 
 
 class CatalogVersion(BaseModel):
@@ -49,9 +52,12 @@ class CatalogVersion(BaseModel):
 
 class ManifestEntry(CatalogVersion):
     snapshots: dict[DocumentKind, str | None]
+    confirmed: list[str] = Field(
+        default_factory=list, description="The held texts the merchant had confirmed by this version (holds.py)."
+    )
 
     def public(self) -> CatalogVersion:
-        return CatalogVersion.model_validate(self.model_dump(exclude={"snapshots"}))
+        return CatalogVersion.model_validate(self.model_dump(exclude={"snapshots", "confirmed"}))
 
 
 class Manifest(BaseModel):
@@ -86,6 +92,12 @@ class CatalogState:
     def current(self) -> ManifestEntry | None:
         return self.manifest.entry(self.manifest.current)
 
+    @property
+    def confirmed(self) -> frozenset[str]:
+        """The held texts the merchant has confirmed, as of the version in force (`holds.confirmation`)."""
+        current = self.current
+        return frozenset(current.confirmed) if current else frozenset()
+
     def install(self, kind: DocumentKind, records: list, docs: Documents) -> None:
         self.records[kind] = records
         self.docs[kind] = docs
@@ -102,8 +114,9 @@ class CatalogState:
 class Change:
     """A new version to commit: the kinds whose records change, and how the manifest should describe it.
 
-    `snapshots` reuses existing snapshot files instead of writing new ones (a rollback), and `previous`
-    overrides what the new version rolls back to (default: the version it replaces).
+    `snapshots` reuses existing snapshot files instead of writing new ones (a rollback), `previous`
+    overrides what the new version rolls back to (default: the version it replaces), and `confirmed` the
+    confirmed held texts (default: those of the version it replaces).
     """
 
     action: Action
@@ -112,6 +125,7 @@ class Change:
     note: str = ""
     snapshots: dict[DocumentKind, str | None] | None = None
     previous: int | None | Literal["current"] = "current"
+    confirmed: frozenset[str] | None = None
 
 
 class Versions:
@@ -225,6 +239,7 @@ class Versions:
             note=f"restored version {current.previous}",
             snapshots=snapshots,
             previous=target.previous if target else None,
+            confirmed=frozenset(target.confirmed) if target else frozenset(),
         )
         return await self.commit(state, change)
 
@@ -243,6 +258,7 @@ class Versions:
             },
             previous=state.manifest.current if change.previous == "current" else change.previous,
             snapshots=snapshots,
+            confirmed=sorted(state.confirmed if change.confirmed is None else change.confirmed),
         )
 
     def _dir(self, merchant_id: str) -> Path:

@@ -34,7 +34,7 @@ MerchantOption = Annotated[
     typer.Option("--merchant", help="Whose catalog (default: SHOPGUIDE_ASSISTANT__DEFAULT_MERCHANT, 'demo')."),
 ]
 
-catalog_app = typer.Typer(no_args_is_help=True, help="Inspect a merchant's catalog and roll it back.")
+catalog_app = typer.Typer(no_args_is_help=True, help="Inspect a merchant's catalog, confirm held text, roll it back.")
 app.add_typer(catalog_app, name="catalog")
 
 

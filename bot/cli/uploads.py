@@ -25,6 +25,7 @@ from bot.settings import Settings
 from retrieval.catalog import RowError, RowWarning
 from retrieval.export import EXPORT_FORMATS, ExportFormat
 from retrieval.files import guess_kind
+from retrieval.holds import HELD_WARNINGS
 from retrieval.index import UpdateMode, UploadReport
 from retrieval.models import DocumentKind
 
@@ -198,6 +199,11 @@ def print_report(report: UploadReport) -> None:
         console.print(rows_table("Rejected rows", report.rejected))
     if report.warnings:
         console.print(rows_table("Warnings (the rows are used)", report.warnings))
+    if any(warning.kind in HELD_WARNINGS for warning in report.warnings):
+        console.print(
+            "held text: `shopguide catalog held` lists it; once checked, `shopguide catalog confirm SKU` "
+            "(a review: `--review REVIEW_ID`) releases it; orders to the assistant have to be rewritten"
+        )
 
 
 def _counts(report: UploadReport) -> str:

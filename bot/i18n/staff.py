@@ -187,10 +187,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "catalog_stats": {
         "zh": "<b>{merchant}</b> 商品目录版本 {version}（{updated}）\n"
         "商品：{products}（有货 {in_stock}），{categories} 个品类，{brands} 个品牌\n"
-        "评价：{reviews}\n政策段落：{policies}\n向量模型：{embedder}",
+        "评价：{reviews}\n政策段落：{policies}\n暂不展示的内容：{held}（/held）\n向量模型：{embedder}",
         "en": "<b>{merchant}</b> catalog version {version} ({updated})\n"
         "Products: {products} ({in_stock} in stock), {categories} categories, {brands} brands\n"
-        "Reviews: {reviews}\nPolicy passages: {policies}\nEmbedder: {embedder}",
+        "Reviews: {reviews}\nPolicy passages: {policies}\nHeld text: {held} (/held)\nEmbedder: {embedder}",
     },
     "product_price": {"zh": "价格：{price}", "en": "Price: {price}"},
     "product_stock": {"zh": "库存：{stock}（{state}）", "en": "Stock: {stock} ({state})"},

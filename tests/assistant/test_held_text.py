@@ -12,6 +12,7 @@ from bot.core.assistant import Assistant
 from bot.core.prompts import PromptBook
 from bot.core.reply import UserRef
 from bot.settings import AssistantConfig
+from retrieval.records import identity
 from serving.config import LLMConfig
 from serving.llm import LLMClient
 from tests.assistant.conftest import PROMPTS_DIR, press, say
@@ -37,23 +38,21 @@ REVIEWS = [
 
 @pytest.fixture(scope="module")
 async def held_index(embedder, tmp_path_factory):
-    """A shop whose DF-2 description and one review are flagged (as ingest will flag them) and whose DF-1
-    description addresses the assistant (held whatever its flags)."""
+    """A shop whose DF-2 description and one review are flagged (as ingest flags what `retrieval.screening`
+    detects) and whose DF-1 description addresses the assistant (held whatever its flags: cleared here)."""
     from retrieval.config import RetrievalConfig
     from retrieval.index import CatalogIndex
     from retrieval.models import DocumentKind
 
     index = await CatalogIndex.open(tmp_path_factory.mktemp("held-index"), RetrievalConfig(), embedder=embedder)
     shop = await index.merchant(SHOP)
-    flagged = {"DF-2", "v2"}  # what ingest screening flags (`retrieval.screening`), until the merchant confirms
+    flags = {"DF-1": [], "DF-2": ["too_good_to_be_true"], "v2": ["too_good_to_be_true"]}  # by SKU or review id
     uploads: list[tuple[DocumentKind, list[dict[str, object]]]] = [("products", PRODUCTS), ("reviews", REVIEWS)]
     for kind, rows in uploads:
         body = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
         report = await shop.validate(kind, f"{kind}.jsonl", body)
         report.parsed.records = [
-            record.model_copy(update={"flags": ["too_good_to_be_true"]})
-            if getattr(record, "sku", None) in flagged or getattr(record, "review_id", None) in flagged
-            else record
+            record.model_copy(update={"flags": flags[key]}) if (key := identity(record)) in flags else record
             for record in report.parsed.records
         ]
         await shop.apply(report)

@@ -16,7 +16,18 @@ from bot.i18n import t
 logger = logging.getLogger(__name__)
 
 CUSTOMER_COMMANDS = ("start", "help", "reset", "handoff", "lang")
-MERCHANT_COMMANDS = ("upload", "catalog", "product", "price", "stock", "delete", "export", "rollback")
+MERCHANT_COMMANDS = (
+    "upload",
+    "catalog",
+    "product",
+    "price",
+    "stock",
+    "delete",
+    "export",
+    "rollback",
+    "held",
+    "confirm",
+)
 ADMIN_COMMANDS = ("prompt", "llm", "grant", "revoke", "stats")
 # Telegram picks a menu by the client's language; clients in any other language get the default (English).
 MENU_LANGUAGE_CODE: dict[Language, str] = {"zh": "zh", "en": ""}

@@ -1,5 +1,5 @@
 """Merchant handlers: the catalog commands /catalog, /product, /price, /stock, /delete, /export, /rollback,
-and catalog uploads (`catalog_uploads.py`).
+catalog uploads (`catalog_uploads.py`) and held text, /held and /confirm (`held_text.py`).
 
 The role is checked on every update and a merchant only ever touches the catalog of the merchant id
 they were granted (`StateStore.merchant_of`); nothing the merchant types selects another catalog.
@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.channels.telegram.access import Access
 from bot.channels.telegram.catalog_uploads import CatalogUploads
+from bot.channels.telegram.held_text import HeldText
 from bot.channels.telegram.incoming import Incoming, Press, on_message, on_press
 from bot.channels.telegram.render import DeleteDecision, decode_callback, delete_callback, escape
 from bot.channels.telegram.reports import catalog_stats_text, product_text, version_text
@@ -40,6 +41,7 @@ class MerchantHandlers:
         self._services = services
         self._gate = StaffGate(services.state, access)
         self._uploads = CatalogUploads(services, self._gate, config)
+        self._held = HeldText(services, self._gate)
 
     def register(self, application: Application) -> None:
         commands = {
@@ -54,6 +56,7 @@ class MerchantHandlers:
         for name, callback in commands.items():
             application.add_handler(CommandHandler(name, on_message(callback)))
         self._uploads.register(application)
+        self._held.register(application)
         application.add_handler(CallbackQueryHandler(on_press(self.delete_decision), pattern=r"^d:"))
 
     async def _merchant(self, incoming: Incoming, command: str) -> MerchantRequest | None:

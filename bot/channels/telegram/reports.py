@@ -1,5 +1,5 @@
-"""Staff-facing texts: upload reports, catalog figures, products, versions, regression-suite results
-and usage statistics, as Telegram HTML in the staff member's language (`bot/i18n/staff.py`).
+"""Staff-facing texts: upload reports, catalog figures, products, held text, versions, regression-suite
+results and usage statistics, as Telegram HTML in the staff member's language (`bot/i18n/staff.py`, `held.py`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ from bot.evaluation.conversations import PromptGate, SuiteResult
 from bot.evaluation.conversations.gate import GateFinding
 from bot.i18n import t
 from bot.state.store import Stats
+from retrieval.cells import shorten
+from retrieval.holds import HELD_WARNINGS, held_kind, held_text
 from retrieval.index import CatalogStats, CatalogVersion, UploadReport
-from retrieval.models import DocumentKind, Product
+from retrieval.models import DocumentKind, Product, Review
 from retrieval.money import format_price
 
 # Rejected rows listed in the chat; all of them are in the attached CSV.
 REJECTED_ROWS_SHOWN = 10
+# Held texts `/held` lists in one go (the merchant deals with these, then asks again).
+HELD_SHOWN = 20
 
 
 def kind_name(kind: DocumentKind, language: Language) -> str:
@@ -50,6 +54,8 @@ def upload_report_text(report: UploadReport, language: Language) -> str:
         lines += [_row_line(row.row, row.field, row.reason, language) for row in report.rejected[:REJECTED_ROWS_SHOWN]]
     if report.warnings:
         lines += _warning_lines(report, language)
+    if any(warning.kind in HELD_WARNINGS for warning in report.warnings):
+        lines.append(t("report_held_hint", language))
     if not report.rejected and not report.warnings:
         lines.append(t("report_all_valid", language))
     return "\n".join(lines)
@@ -116,6 +122,7 @@ def catalog_stats_text(merchant_id: str, stats: CatalogStats, language: Language
         brands=stats.brands,
         reviews=stats.reviews,
         policies=stats.policies,
+        held=stats.held,
         embedder=escape(stats.embedder),
     )
 
@@ -142,7 +149,41 @@ def product_text(product: Product, language: Language) -> str:
         lines.append(t("product_rating", language, rating=product.rating))
     if product.url:
         lines.append(t("product_url", language, url=escape(product.url)))
+    if product.flags:
+        lines.append(
+            t("product_held", language, reason=_held_reason(product, language), action=_held_action(product, language))
+        )
     return "\n".join(lines)
+
+
+def held_list_text(records: list[Product | Review], language: Language) -> str:
+    """What `/held` shows: each held description or review, why, and what the merchant can do about it."""
+    if not records:
+        return t("held_none", language)
+    lines = [t("held_header", language, count=len(records))]
+    for record in records[:HELD_SHOWN]:
+        if isinstance(record, Product):
+            what = t("held_product", language, sku=escape(record.sku), title=escape(record.title))
+        else:
+            what = t("held_review", language, review=escape(record.review_id), sku=escape(record.sku))
+        quoted = escape(shorten(" ".join(held_text(record).split()), 80))
+        reason = _held_reason(record, language)
+        lines.append(f"• {what}: “{quoted}”\n  {reason} {_held_action(record, language)}")
+    if len(records) > HELD_SHOWN:
+        lines.append(t("held_more", language, count=len(records) - HELD_SHOWN))
+    return "\n".join(lines)
+
+
+def _held_reason(record: Product | Review, language: Language) -> str:
+    return t(f"held_reason_{held_kind(record)}", language)
+
+
+def _held_action(record: Product | Review, language: Language) -> str:
+    """How to release a held text: the exact `/confirm` command, or (orders to the assistant) a rewrite."""
+    if held_kind(record) == "instructions":
+        return t("held_rewrite", language)
+    command = f"/confirm {record.sku}" if isinstance(record, Product) else f"/confirm review {record.review_id}"
+    return t("held_confirm_with", language, command=f"<code>{escape(command)}</code>")
 
 
 def version_text(version: CatalogVersion, language: Language) -> str:

@@ -133,6 +133,11 @@ def load_dataset(directory: Path) -> Dataset:
     meta = _read_meta(directory / META_FILE)
     skus = _skus(files["products"][1])
     queries, qrels = _read_judged(directory, QUERIES_FILE, QRELS_FILE, skus)
+    if misplaced := [q.id for q in queries if q.split == "train"]:
+        raise DatasetError(
+            f"{QUERIES_FILE}: {', '.join(misplaced[:5])} have split 'train': training queries belong in "
+            f"{TRAIN_DIR}/{QUERIES_FILE}, apart from dev and test"
+        )
     if (directory / TRAIN_DIR / QUERIES_FILE).is_file():
         train_queries = f"{TRAIN_DIR}/{QUERIES_FILE}"
         more, more_qrels = _read_judged(directory, train_queries, f"{TRAIN_DIR}/{QRELS_FILE}", skus)

@@ -1,5 +1,6 @@
 """The trained half of intent understanding: a multinomial logistic regression over the packaged encoder's vector
-of a message, the intent the rules of `understand` gave it, and whether products are on screen.
+of a message, the cue phrases it contains, the intent the rules of `understand` gave it, and whether products are
+on screen.
 
 The rules are precise where a cue is explicit and miss phrasings nobody wrote a cue for; the classifier has seen
 a thousand hand-written messages (`datasets/intents/train/`) and learns, from the message's meaning and the rules'
@@ -11,6 +12,7 @@ alone. `shopguide eval train-intents` fits it and writes the packaged `intent_mo
 
 from __future__ import annotations
 
+import re
 from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -19,7 +21,9 @@ from typing import get_args
 import numpy as np
 from pydantic import BaseModel, Field
 
+from bot.core import cues
 from bot.core.dialog import Intent
+from bot.core.references import REFERENCE_WORDS
 from retrieval.embed import Embedder
 
 INTENTS: tuple[Intent, ...] = get_args(Intent)
@@ -29,12 +33,45 @@ class IntentModelError(RuntimeError):
     """A model file that cannot be used; the message says which and why."""
 
 
-def inputs(vector: np.ndarray, shown: bool, rule: Intent) -> np.ndarray:
-    """The classifier's input for one message: its vector, the rules' intent (one-hot), whether products are on
-    screen, and the rules' intent again when they are."""
+# The cue phrases of `bot.core.cues` whose presence the classifier reads: meaning alone takes "T恤" for a greeting
+# and "乐高" for small talk; a greeting without a greeting word, or a policy question without a policy word, is rare.
+_CUES: tuple[re.Pattern[str], ...] = (
+    cues.HANDOFF,
+    cues.GREETING,
+    cues.EMOJI_GREETING,
+    cues.POLICY,
+    cues.POLICY_IN_QUESTION,
+    cues.SERVICE_INFO,
+    cues.COMPARE,
+    cues.COMPARE_VERB,
+    cues.WHICH_FACT,
+    cues.REVIEWS,
+    cues.NOT_REVIEWS,
+    cues.QUESTION,
+    cues.VAGUE,
+    cues.OUT_OF_SCOPE,
+    cues.CHEAPER,
+    cues.PRICIER,
+    cues.OTHER_BRAND,
+    cues.AVAILABILITY,
+    cues.ALSO_SELLS,
+    cues.COMPARATIVE,
+    cues.NAMED_QUESTION,
+    cues.REFERENCE_SHAPE,
+    cues.PRODUCT_NAME,
+    cues.REFINE_SHAPE,
+    REFERENCE_WORDS,
+)
+
+
+def inputs(vector: np.ndarray, text: str, shown: bool, rule: Intent) -> np.ndarray:
+    """The classifier's input for one message: its vector, which cue phrases it has, whether it still has words
+    once fillers are gone, the rules' intent (one-hot), whether products are on screen, and the rules' intent
+    again when they are."""
     ruled = np.zeros(len(INTENTS))
     ruled[INTENTS.index(rule)] = 1.0
-    return np.concatenate([vector, ruled, [float(shown)], ruled * float(shown)])
+    found = [float(pattern.search(text) is not None) for pattern in _CUES]
+    return np.concatenate([vector, found, [float(cues.meaningful(text))], ruled, [float(shown)], ruled * float(shown)])
 
 
 class IntentModel(BaseModel):
@@ -70,11 +107,11 @@ class IntentModel(BaseModel):
             raise IntentModelError(f"the intent model reads {self._weights.shape[0]} inputs, not {x.shape[-1]}")
         return x @ self._weights + np.asarray(self.bias)
 
-    def decide(self, vector: np.ndarray, shown: bool, rule: Intent) -> Intent:
+    def decide(self, vector: np.ndarray, text: str, shown: bool, rule: Intent) -> Intent:
         """The rules' intent where they are trusted, else the classifier's."""
         if rule in self.trusted:
             return rule
-        return INTENTS[int(np.argmax(self.scores(inputs(vector, shown, rule))))]
+        return INTENTS[int(np.argmax(self.scores(inputs(vector, text, shown, rule))))]
 
     def save(self, path: Path) -> None:
         path.write_text(self.model_dump_json() + "\n", encoding="utf-8")

@@ -278,7 +278,7 @@ def understand(
     read, rule = _read(text, state, shown, vocabulary)
     model = load_intent_model() if vector is not None else None
     if model is not None and vector is not None:
-        intent = model.decide(vector, bool(shown), rule.intent)
+        intent = model.decide(vector, read.text, bool(shown), rule.intent)
         if intent != rule.intent:
             rule = _RESOLVE.get(intent, _Rule(intent, bool))
     constraints = rule.constraints(read) if rule.constraints else None

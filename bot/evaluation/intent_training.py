@@ -11,6 +11,7 @@ messages neither was fitted to.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,10 @@ def examples(utterances: Sequence[Utterance], vectors: Mapping[str, np.ndarray])
     for utterance in utterances:
         state, shown = context_of(utterance)
         rule = rule_intent(utterance.text, state, shown, Vocabulary())
-        out.append(Example(inputs(vectors[utterance.id], bool(shown), rule), rule, INTENTS.index(utterance.intent)))
+        text = unicodedata.normalize("NFKC", utterance.text).strip()  # as `understand` reads it
+        out.append(
+            Example(inputs(vectors[utterance.id], text, bool(shown), rule), rule, INTENTS.index(utterance.intent))
+        )
     return out
 
 

@@ -27,7 +27,7 @@ DECISION_WINDOW = 10  # the assistant decides "nothing matches" from its first h
 # Strong shrinkage (a few hundred judged queries from a few shops), chosen leave-one-catalog-out on dev splits;
 # the penalty is l2 * |w|^2 / 2 against a loss whose example weights sum to one.
 L2 = 2.0
-ANSWER_L2 = 0.1
+ANSWER_L2 = 0.01
 STEPS = 600
 LEARNING_RATE = 0.05
 MAX_PAIRS_PER_QUERY = 400  # a query's pairs beyond this are sampled (deterministically): the loss is per query

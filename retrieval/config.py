@@ -50,7 +50,7 @@ class RetrievalConfig(BaseModel):
         "number of results asked for, so the first five of a longer list are the five a short search returns).",
     )
     ranker: Literal["learned", "fusion"] = Field(
-        "learned",
+        "fusion",
         description="How hybrid search orders its candidates: 'learned' = the trained ranker (ranker_path), "
         "'fusion' = reciprocal-rank fusion of dense and BM25. The default is whichever measured better on every "
         "held-out catalog (docs/PERFORMANCE.md).",

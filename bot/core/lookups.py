@@ -16,12 +16,14 @@ from bot.core.reply import Language
 from retrieval.fusion import ProductHit, fuse
 from retrieval.index import Shop
 from retrieval.models import Policy, Product
+from retrieval.query import parse_query
 
 POLICY_RRF_K = 60
 # The "nothing matches" decision reads this many of the first hits (`fitting.DECISION_WINDOW` chose the floor
 # on the same number), however few are shown.
 ANSWER_WINDOW = 10
 ALTERNATIVES = 3
+OTHER_KIND_SHARE = 0.85  # chosen on the dev splits against the conversation suite
 POLICY_CANDIDATES = 8  # per ranking: a shop has few passages
 # Where a comparison request splits into the products it names ("the Sony WH-1000XM5 and the Bose QC45").
 _NAMED_PARTS = re.compile(r"\bvs\.?\b|\bversus\b|\band\b|\bwith\b|,|，|、|和|与|跟|还是|对比|比较", re.I)
@@ -88,12 +90,17 @@ class CatalogLookups:
         coloured = [p for p in products if _has_color(p, aliases)]
         return coloured or products
 
-    async def missing_brands(self, text: str, language: Language) -> list[str]:
-        """Names the customer asks for that appear nowhere in the catalog ("Do you sell Dyson?", "vivo的手机"):
-        Latin words written like a name (in a Chinese message any, in an English one capitalised past the
-        first word), of which no product says a word."""
+    async def named_kinds(self, text: str) -> list[str]:
+        """The shop's categories that `text` names, in either language and at any level of the tree."""
+        return parse_query(text, await self.shop.vocabulary()).categories
+
+    async def missing_brands(self, text: str, language: Language, message: str) -> list[str]:
+        """Names the customer asks for in `text` (the words of their `message` that describe the product) that
+        appear nowhere in the catalog ("Do you sell Dyson?", "vivo的手机"): Latin words written like a name (in a
+        Chinese message any, in an English one capitalised past the message's first word), of which no product
+        says a word."""
         missing = []
-        for name in _name_like(text, language):
+        for name in _name_like(text, language, message):
             if not await self.shop.search(name, None, 1, mode="lexical"):
                 missing.append(name)
         return missing
@@ -171,15 +178,31 @@ class CatalogLookups:
         return sorted(kinds, key=lambda kind: kinds[kind], reverse=True)[:count]
 
 
-def one_kind(hits: Sequence[ProductHit]) -> list[ProductHit]:
-    """The hits of the kind of product the best ones agree on: when two of the first three share a leaf category,
-    the list keeps to it (a search for a jacket under 300 does not fill up with hiking shoes). A ranking, not
-    a filter: the best hit always stays, and without such agreement nothing is cut."""
-    leaves = [hit.product.category[-1] for hit in hits[:3] if hit.product.category]
-    agreed = next((leaf for leaf in leaves if leaves.count(leaf) >= 2), None)
-    if agreed is None:
+def one_kind(hits: Sequence[ProductHit], named: Sequence[str]) -> list[ProductHit]:
+    """The hits of one kind of product. The kind the customer `named` (categories of the shop their words name),
+    when the best hit is of it, keeps the list to that kind: a search for 充电宝 under 200 does not fill up with
+    chargers. Else the leaf category two of the first three hits share keeps it to that kind, except for hits
+    of another kind the ranker finds nearly as likely to answer (`OTHER_KIND_SHARE` of the best hit's
+    probability): toys for a three-year-old come in many kinds. A ranking, not a filter: the best hit always
+    stays, and without a named kind or such agreement nothing is cut."""
+    if not hits:
+        return []
+    best = hits[0]
+    kinds = [kind for kind in named if kind in best.product.category]
+    if not kinds:
+        leaves = [hit.product.category[-1] for hit in hits[:3] if hit.product.category]
+        kinds = [leaf for leaf in leaves if leaves.count(leaf) >= 2][:1]
+    if not kinds:
         return list(hits)
-    return [hits[0], *(hit for hit in hits[1:] if hit.product.category and hit.product.category[-1] == agreed)]
+
+    def kept(hit: ProductHit) -> bool:
+        if any(kind in hit.product.category for kind in kinds):
+            return True
+        if best.relevance is None or hit.relevance is None:
+            return False
+        return hit.relevance >= OTHER_KIND_SHARE * best.relevance
+
+    return [best, *(hit for hit in hits[1:] if kept(hit))]
 
 
 def same_kind(hits: Sequence[ProductHit], shown: Sequence[Product]) -> list[ProductHit]:
@@ -195,19 +218,20 @@ def same_kind(hits: Sequence[ProductHit], shown: Sequence[Product]) -> list[Prod
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'&-]{2,}(?![A-Za-z0-9])")
 
 
-def _name_like(text: str, language: Language) -> list[str]:
+def _name_like(text: str, language: Language, message: str) -> list[str]:
     """The words of `text` written like a brand or model name (see `CatalogLookups.missing_brands`): in a
     Chinese message every Latin word; in an English one the capitalised words, the first word of the
-    message only when the next one is capitalised too ("Le Creuset")."""
+    `message` only when the next one is capitalised too ("Le Creuset")."""
     words = list(_LATIN_WORD.finditer(unicodedata.normalize("NFKC", text)))
     if language == "zh":
         return [w.group(0) for w in words]
+    opening = unicodedata.normalize("NFKC", message).lstrip()
     names = []
     for index, word in enumerate(words):
         written = word.group(0)
         if not any(c.isupper() for c in written):
             continue
-        first = index == 0 and not text[: word.start()].strip()
+        first = index == 0 and not text[: word.start()].strip() and opening.startswith(written)
         if not first or (len(words) > 1 and words[1].group(0)[0].isupper()):
             names.append(written)
     return names

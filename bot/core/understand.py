@@ -261,6 +261,9 @@ _RESOLVE: dict[Intent, _Rule] = {
 }
 
 
+_NOT_WITH_A_NAME: frozenset[Intent] = frozenset({"clarify", "out_of_scope", "greeting"})
+
+
 def understand(
     text: str,
     state: DialogState,
@@ -279,6 +282,10 @@ def understand(
     model = load_intent_model() if vector is not None else None
     if model is not None and vector is not None:
         intent = model.decide(vector, read.text, bool(shown), rule.intent)
+        # The classifier has never seen this shop: a message that names one of its kinds or brands is not a vague
+        # ask or small talk ("充电宝有什么推荐"), whatever the words around the name resemble.
+        if intent in _NOT_WITH_A_NAME and read.names_catalog:
+            intent = rule.intent
         if intent != rule.intent:
             rule = _RESOLVE.get(intent, _Rule(intent, bool))
     constraints = rule.constraints(read) if rule.constraints else None

@@ -12,12 +12,11 @@ from collections.abc import AsyncIterator, Sequence
 
 from pydantic import BaseModel, Field
 
-from bot.core.compose.advice import best_pick
 from bot.core.compose.recommendation import constraints_text, follow_ups, no_match, recommendation
 from bot.core.context import TurnContext
 from bot.core.dialog import Constraints
 from bot.core.generate import Generation
-from bot.core.lookups import CatalogLookups, one_kind, same_kind
+from bot.core.lookups import CatalogLookups, one_kind, same_kind, search_query
 from bot.core.reply import Language, TurnEvent
 from bot.core.understand import Understanding
 from bot.i18n import t
@@ -52,7 +51,7 @@ async def find_products(
     said so)."""
     if on_screen is None:
         # The words of the request itself: "CNY 6000以内" or "under 50 GBP" name a currency, not a brand.
-        missing = await catalog.missing_brands(constraints.query or topic, language)
+        missing = await catalog.missing_brands(constraints.query or topic, language, topic)
         if missing:
             rest = constraints.model_copy(update={"query": _without(constraints.query, missing)})
             others = await catalog.alternatives(rest, _without(topic, missing))
@@ -61,8 +60,8 @@ async def find_products(
     if on_screen:
         hits = same_kind(hits, on_screen)
     if hits:
-        # One kind of product, the one the best hits agree on: the rest of the list would be filler.
-        hits = one_kind(hits)
+        # The kind of product named, when the best hit is of it: the rest of the list would be filler.
+        hits = one_kind(hits, await catalog.named_kinds(search_query(constraints, topic)))
         products = await catalog.with_color(hits, constraints.color)
         group_of = {sku: [hit.product.sku, *hit.variants] for hit in hits for sku in (hit.product.sku, *hit.variants)}
         groups = [[p.sku, *(sku for sku in group_of[p.sku] if sku != p.sku)] for p in products]
@@ -90,9 +89,9 @@ async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[Tu
             yield event
         return
     products = found.products
-    # The advice quotes a buyer of its pick: that product's reviews, fetched before the cards go out.
-    best = best_pick(products, constraints)
-    reviews = {best.sku: await turn.catalog.shop.reviews(best.sku)}
+    # The advice quotes a buyer, of its pick where one wrote in the customer's language: the shown products'
+    # reviews, fetched before the cards go out.
+    reviews = {p.sku: await turn.catalog.shop.reviews(p.sku) for p in products}
     turn.draft.products = products
     turn.draft.cite_products(products)
     turn.draft.quick_replies = follow_ups(turn.language)

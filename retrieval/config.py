@@ -50,15 +50,16 @@ class RetrievalConfig(BaseModel):
         "number of results asked for, so the first five of a longer list are the five a short search returns).",
     )
     ranker: Literal["learned", "fusion"] = Field(
-        "learned",
+        "fusion",
         description="How hybrid search orders its candidates: 'learned' = the trained ranker (ranker_path), "
         "'fusion' = reciprocal-rank fusion of dense and BM25. The default is whichever measured better on every "
         "held-out catalog (docs/PERFORMANCE.md).",
     )
     ranker_path: str = Field(
         "packaged",
-        description="The ranker file ('packaged' = the one shipped in the package; `shopguide eval train-ranker` "
-        "writes one). Its calibrated relevance also decides 'the shop does not sell that'.",
+        description="The ranker file ('packaged' = the one shipped in the package, 'none' = no learned ranker: "
+        "fusion order and no answer model; `shopguide eval train-ranker` writes one). Its answer model also decides "
+        "which results answer a request, and 'nothing matches'.",
     )
     rerank_model: str = Field(
         "",

@@ -21,6 +21,8 @@ from retrieval.columns import ProductColumns
 from retrieval.embed import Embedder
 from retrieval.lexical import LexicalIndex, Tokenizer
 from retrieval.names import NameMatcher
+from retrieval.terms import SPECIFIC, QueryTerms
+from retrieval.wording import CatalogWords
 
 FEATURES: tuple[str, ...] = (
     "dense",  # cosine of query and product vectors
@@ -54,6 +56,18 @@ FEATURES: tuple[str, ...] = (
     "query_words_log",
     "bm25_rel_known",  # bm25_rel * query_known: BM25 says little when the query's words are not the catalog's
     "dense_unknown",  # dense * (1 - query_known)
+    "soft_coverage",  # share of the query's descriptive words (by specificity) the product's naming words cover
+    "soft_head",  # how well the product's naming words cover the query's head word
+    "soft_min",  # the least covered specific word of the query (1 when it has none)
+    "level_sim",  # the best cosine of the query and one level of the product's category path
+    "own_script",  # share of the query's descriptive words the catalog uses or written in its main script
+    "novelty",  # the most novel word of the query (`CatalogWords.novelty`)
+    # Word evidence counts only where the query is written in the catalog's script (else it is the encoder's):
+    "coverage_own",  # soft_coverage * own_script
+    "head_own",  # soft_head * own_script
+    "min_own",  # soft_min * own_script
+    "head_level",  # the best cosine of the query's head word and one level of the product's category path
+    "novel_head",  # how novel the query's head word is (`CatalogWords.novelty`)
 )
 
 
@@ -82,9 +96,20 @@ class CatalogSignals:
     categories: NameMatcher
     brands: NameMatcher
     chinese: bool  # most titles are written in Chinese
+    words: CatalogWords
+    level_vectors: np.ndarray  # one per category level name
+    level_ids: list[list[int]]  # each product's category levels
 
     @classmethod
-    async def build(cls, columns: ProductColumns, embedder: Embedder, tokenizer: Tokenizer) -> CatalogSignals:
+    async def build(
+        cls,
+        columns: ProductColumns,
+        embedder: Embedder,
+        tokenizer: Tokenizer,
+        known_words: Mapping[str, np.ndarray] | None = None,
+    ) -> CatalogSignals:
+        """The statistics of `columns`' products; `known_words` (an earlier version's word vectors) spares
+        embedding the words again."""
         products = columns.products
         title_index, name_index = await asyncio.to_thread(
             lambda: (
@@ -98,6 +123,9 @@ class CatalogSignals:
             dtype=np.int64,
         )
         path_vectors = await embedder.embed(list(paths)) if paths else np.zeros((0, embedder.dim), dtype=np.float32)
+        levels: dict[str, int] = {}
+        level_ids = [[levels.setdefault(level, len(levels)) for level in p.category] for p in products]
+        level_vectors = await embedder.embed(list(levels)) if levels else np.zeros((0, embedder.dim), dtype=np.float32)
         prices = columns.base_prices
         known = ~np.isnan(prices)
         price_pct = np.full(len(products), 0.5)
@@ -113,6 +141,9 @@ class CatalogSignals:
             NameMatcher(sorted({level for p in products for level in p.category})),
             NameMatcher(sorted({p.brand for p in products if p.brand} | set(columns.title_brands))),
             2 * sum(bool(_HAN.search(p.title)) for p in products) > len(products),
+            await CatalogWords.build(products, embedder, tokenizer, known_words),
+            level_vectors,
+            level_ids,
         )
 
 
@@ -132,6 +163,8 @@ class QueryView:
     text: str
     tokens: list[str]
     vector: np.ndarray
+    terms: QueryTerms
+    term_vectors: np.ndarray  # one per descriptive word
     rarity: Mapping[str, float] = field(default_factory=dict)  # token -> `Tokenizer.rarity`
 
 
@@ -210,7 +243,51 @@ def candidate_features(
     put("query_words_log", math.log1p(len(tokens)))
     out[:, column["bm25_rel_known"]] = out[:, column["bm25_rel"]] * known
     out[:, column["dense_unknown"]] = dense * (1 - known)
+    _wording_features(put, query, rows, signals)
     return out
+
+
+def _wording_features(
+    put: Callable[[str, np.ndarray | float], None], query: QueryView, rows: np.ndarray, signals: CatalogSignals
+) -> None:
+    """How the candidates' naming words and category levels meet the query's descriptive words."""
+    terms = query.terms
+    levels = [signals.level_ids[int(r)] for r in rows]
+    if len(signals.level_vectors):
+        similarity = signals.level_vectors @ query.vector
+        put("level_sim", np.array([float(similarity[ids].max()) if ids else 0.0 for ids in levels]))
+    if terms.words and len(signals.level_vectors):
+        head = signals.level_vectors @ query.term_vectors[terms.head]
+        put("head_level", np.array([float(head[ids].max()) if ids else 0.0 for ids in levels]))
+    if not terms.words:
+        put("soft_coverage", 1.0)
+        put("soft_head", 1.0)
+        put("soft_min", 1.0)
+        put("own_script", 1.0)
+        put("coverage_own", 1.0)
+        put("head_own", 1.0)
+        put("min_own", 1.0)
+        return
+    coverage = signals.words.coverage(terms, query.term_vectors, rows)
+    weights = terms.weights / terms.weights.sum() if terms.weights.sum() > 0 else np.full(len(terms.words), 1.0)
+    put("soft_coverage", weights @ coverage)
+    put("soft_head", coverage[terms.head])
+    specific = terms.weights >= SPECIFIC
+    put("soft_min", coverage[specific].min(axis=0) if specific.any() else 1.0)
+    # A word the catalog uses, or one in its main script, can be looked for by its letters; another is the
+    # encoder's to match (a mixed catalog names products in both scripts).
+    own = float(
+        np.mean(
+            [signals.words.knows(w) or c == signals.chinese for w, c in zip(terms.words, terms.chinese, strict=True)]
+        )
+    )
+    put("own_script", own)
+    novelty = signals.words.novelty(terms, query.term_vectors, signals.chinese)
+    put("novelty", float(novelty.max()))
+    put("novel_head", float(novelty[terms.head]))
+    put("coverage_own", own * (weights @ coverage))
+    put("head_own", own * coverage[terms.head])
+    put("min_own", own * (coverage[specific].min(axis=0) if specific.any() else 1.0))
 
 
 def _reciprocal_ranks(ranks: Mapping[int, int], rows: np.ndarray, offset: int = 0) -> np.ndarray:

@@ -130,6 +130,11 @@ class Shop:
         self._embedder = embedder
 
     @property
+    def embedder(self) -> Embedder:
+        """The encoder the shop's documents are embedded with."""
+        return self._embedder
+
+    @property
     def currency_rates(self) -> Mapping[str, float]:
         """The configured exchange rates (see `RetrievalConfig.currency_rates`), e.g. for `SearchFilters.matches`."""
         return self._config.currency_rates
@@ -363,8 +368,14 @@ class Shop:
 
     @property
     def relevance_floor(self) -> float | None:
-        """The ranker's calibrated threshold below which the best hit does not answer a query (None: no ranker)."""
+        """The answer model's threshold: a hit whose `relevance` is below it does not answer the query (None: no
+        ranker)."""
         return self._searcher.ranker.floor if self._searcher.ranker is not None else None
+
+    @property
+    def top_k(self) -> int:
+        """How many products a search returns when not told (`RetrievalConfig.search_top_k`)."""
+        return self._config.search_top_k
 
     async def similar(self, sku: str, k: int | None = None, filters: SearchFilters | None = None) -> list[ProductHit]:
         """Products most like `sku` (other items, not its own variants)."""

@@ -114,7 +114,7 @@ def _alternatives(names: Iterable[str]) -> str:
 
 
 _NUMBER = (
-    r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+    r"(?:\d+[千万]\d(?![\d.])|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
     r"(?:\s*(?:[kK](?![a-zA-Z])|千|万))?"
 )
 # Numbers followed by these are sizes, weights, ages, counts ... not money.
@@ -191,8 +191,12 @@ def currency_code(name: str) -> str | None:
 
 
 def parse_number(raw: str) -> float | None:
-    """'1,299' -> 1299.0, '1.5k' -> 1500.0, '五百' -> 500.0, '两千五' -> 2500.0, '2万' -> 20000.0."""
+    """'1,299' -> 1299.0, '1.5k' -> 1500.0, '五百' -> 500.0, '两千五' -> 2500.0, '2万' -> 20000.0, '1万2' ->
+    12000.0 (a digit after the unit is the next unit down, as in 两千五)."""
     raw = raw.replace(" ", "")
+    if shorthand := re.fullmatch(r"(\d+)([千万])(\d)", raw):
+        unit = 10000 if shorthand.group(2) == "万" else 1000
+        return float(int(shorthand.group(1)) * unit + int(shorthand.group(3)) * unit // 10)
     multiplier = 1
     head = raw[:-1].replace(",", "").replace(".", "", 1)
     if len(raw) > 1 and raw[-1] in "kK千万" and head.isdigit():

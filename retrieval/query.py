@@ -227,10 +227,21 @@ _NEGATION_BEFORE = re.compile(
 _CONJUNCTION_ONLY = re.compile(r"^\s*(?:和|或|或者|跟|与|、|,|，|/|and|or|nor)\s*$", re.I)
 _EXCLUSION_TAIL = re.compile(r"^\s*(?:的|以外|之外|牌子的?|品牌的?)")
 
-# Leftovers at the edges once constraint phrases are cut out.
+# Leftovers at the edges once constraint phrases are cut out, and the openers of a request ("I'm looking for",
+# 我想买): words every query could start with say nothing about the product.
 _EDGE_FILLER = re.compile(
-    r"^(?:[\s,，。.;；:：!！?？、]|的|\band\b|\bwith\b|\bfor\b|\bplease\b)+"
+    r"^(?:[\s,，。.;；:：!！?？、]|的|\band\b|\bwith\b|\bfor\b|\bplease\b"
+    r"|\bi(?:'m| am)? (?:looking for|searching for|after|want|need|would like)\b|\blooking for\b"
+    r"|\b(?:do|does) (?:you|the shop) (?:have|sell|stock|carry)\b|\bhave you got\b|\bshow me\b|\bany\b"
+    r"|请问|我想买|我想要|我要买|我要|想买|想要|有没有|有卖|有木有)+"
     r"|(?:[\s,，。.;；:：!！?？、]|的|\band\b|\bwith\b|\bfor\b|\bplease\b|\bonly\b)+$",
+    re.I,
+)
+
+
+# Words that name no kind of product on their own.
+_GENERIC = re.compile(
+    r"\b(?:sets?|stuff|things?|products?|items?|range|collection|gear|brand|toys?)\b|东西|产品|商品|系列|套装|玩具|的",
     re.I,
 )
 
@@ -254,7 +265,11 @@ def parse_query(text: str, vocabulary: Vocabulary) -> ParsedQuery:
     categories = list(dict.fromkeys(name for _, _, name in mentions))
     filters.categories = list(dict.fromkeys(name for start, end, name in mentions if _restricted(working, start, end)))
 
-    cleaned = re.sub(r"\s+", " ", working)
+    # A brand that became a filter says nothing more in the text: every candidate has it, and its words would only
+    # make any product of the brand look like an answer ("耐克羽绒服" among Nike running shoes).
+    # Kept when nothing but generic words would be left ("lego sets": "sets" alone is no kind of product).
+    product_words = _cut_spans(working, brand_spans)
+    cleaned = re.sub(r"\s+", " ", product_words if re.search(r"\w", _GENERIC.sub(" ", product_words)) else working)
     previous = None
     while previous != cleaned:
         previous, cleaned = cleaned, _EDGE_FILLER.sub("", cleaned).strip()
@@ -332,15 +347,18 @@ def _take_brands(text: str, brands: NameMatcher, filters: SearchFilters) -> tupl
         previous_end = end
     filters.brands = [b for b in dict.fromkeys(brand for _, _, brand in kept) if b not in filters.exclude_brands]
 
-    pieces, position = [], 0
-    for start, end in cuts:
-        pieces.append(text[position:start] + " ")
-        position = max(position, end)
-    pieces.append(text[position:])
-    new_text = "".join(pieces)
+    new_text = _cut_spans(text, cuts)
     # Recompute spans of the kept mentions in the new text for the category pass.
     spans = [(start, end) for start, end, brand in brands.find(new_text) if brand in filters.brands]
     return new_text, spans
+
+
+def _cut_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces, position = [], 0
+    for start, end in sorted(spans):
+        pieces.append(text[position:start] + " ")
+        position = max(position, end)
+    return "".join(pieces) + text[position:]
 
 
 def _find_names(text: str, names: NameMatcher, *, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:

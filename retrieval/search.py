@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -36,6 +36,7 @@ from retrieval.query import SearchFilters, SortOrder
 from retrieval.ranker import LinearRanker, load_ranker
 from retrieval.rerank import CrossEncoderReranker
 from retrieval.store import VectorStore
+from retrieval.terms import normal, query_terms
 
 __all__ = ["Corpus", "Documents", "HybridSearcher", "PolicyHit", "ProductColumns", "ProductHit", "ReviewHit"]
 
@@ -113,6 +114,8 @@ class HybridSearcher:
         # Catalog statistics per catalog version, built on its first search and dropped with the version.
         self._signals: weakref.WeakKeyDictionary[ProductColumns, CatalogSignals] = weakref.WeakKeyDictionary()
         self._signals_lock = asyncio.Lock()
+        # The last built version's word vectors per merchant, reused by the next version's statistics.
+        self._words: dict[str, dict[str, np.ndarray]] = {}
 
     async def rank(
         self,
@@ -135,9 +138,10 @@ class HybridSearcher:
         return fuse([dense, lexical], self._config.rrf_k, groups)[:n]
 
     async def _candidates(
-        self, docs: Documents, query: str, mask: np.ndarray | None, n: int, mode: SearchMode
+        self, docs: Documents, query: str, mask: np.ndarray | None, n: int, mode: SearchMode, also: Sequence[str] = ()
     ) -> tuple[_Ranked, _Ranked, np.ndarray | None]:
-        """The dense and BM25 top `n` (each empty when the mode leaves it out) and the query vector."""
+        """The dense and BM25 top `n` (each empty when the mode leaves it out) and the vectors of the query and of
+        the texts `also` (embedded with it, in one call), one row each."""
         if mode == "lexical":
             return [], await asyncio.to_thread(self._lexical, docs, query, mask, n), None
         # Neither BM25 nor gathering the allowed vectors needs the query vector: both run while the query is
@@ -147,11 +151,11 @@ class HybridSearcher:
         if mode != "dense":
             lexical_task = asyncio.ensure_future(asyncio.to_thread(self._lexical, docs, query, mask, n))
         try:
-            vector = (await self._embedder.embed([query]))[0]
-            dense = await self._dense(docs, vector, mask, n, await block)
+            vectors = await self._embedder.embed([query, *also])
+            dense = await self._dense(docs, vectors[0], mask, n, await block)
         finally:
             await asyncio.wait([task for task in (block, lexical_task) if task is not None])
-        return dense, lexical_task.result() if lexical_task is not None else [], vector
+        return dense, lexical_task.result() if lexical_task is not None else [], vectors
 
     async def dense(self, docs: Documents, vector: np.ndarray, mask: np.ndarray | None, n: int) -> _Ranked:
         """The `n` allowed rows nearest to `vector`, best first."""
@@ -261,15 +265,16 @@ class HybridSearcher:
         docs, columns = corpus.products, corpus.columns
         if not query.strip() or not len(docs) or (mask is not None and not mask.any()):
             return Described([(int(row), 0.0) for row in _allowed_rows(len(docs), mask)[:n]], _NO_ROWS, _NO_FEATURES)
-        signals_task = asyncio.ensure_future(self.signals(columns))
+        signals_task = asyncio.ensure_future(self.signals(corpus))
+        terms = query_terms(query, self._tokenizer)
         try:
-            dense, lexical, vector = await self._candidates(docs, query, mask, n, mode)
+            dense, lexical, vectors = await self._candidates(docs, query, mask, n, mode, terms.words)
         except BaseException:
             signals_task.cancel()
             raise
         fused = fuse([dense, lexical], self._config.rrf_k, columns.groups)
         rows = np.array(sorted({row for row, _ in dense} | {row for row, _ in lexical}), dtype=np.int64)
-        if vector is None or not len(rows):
+        if vectors is None or not len(rows):
             signals_task.cancel()
             return Described(fused, _NO_ROWS, _NO_FEATURES)
         tokens = self._tokenizer.tokens(query)
@@ -278,25 +283,41 @@ class HybridSearcher:
             {row: rank for rank, (row, _) in enumerate(dense)},
             {row: rank for rank, (row, _) in enumerate(lexical)},
         )
+        signals = await signals_task
+        # A brand the query names is the search's business (a filter, or the brand features), not a word the
+        # product's name must cover: "Li-Ning running shoes" asks for running shoes.
+        brand_words = {
+            normal(token)
+            for start, end, _ in signals.brands.find(query)
+            for token in self._tokenizer.tokens(query[start:end])
+        }
+        terms, kept = terms.without(brand_words)
         features = candidate_features(
-            QueryView(query, tokens, vector, {t: self._tokenizer.rarity(t) for t in tokens}),
+            QueryView(
+                query, tokens, vectors[0], terms, vectors[1:][kept], {t: self._tokenizer.rarity(t) for t in tokens}
+            ),
             candidates,
             docs.vectors,
             docs.lexical,
             columns,
-            await signals_task,
+            signals,
             _reviews(corpus),
         )
         return Described(fused, rows, features)
 
-    async def signals(self, columns: ProductColumns) -> CatalogSignals:
-        """The catalog statistics of one catalog version (built on first use)."""
+    async def signals(self, corpus: Corpus) -> CatalogSignals:
+        """The catalog statistics of one catalog version (built on first use; the words of the merchant's
+        previous version keep their vectors, so a price edit embeds nothing)."""
+        columns = corpus.columns
         if (signals := self._signals.get(columns)) is not None:
             return signals
         async with self._signals_lock:
             if (signals := self._signals.get(columns)) is None:
-                signals = await CatalogSignals.build(columns, self._embedder, self._tokenizer)
+                merchant = corpus.products.merchant_id
+                known = self._words.get(merchant)
+                signals = await CatalogSignals.build(columns, self._embedder, self._tokenizer, known)
                 self._signals[columns] = signals
+                self._words[merchant] = signals.words.vector_of()
         return signals
 
     async def similar(

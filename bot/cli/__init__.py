@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cli import catalog, chat, demo, evaluate, held, llm, run, uploads  # noqa: F401  (each module registers its commands)
+from bot.cli import catalog, chat, demo, evaluate, held, llm, run, training, uploads  # noqa: F401  (each module registers its commands)
 from bot.cli.app import app
 
 

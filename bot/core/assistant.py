@@ -29,6 +29,7 @@ from bot.core.context import TurnContext
 from bot.core.dialog import DialogState
 from bot.core.draft import Draft, elapsed_ms, new_turn_id
 from bot.core.generate import Generator
+from bot.core.intent_model import message_vector
 from bot.core.intents import answer
 from bot.core.intents.buttons import press
 from bot.core.lookups import CatalogLookups
@@ -79,7 +80,8 @@ class Assistant:
         catalog = await self._catalog(user)
         shown = await catalog.products(dialog.shown)
         vocabulary = await catalog.shop.vocabulary()
-        understanding = understand(message, dialog, shown, vocabulary, user.language)
+        vector = await message_vector(message, self._index.embedder)
+        understanding = understand(message, dialog, shown, vocabulary, user.language, vector=vector)
         draft = Draft(turn_id=new_turn_id(), language=understanding.language, intent=understanding.intent)
         draft.time("understand", started)
         dialog.language = understanding.language

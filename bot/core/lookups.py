@@ -1,13 +1,13 @@
-"""The assistant's questions to one shop's catalog: does a hit answer the request (the ranker's calibrated
-relevance), does the shop sell this, which names asked for it never mentions, which hits are of one kind, the
-product a question names, the products to compare, the nearest alternatives, the policy passages that answer a
-question, and the shop's main kinds of product."""
+"""The assistant's questions to one shop's catalog: which hits answer the request (the ranker's answer model),
+which names asked for it never mentions, which hits are of one kind, the product a question names, the products
+to compare, the nearest alternatives of the kind asked for, the policy passages that answer a question, and the
+shop's main kinds of product."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from bot.core.cues import color_aliases
 from bot.core.dialog import Constraints
@@ -16,35 +16,47 @@ from bot.core.reply import Language
 from retrieval.fusion import ProductHit, fuse
 from retrieval.index import Shop
 from retrieval.models import Policy, Product
+from retrieval.query import parse_query
 
 POLICY_RRF_K = 60
-ANSWER_WINDOW = 3  # the "does this answer it?" check reads the best of the first few hits
+# The "nothing matches" decision reads this many of the first hits (`fitting.DECISION_WINDOW` chose the floor
+# on the same number), however few are shown.
+ANSWER_WINDOW = 10
+ALTERNATIVES = 3
+OTHER_KIND_SHARE = 0.85  # chosen on the dev splits against the conversation suite
 POLICY_CANDIDATES = 8  # per ranking: a shop has few passages
 # Where a comparison request splits into the products it names ("the Sony WH-1000XM5 and the Bose QC45").
 _NAMED_PARTS = re.compile(r"\bvs\.?\b|\bversus\b|\band\b|\bwith\b|,|，|、|和|与|跟|还是|对比|比较", re.I)
 _NOT_A_NAME = re.compile(r"(?i)\W*(compare|the|these|those|which is better)?\W*")
 
 
+def search_query(constraints: Constraints, topic: str) -> str:
+    """The text a request is searched with: its product words, else the kinds it names, else the message."""
+    return constraints.search_text() or " ".join(constraints.categories) or topic
+
+
 class CatalogLookups:
     """Lookups in one merchant's catalog (`shop`) on behalf of a customer turn.
 
-    Whether a product answers a request is the ranker's calibrated relevance against its floor (the
-    threshold chosen when it was trained; `min_relevance` overrides it).
+    Whether a product answers a request is the ranker's answer probability for it against the model's floor
+    (the threshold chosen when it was trained; `min_relevance` overrides it).
     """
 
     def __init__(self, shop: Shop, min_relevance: float | None = None) -> None:
         self.shop = shop
         self._floor = min_relevance if min_relevance is not None else shop.relevance_floor
 
+    def answering(self, hits: Sequence[ProductHit]) -> list[ProductHit]:
+        """The hits that are what was asked for, not merely the closest things the shop has (all of them when
+        there is no answer model)."""
+        floor = self._floor
+        if floor is None:
+            return list(hits)
+        return [hit for hit in hits if hit.relevance is None or hit.relevance >= floor]
+
     def answers(self, hits: Sequence[ProductHit]) -> bool:
-        """Whether the best of the first hits (as many as fit on screen) is what was asked for, not merely the
-        closest thing the shop has."""
-        shown = [hit.relevance for hit in hits[:ANSWER_WINDOW]]
-        if not shown:
-            return False
-        if self._floor is None or any(r is None for r in shown):
-            return True
-        return max(r for r in shown if r is not None) >= self._floor
+        """Whether any of the first hits answers the request."""
+        return bool(self.answering(hits[:ANSWER_WINDOW]))
 
     async def products(self, skus: Sequence[str]) -> list[Product]:
         """The products of `skus` that are still in the catalog, in order."""
@@ -53,15 +65,18 @@ class CatalogLookups:
 
     async def hits(self, constraints: Constraints, topic: str, k: int | None) -> list[ProductHit]:
         """The search itself: the products that meet the hard constraints, best first, each with its relevance."""
-        query = constraints.search_text() or " ".join(constraints.categories) or topic
-        return await self.shop.search(query, constraints.filters(), k, sort=constraints.sort)
+        return await self.shop.search(search_query(constraints, topic), constraints.filters(), k, sort=constraints.sort)
 
-    async def search(self, constraints: Constraints, topic: str, k: int | None) -> list[Product]:
-        """The products that meet `constraints`, best first; with a colour, the variant in that colour stands in
-        for its item and coloured items come first (a colour is a preference, not a filter)."""
-        return await self.with_color(await self.hits(constraints, topic, k), constraints.color)
+    async def matches(self, constraints: Constraints, topic: str, k: int | None) -> list[ProductHit]:
+        """The products that meet the hard constraints and answer the request, best first (at most `k`, the
+        shop's page by default); empty when nothing does."""
+        shown = k or self.shop.top_k
+        hits = await self.hits(constraints, topic, max(shown, ANSWER_WINDOW))
+        return self.answering(hits)[:shown]
 
     async def with_color(self, hits: Sequence[ProductHit], color: str | None) -> list[Product]:
+        """The products of `hits`; with a colour, the variant in that colour stands in for its item and coloured
+        items come first (a colour is a preference, not a filter)."""
         if not color:
             return [hit.product for hit in hits]
         aliases = color_aliases(color)
@@ -75,20 +90,17 @@ class CatalogLookups:
         coloured = [p for p in products if _has_color(p, aliases)]
         return coloured or products
 
-    async def sells(self, constraints: Constraints, topic: str) -> bool:
-        """Whether the shop sells anything like the request, whatever its limits: the best product for it,
-        with no filter at all, answers it."""
-        query = constraints.search_text() or " ".join(constraints.categories) or topic
-        if not query.strip():
-            return True
-        return self.answers(await self.shop.search(query, None, ANSWER_WINDOW))
+    async def named_kinds(self, text: str) -> list[str]:
+        """The shop's categories that `text` names, in either language and at any level of the tree."""
+        return parse_query(text, await self.shop.vocabulary()).categories
 
-    async def missing_brands(self, text: str, language: Language) -> list[str]:
-        """Names the customer asks for that appear nowhere in the catalog ("Do you sell Dyson?", "vivo的手机"):
-        Latin words written like a name (in a Chinese message any, in an English one capitalised past the
-        first word), of which no product says a word."""
+    async def missing_brands(self, text: str, language: Language, message: str) -> list[str]:
+        """Names the customer asks for in `text` (the words of their `message` that describe the product) that
+        appear nowhere in the catalog ("Do you sell Dyson?", "vivo的手机"): Latin words written like a name (in a
+        Chinese message any, in an English one capitalised past the message's first word), of which no product
+        says a word."""
         missing = []
-        for name in _name_like(text, language):
+        for name in _name_like(text, language, message):
             if not await self.shop.search(name, None, 1, mode="lexical"):
                 missing.append(name)
         return missing
@@ -119,21 +131,22 @@ class CatalogLookups:
         return found
 
     async def alternatives(self, constraints: Constraints, topic: str) -> list[Product]:
-        """The nearest products when nothing fits: the same kind of product with the other filters relaxed."""
+        """The nearest products when nothing fits: products of the kind asked for outside the hard limits (price,
+        stock, brand), nearest to them first; empty when the shop has nothing of that kind."""
         relaxed = Constraints(query=constraints.query, categories=constraints.categories, color=constraints.color)
-        found = await self.search(relaxed, topic, None)
+        found = await self.matches(relaxed, topic, ANSWER_WINDOW)
         if not found and constraints.categories:
-            found = await self.search(Constraints(query=constraints.query), topic, None)
+            found = await self.matches(Constraints(query=constraints.query), topic, ANSWER_WINDOW)
 
-        def distance(product: Product) -> float:
-            low, high, price = constraints.price_min, constraints.price_max, product.price
+        def distance(hit: ProductHit) -> float:
+            low, high, price = constraints.price_min, constraints.price_max, hit.product.price
             if price is None:
                 return float("inf") if low is not None or high is not None else 0.0
             return max(0.0, price - high if high is not None else 0.0) + max(
                 0.0, low - price if low is not None else 0.0
             )
 
-        return sorted(found, key=distance)[:3]
+        return await self.with_color(sorted(found, key=distance)[:ALTERNATIVES], constraints.color)
 
     async def policies(self, question: str, language: Language, k: int = 2) -> list[Policy]:
         """The passages that answer `question`, in the customer's language when the shop writes both.
@@ -165,23 +178,31 @@ class CatalogLookups:
         return sorted(kinds, key=lambda kind: kinds[kind], reverse=True)[:count]
 
 
-def one_kind(hits: Sequence[ProductHit]) -> list[ProductHit]:
-    """The hits of the kind of product the best ones agree on: when two of the first three share a leaf category,
-    the list keeps to it (a search for a jacket under 300 does not fill up with hiking shoes). A ranking, not
-    a filter: the best hit always stays, and without such agreement nothing is cut."""
-    leaves = [hit.product.category[-1] for hit in hits[:3] if hit.product.category]
-    agreed = next((leaf for leaf in leaves if leaves.count(leaf) >= 2), None)
-    if agreed is None:
+def one_kind(hits: Sequence[ProductHit], named: Sequence[str]) -> list[ProductHit]:
+    """The hits of one kind of product. The kind the customer `named` (categories of the shop their words name),
+    when the best hit is of it, keeps the list to that kind: a search for 充电宝 under 200 does not fill up with
+    chargers. Else the leaf category two of the first three hits share keeps it to that kind, except for hits
+    of another kind the ranker finds nearly as likely to answer (`OTHER_KIND_SHARE` of the best hit's
+    probability): toys for a three-year-old come in many kinds. A ranking, not a filter: the best hit always
+    stays, and without a named kind or such agreement nothing is cut."""
+    if not hits:
+        return []
+    best = hits[0]
+    kinds = [kind for kind in named if kind in best.product.category]
+    if not kinds:
+        leaves = [hit.product.category[-1] for hit in hits[:3] if hit.product.category]
+        kinds = [leaf for leaf in leaves if leaves.count(leaf) >= 2][:1]
+    if not kinds:
         return list(hits)
-    return [hits[0], *(hit for hit in hits[1:] if hit.product.category and hit.product.category[-1] == agreed)]
 
+    def kept(hit: ProductHit) -> bool:
+        if any(kind in hit.product.category for kind in kinds):
+            return True
+        if best.relevance is None or hit.relevance is None:
+            return False
+        return hit.relevance >= OTHER_KIND_SHARE * best.relevance
 
-def same_kind_as_best(hits: Sequence[ProductHit], answers: Callable[[Sequence[ProductHit]], bool]) -> list[ProductHit]:
-    """Hits of another kind than the best one stay only when they answer the request themselves."""
-    if not hits or not hits[0].product.category:
-        return list(hits)
-    leaf = hits[0].product.category[-1]
-    return [hits[0], *(h for h in hits[1:] if (h.product.category and h.product.category[-1] == leaf) or answers([h]))]
+    return [best, *(hit for hit in hits[1:] if kept(hit))]
 
 
 def same_kind(hits: Sequence[ProductHit], shown: Sequence[Product]) -> list[ProductHit]:
@@ -197,19 +218,20 @@ def same_kind(hits: Sequence[ProductHit], shown: Sequence[Product]) -> list[Prod
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'&-]{2,}(?![A-Za-z0-9])")
 
 
-def _name_like(text: str, language: Language) -> list[str]:
+def _name_like(text: str, language: Language, message: str) -> list[str]:
     """The words of `text` written like a brand or model name (see `CatalogLookups.missing_brands`): in a
     Chinese message every Latin word; in an English one the capitalised words, the first word of the
-    message only when the next one is capitalised too ("Le Creuset")."""
+    `message` only when the next one is capitalised too ("Le Creuset")."""
     words = list(_LATIN_WORD.finditer(unicodedata.normalize("NFKC", text)))
     if language == "zh":
         return [w.group(0) for w in words]
+    opening = unicodedata.normalize("NFKC", message).lstrip()
     names = []
     for index, word in enumerate(words):
         written = word.group(0)
         if not any(c.isupper() for c in written):
             continue
-        first = index == 0 and not text[: word.start()].strip()
+        first = index == 0 and not text[: word.start()].strip() and opening.startswith(written)
         if not first or (len(words) > 1 and words[1].group(0)[0].isupper()):
             names.append(written)
     return names

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from bot.core.cues import (
@@ -52,6 +53,7 @@ from bot.core.cues import (
     meaningful,
 )
 from bot.core.dialog import Constraints, DialogState, Intent
+from bot.core.intent_model import load_intent_model
 from bot.core.language import detect_language
 from bot.core.references import REFERENCE_WORDS, references, strip_references
 from bot.core.refinements import another_kind, brands_to_drop, cheaper, merge, other_brand, pricier, short
@@ -244,12 +246,64 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 
+# What a message resolves to when the classifier gives it another intent than the rules did.
+_RESOLVE: dict[Intent, _Rule] = {
+    "search": _Rule("search", bool, lambda m: m.fresh(m.parsed.text), references=lambda m: []),
+    "refine": _Rule("refine", bool, lambda m: m.refinement or m.merged(extra_query=m.parsed.text)),
+    "reviews": _Rule("reviews", bool, references=lambda m: m.references or m.state.focus[:1] or _all_shown(m)[:1]),
+    "product_question": _Rule(
+        "product_question",
+        bool,
+        lambda m: None if m.shown else m.fresh(QUESTION_WORDS.sub(" ", m.parsed.text)),
+        references=lambda m: m.references or m.state.focus[:1] or _all_shown(m)[:1],
+    ),
+    "compare": _Rule("compare", bool, references=_all_shown),
+}
+
+
+_NOT_WITH_A_NAME: frozenset[Intent] = frozenset({"clarify", "out_of_scope", "greeting"})
+
+
 def understand(
-    text: str, state: DialogState, shown: list[Product], vocabulary: Vocabulary, client: Language | None = None
+    text: str,
+    state: DialogState,
+    shown: list[Product],
+    vocabulary: Vocabulary,
+    client: Language | None = None,
+    *,
+    vector: np.ndarray | None = None,
 ) -> Understanding:
-    """Read one customer message against the dialog so far (see the module docstring). A message with no words
-    to tell its language by ("？？？", "👍") keeps the conversation's language, or in a new conversation the
-    `client`'s (what the channel knows of the user)."""
+    """Read one customer message against the dialog so far (see the module docstring): the rules' intent, or
+    where the rules are not trusted, the packaged intent classifier's, which reads the message's `vector`
+    (`intent_model.message_vector`; without one the rules decide alone). A message with no words to tell its
+    language by ("？？？", "👍") keeps the conversation's language, or in a new conversation the `client`'s (what
+    the channel knows of the user)."""
+    read, rule = _read(text, state, shown, vocabulary)
+    model = load_intent_model() if vector is not None else None
+    if model is not None and vector is not None:
+        intent = model.decide(vector, read.text, bool(shown), rule.intent)
+        # The classifier has never seen this shop: a message that names one of its kinds or brands is not a vague
+        # ask or small talk ("充电宝有什么推荐"), whatever the words around the name resemble.
+        if intent in _NOT_WITH_A_NAME and read.names_catalog:
+            intent = rule.intent
+        if intent != rule.intent:
+            rule = _RESOLVE.get(intent, _Rule(intent, bool))
+    constraints = rule.constraints(read) if rule.constraints else None
+    return Understanding(
+        intent=rule.intent,
+        language=detect_language(read.text) or (state.language if state.history or client is None else client),
+        constraints=constraints if constraints is not None else state.constraints,
+        references=rule.references(read) if rule.references else read.references,
+        topic=read.text,
+    )
+
+
+def rule_intent(text: str, state: DialogState, shown: list[Product], vocabulary: Vocabulary) -> Intent:
+    """The intent the rules alone give a message (what the classifier is trained to correct)."""
+    return _read(text, state, shown, vocabulary)[1].intent
+
+
+def _read(text: str, state: DialogState, shown: list[Product], vocabulary: Vocabulary) -> tuple[_Message, _Rule]:
     message = unicodedata.normalize("NFKC", text).strip()
     color, _ = find_color(message)
     read = _Message(
@@ -260,15 +314,7 @@ def understand(
         color=color,
         references=references(message, shown, state.focus),
     )
-    rule = next(rule for rule in _RULES if rule.applies(read))
-    constraints = rule.constraints(read) if rule.constraints else None
-    return Understanding(
-        intent=rule.intent,
-        language=detect_language(message) or (state.language if state.history or client is None else client),
-        constraints=constraints if constraints is not None else state.constraints,
-        references=rule.references(read) if rule.references else read.references,
-        topic=message,
-    )
+    return read, next(rule for rule in _RULES if rule.applies(read))
 
 
 def review_aspect(text: str) -> str:

@@ -3,24 +3,30 @@
 
 Each message is read by `bot.core.understand.understand` as a customer's message: with nothing on screen
 (`fresh`), or after a search that put three products on screen (`shown`: generic cards, as the set's context
-rule says). The catalog is unknown to the set, so the vocabulary is empty. Reported per intent: precision,
-recall and support, plus accuracy, per split.
+rule says), with its vector for the intent classifier (or by the rules alone). The catalog is unknown to the
+set, so the vocabulary is empty. Reported per intent: precision, recall and support, plus accuracy, per split.
+The training messages (`datasets/intents/train/`, no split field) load as split `train`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.core.dialog import Constraints, DialogState, Intent
+from bot.core.intent_model import load_intent_model
 from bot.core.understand import understand
+from retrieval.embed import Embedder
 from retrieval.models import Product
 from retrieval.query import Vocabulary
 
 UTTERANCES = Path("datasets/intents/utterances.jsonl")
+TRAINING_UTTERANCES = Path("datasets/intents/train/utterances.jsonl")
 
 
 class IntentSetError(ValueError):
@@ -33,7 +39,9 @@ class Utterance(BaseModel):
     lang: Literal["zh", "en"]
     context: Literal["fresh", "shown"]
     intent: Intent
-    split: Literal["dev", "test"]
+    split: Literal["train", "dev", "test"] = Field(
+        "train", description="The training set (datasets/intents/train/) has no split field: it is all train."
+    )
     trap: str = ""
 
 
@@ -75,8 +83,8 @@ def load_utterances(path: Path = UTTERANCES) -> list[Utterance]:
     return utterances
 
 
-def classify(utterance: Utterance) -> Intent:
-    """The intent `understand` gives the message in its context."""
+def context_of(utterance: Utterance) -> tuple[DialogState, list[Product]]:
+    """The dialog and the products on screen the message is read against (the set's context rule)."""
     if utterance.context == "shown":
         state = DialogState(
             language=utterance.lang,
@@ -84,13 +92,36 @@ def classify(utterance: Utterance) -> Intent:
             shown=[p.sku for p in SHOWN],
             last_intent="search",
         )
-        return understand(utterance.text, state, list(SHOWN), Vocabulary()).intent
-    return understand(utterance.text, DialogState(language=utterance.lang), [], Vocabulary()).intent
+        return state, list(SHOWN)
+    return DialogState(language=utterance.lang), []
 
 
-def evaluate_intents(utterances: list[Utterance], split: Literal["dev", "test", "all"] = "all") -> IntentEvaluation:
+def classify(utterance: Utterance, vector: np.ndarray | None = None) -> Intent:
+    """The intent `understand` gives the message in its context: with its `vector` (the packaged encoder's) the
+    rules and the intent classifier together, without it the rules alone."""
+    state, shown = context_of(utterance)
+    return understand(utterance.text, state, shown, Vocabulary(), vector=vector).intent
+
+
+async def vectors_of(utterances: Sequence[Utterance], embedder: Embedder) -> dict[str, np.ndarray]:
+    """The messages' vectors, when `embedder` is the encoder the packaged intent model reads (else none)."""
+    model = load_intent_model()
+    if model is None or not model.reads(embedder):
+        return {}
+    vectors = await embedder.embed([u.text for u in utterances])
+    return {u.id: vector for u, vector in zip(utterances, vectors, strict=True)}
+
+
+def evaluate_intents(
+    utterances: list[Utterance],
+    split: Literal["train", "dev", "test", "all"] = "all",
+    vectors: Mapping[str, np.ndarray] | None = None,
+) -> IntentEvaluation:
+    """Accuracy and per-intent precision and recall of `classify` on the `split` messages (with `vectors`, the
+    rules and the classifier; without, the rules alone)."""
     chosen = [u for u in utterances if split == "all" or u.split == split]
-    got = [(u, classify(u)) for u in chosen]
+    vectors = vectors or {}
+    got = [(u, classify(u, vectors.get(u.id))) for u in chosen]
     expected = Counter(u.intent for u, _ in got)
     predicted = Counter(p for _, p in got)
     correct = Counter(u.intent for u, p in got if p == u.intent)

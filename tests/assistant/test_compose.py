@@ -94,8 +94,22 @@ def test_a_recommendation_is_advice_in_english():
     # the tie) and says why with the catalog's facts.
     assert lines[1] == "My pick for you: Trail Lite (¥299), waterproof rating: 3000mm, within your ¥600 budget."
     assert lines[2] == "• Alpine Shell (¥499): ¥200 more, rated 4.5/5."
-    assert lines[-1].endswith("?") and "Stayed dry" not in text  # the review point is the pick's
+    assert lines[-1].endswith("?")
+    # The pick has no review: the quote is another shown product's, and says whose.
+    assert lines[3] == "A buyer of the Alpine Shell says: “Stayed dry in a full day of rain.” (5/5)"
     assert "IGNORE" not in recommendation([SHELL, LITE], wanted, "en", REVIEWS)
+
+
+def test_the_review_point_is_the_picks_when_a_buyer_of_it_wrote_in_the_customers_language():
+    wanted = Constraints(query="waterproof jacket", price_max=600)
+    chinese_only = {
+        "JK-2": [Review(merchant_id="m", sku="JK-2", review_id="r3", rating=5, text="很轻，下雨天也没湿。")],
+        **REVIEWS,
+    }
+    english = recommendation([LITE, SHELL], wanted, "en", chinese_only)
+    assert "A buyer of the Alpine Shell says" in english and "很轻" not in english
+    chinese = recommendation([LITE, SHELL], wanted, "zh", chinese_only)
+    assert "很轻，下雨天也没湿。" in chinese and "Stayed dry" not in chinese
 
 
 def test_a_recommendation_is_advice_in_chinese_with_a_quoted_review():

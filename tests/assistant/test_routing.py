@@ -3,6 +3,7 @@ products; and the intent set as a classifier (`shopguide eval intents`)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.core.dialog import Constraints, DialogState
@@ -118,3 +119,36 @@ async def test_is_the_first_one_in_stock_answers_about_that_product(open_assista
         first = await say(assistant, user, "noise cancelling headphones")
         asked = await say(assistant, user, "is the first one in stock?")
     assert asked.reply.intent == "product_question" and asked.skus == first.skus[:1]
+
+
+class _SaysClarify:
+    """An intent classifier that takes every message for a vague ask, whatever it says."""
+
+    def decide(self, *_: object) -> str:
+        return "clarify"
+
+
+@pytest.mark.parametrize(
+    "text", ["保温杯有什么推荐", "jackets, what do you recommend", "recommend me some Sony headphones"]
+)
+def test_a_message_naming_the_shops_kind_or_brand_is_never_a_vague_ask(text: str, monkeypatch) -> None:
+    monkeypatch.setattr("bot.core.understand.load_intent_model", _SaysClarify)
+    read = understand(text, DialogState(), [], VOCABULARY, vector=np.zeros(4))
+    assert read.intent == "search"
+
+
+def test_the_classifier_still_decides_a_message_that_names_nothing_of_the_shop(monkeypatch) -> None:
+    monkeypatch.setattr("bot.core.understand.load_intent_model", _SaysClarify)
+    assert understand("有什么推荐的吗", DialogState(), [], VOCABULARY, vector=np.zeros(4)).intent == "clarify"
+
+
+async def test_a_named_kind_keeps_the_list_to_that_kind(open_assistant, user):
+    async with open_assistant(None) as assistant:
+        turn = await say(assistant, user, "Nike running shoes")
+    assert turn.skus and all(sku.startswith("SH-") for sku in turn.skus)  # no Nike jackets as filler
+
+
+async def test_an_opener_before_a_brand_the_shop_does_not_carry(open_assistant, user):
+    async with open_assistant(None) as assistant:
+        turn = await say(assistant, user, "I'm looking for Dyson headphones")
+    assert "does not carry Dyson" in turn.reply.text

@@ -215,8 +215,8 @@ def test_eval_retrieval_reports_splits_types_and_writes_the_run(shopguide, tmp_p
     assert dev["queries"] == 2 and {row["system"] for row in dev["results"]} == {"bm25"}
     broken = shopguide("eval", "retrieval", "--dataset", str(tmp_path / "nowhere"))
     assert broken.exit_code == 1 and "missing products.jsonl" in broken.stderr
-    wrong = shopguide("eval", "retrieval", "--dataset", dataset, "--split", "train")
-    assert wrong.exit_code == 1 and "--split train" in wrong.stderr
+    wrong = shopguide("eval", "retrieval", "--dataset", dataset, "--split", "validation")
+    assert wrong.exit_code == 1 and "--split validation" in wrong.stderr
 
 
 def test_ingest_needs_exactly_one_source(tmp_path: Path) -> None:

@@ -104,7 +104,8 @@ def test_dataset_loads_with_splits_types_and_gold_constraints(tmp_path: Path) ->
         ("q1\tNOPE\t1\n", QUERIES, "SKU 'NOPE' is not in products.jsonl"),
         ("", [*QUERIES, QUERIES[0]], "repeated: q1"),
         ("", [{"id": "q1", "text": "x", "lang": "fr"}], "queries.jsonl line 1: lang"),
-        ("", [{"id": "q1", "text": "x", "lang": "en", "split": "train"}], "queries.jsonl line 1: split"),
+        ("", [{"id": "q1", "text": "x", "lang": "en", "split": "validation"}], "queries.jsonl line 1: split"),
+        ("", [{"id": "q1", "text": "x", "lang": "en", "split": "train"}], "training queries belong in train/"),
         ("q4\tJKT-1\t2\n", QUERIES, "'q4' is marked unanswerable but has relevant grades"),
     ],
 )

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.app import app
-from bot.evaluation.retrieval.training import QueryExamples, fit
+from bot.evaluation.retrieval.fitting import QueryExamples, best_probabilities, fit
 from retrieval.brands import title_brands, title_names_brand
 from retrieval.columns import ProductColumns
 from retrieval.features import FEATURES
@@ -57,35 +57,38 @@ def test_a_brand_filter_reaches_products_that_only_name_it_in_their_title() -> N
 
 
 def _examples(catalog: str, seed: int, queries: int = 40) -> list[QueryExamples]:
-    """Queries whose relevant candidates have high `text_coverage` and noise elsewhere."""
+    """Queries whose relevant candidates have high `text_coverage` and `soft_head`, with noise elsewhere; a
+    quarter of them have no answer (every candidate low on both)."""
     rng = np.random.default_rng(seed)
-    column = FEATURES.index("text_coverage")
+    columns = [FEATURES.index("text_coverage"), FEATURES.index("soft_head")]
     out = []
     for q in range(queries):
         features = rng.normal(scale=0.5, size=(20, len(FEATURES)))
         grades = np.zeros(20)
         grades[:4] = [3, 2, 1, 1]
-        features[:, column] = grades / 3 + rng.normal(scale=0.1, size=20)
         answerable = q % 4 != 0
         if not answerable:
             grades[:] = 0
-            features[:, column] = rng.normal(scale=0.1, size=20) - 1
-        out.append(QueryExamples(catalog, f"{catalog}-{q}", features, grades, answerable))
+        for column in columns:
+            features[:, column] = grades / 3 + rng.normal(scale=0.1, size=20) - (0 if answerable else 1)
+        out.append(QueryExamples(catalog, f"{catalog}-{q}", features, grades, grades > 0, answerable))
     return out
 
 
-def test_training_learns_what_orders_relevant_candidates_and_where_answers_stop() -> None:
-    examples = _examples("a", 1) + _examples("b", 2)
+def test_training_learns_what_orders_relevant_candidates_and_which_answer() -> None:
+    examples = _examples("a", 1) + _examples("b", 2) + _examples("c", 3)
     ranker = fit(examples)
-    held_out = _examples("c", 3)
+    held_out = _examples("d", 4)
     for example in held_out:
         if example.answerable:
             order = np.argsort(-ranker.logits(example.features))
             assert set(order[:2]) <= {0, 1, 2, 3}
-    best = {e.query_id: float(ranker.probability(e.features).max()) for e in held_out}
-    assert all(best[e.query_id] < ranker.floor for e in held_out if not e.answerable)
-    assert sum(best[e.query_id] < ranker.floor for e in held_out if e.answerable) <= 1
-    assert ranker.trained_on == {"a": 40, "b": 40}
+            # The candidates that answer are the relevant ones.
+            assert set(np.flatnonzero(ranker.probability(example.features) >= ranker.floor)) <= {0, 1, 2, 3}
+    best = best_probabilities(ranker, held_out)
+    assert all(p < ranker.floor for p, answerable in best if not answerable)
+    assert sum(p < ranker.floor for p, answerable in best if answerable) <= 1
+    assert ranker.trained_on == {"a": 40, "b": 40, "c": 40}
 
 
 def test_the_packaged_ranker_loads_and_a_stale_file_is_refused(tmp_path: Path) -> None:
@@ -106,7 +109,7 @@ def test_train_ranker_measures_each_catalog_held_out_and_writes_the_model(
     async def session_embedder(config):
         return embedder
 
-    monkeypatch.setattr("bot.cli.evaluate.open_embedder", session_embedder)
+    monkeypatch.setattr("bot.cli.training.open_embedder", session_embedder)
     first, second = write_dataset(tmp_path / "first"), write_dataset(tmp_path / "second")
     out = tmp_path / "ranker.json"
     result = CliRunner().invoke(

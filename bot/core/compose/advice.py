@@ -89,7 +89,9 @@ def advice(
                 differences=t("list_separator", language).join(differences),
             )
         )
-    point = review_point(best, reviews.get(best.sku, ()), language)
+    # The pick's buyers first; when none of them wrote in the customer's language, another shown product's.
+    ordered = [best, *(p for p in products if p.sku != best.sku)]
+    point = next((found for p in ordered if (found := review_point(p, reviews.get(p.sku, ()), language))), "")
     if point:
         lines.append(point)
     lines.append(_next_question(products, constraints, best, language))

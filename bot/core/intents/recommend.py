@@ -12,12 +12,11 @@ from collections.abc import AsyncIterator, Sequence
 
 from pydantic import BaseModel, Field
 
-from bot.core.compose.advice import best_pick
 from bot.core.compose.recommendation import constraints_text, follow_ups, no_match, recommendation
 from bot.core.context import TurnContext
 from bot.core.dialog import Constraints
 from bot.core.generate import Generation
-from bot.core.lookups import CatalogLookups, one_kind, same_kind, same_kind_as_best
+from bot.core.lookups import CatalogLookups, one_kind, same_kind, search_query
 from bot.core.reply import Language, TurnEvent
 from bot.core.understand import Understanding
 from bot.i18n import t
@@ -45,32 +44,31 @@ async def find_products(
     *,
     on_screen: Sequence[Product] | None = None,
 ) -> Found:
-    """What to show for a search: the matching products; else, for a brand the shop does not carry, the nearest
-    products of other brands; for something it does not sell, nothing; for limits nothing meets, the nearest
-    alternatives. A refinement of the products `on_screen` needs no "do you sell this?" check and keeps to
-    their kind ("cheaper" jackets are jackets; none cheaper is said so)."""
-    refining = on_screen is not None
-    if not refining:
+    """What to show for a search: the products that meet the hard constraints and answer the request; else, for
+    a brand the shop does not carry, the nearest products of other brands; else the nearest products of the kind
+    asked for outside the limits, as alternatives; and when the shop has nothing of that kind, nothing. A
+    refinement of the products `on_screen` keeps to their kind ("cheaper" jackets are jackets; none cheaper is
+    said so)."""
+    if on_screen is None:
         # The words of the request itself: "CNY 6000以内" or "under 50 GBP" name a currency, not a brand.
-        missing = await catalog.missing_brands(constraints.query or topic, language)
+        missing = await catalog.missing_brands(constraints.query or topic, language, topic)
         if missing:
             rest = constraints.model_copy(update={"query": _without(constraints.query, missing)})
             others = await catalog.alternatives(rest, _without(topic, missing))
             return Found(products=others, groups=[[p.sku] for p in others], matched=False, missing_brands=missing)
-        if not await catalog.sells(constraints, topic):
-            return Found(matched=False, not_sold=True)
-    hits = await catalog.hits(constraints, topic, k)
+    hits = await catalog.matches(constraints, topic, k)
     if on_screen:
         hits = same_kind(hits, on_screen)
-    if catalog.answers(hits):
-        # One kind of product, the one the best hits agree on: the rest of the list would be filler.
-        hits = same_kind_as_best(one_kind(hits), catalog.answers)
+    if hits:
+        # The kind of product named, when the best hit is of it: the rest of the list would be filler.
+        hits = one_kind(hits, await catalog.named_kinds(search_query(constraints, topic)))
         products = await catalog.with_color(hits, constraints.color)
         group_of = {sku: [hit.product.sku, *hit.variants] for hit in hits for sku in (hit.product.sku, *hit.variants)}
         groups = [[p.sku, *(sku for sku in group_of[p.sku] if sku != p.sku)] for p in products]
         return Found(products=products, groups=groups, matched=True)
     alternatives = await catalog.alternatives(constraints, topic)
-    return Found(products=alternatives, groups=[[p.sku] for p in alternatives], matched=False)
+    groups = [[p.sku] for p in alternatives]
+    return Found(products=alternatives, groups=groups, matched=False, not_sold=not alternatives and on_screen is None)
 
 
 async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[TurnEvent]:
@@ -91,9 +89,9 @@ async def recommend(turn: TurnContext, asked: Understanding) -> AsyncIterator[Tu
             yield event
         return
     products = found.products
-    # The advice quotes a buyer of its pick: that product's reviews, fetched before the cards go out.
-    best = best_pick(products, constraints)
-    reviews = {best.sku: await turn.catalog.shop.reviews(best.sku)}
+    # The advice quotes a buyer, of its pick where one wrote in the customer's language: the shown products'
+    # reviews, fetched before the cards go out.
+    reviews = {p.sku: await turn.catalog.shop.reviews(p.sku) for p in products}
     turn.draft.products = products
     turn.draft.cite_products(products)
     turn.draft.quick_replies = follow_ups(turn.language)

@@ -290,7 +290,9 @@ def _in_stock(wanted: bool, offered: _Offered) -> list[str]:
     ]
 
 
-_SAYS_NO_MATCH = re.compile(r"\bnothing\b|\bno (?:product|match)|\bdoes(?: not|n't) sell\b|没有|不卖|无货", re.I)
+_SAYS_NO_MATCH = re.compile(
+    r"\bnothing\b|\bno (?:product|match)|\bdoes(?: not|n't) (?:sell|carry)\b|没有|不卖|无货", re.I
+)
 
 
 def _no_match(wanted: bool, offered: _Offered) -> list[str]:

@@ -2,7 +2,8 @@
 
 Layout (docs/EVALUATION.md and datasets/README.md): `products.jsonl` (required), `reviews.jsonl` and
 `policies.md` (optional), `queries.jsonl`, `qrels.tsv` (`query_id<TAB>sku<TAB>grade`, 0-3) and an optional
-`dataset.json` (`{"name", "language", "currency", "rates"}`). A query line may carry its `type`, `split`,
+`dataset.json` (`{"name", "language", "currency", "rates"}`); a `train/` folder may add `queries.jsonl` and
+`qrels.tsv` of split `train` (written apart from dev and test). A query line may carry its `type`, `split`,
 gold `constraints` and `answerable`; lines without them (the demo set) read as plain, split-less queries
 whose answerability follows from their grades. `load_dataset` cross-checks everything and names the file
 and line of any mistake.
@@ -25,10 +26,11 @@ POLICIES_FILE = "policies.md"
 QUERIES_FILE = "queries.jsonl"
 QRELS_FILE = "qrels.tsv"
 META_FILE = "dataset.json"
+TRAIN_DIR = "train"  # train/queries.jsonl + train/qrels.tsv: the train split, kept apart from dev and test
 
 QueryType = Literal["plain", "attribute", "constraint", "review", "cross_lingual", "not_carried"]
-Split = Literal["dev", "test"]
-SplitChoice = Literal["dev", "test", "all"]
+Split = Literal["train", "dev", "test"]
+SplitChoice = Literal["train", "dev", "test", "all"]
 
 
 class DatasetError(ValueError):
@@ -129,16 +131,43 @@ def load_dataset(directory: Path) -> Dataset:
         if (directory / name).is_file():
             files[kind] = (name, (directory / name).read_bytes())
     meta = _read_meta(directory / META_FILE)
-    queries = list(_read_queries(directory / QUERIES_FILE))
-    ids = [q.id for q in queries]
-    if len(set(ids)) != len(ids):
-        duplicated = sorted({i for i in ids if ids.count(i) > 1})
-        raise DatasetError(f"{QUERIES_FILE}: query ids must be unique; repeated: {', '.join(duplicated)}")
-    qrels = _read_qrels(directory / QRELS_FILE, set(ids), _skus(files["products"][1]))
+    skus = _skus(files["products"][1])
+    queries, qrels = _read_judged(directory, QUERIES_FILE, QRELS_FILE, skus)
+    if misplaced := [q.id for q in queries if q.split == "train"]:
+        raise DatasetError(
+            f"{QUERIES_FILE}: {', '.join(misplaced[:5])} have split 'train': training queries belong in "
+            f"{TRAIN_DIR}/{QUERIES_FILE}, apart from dev and test"
+        )
+    if (directory / TRAIN_DIR / QUERIES_FILE).is_file():
+        train_queries = f"{TRAIN_DIR}/{QUERIES_FILE}"
+        more, more_qrels = _read_judged(directory, train_queries, f"{TRAIN_DIR}/{QRELS_FILE}", skus)
+        wrong = [q.id for q in more if q.split != "train"]
+        if wrong:
+            raise DatasetError(f"{train_queries}: every query must have split 'train'; not: {', '.join(wrong[:5])}")
+        queries, qrels = queries + more, qrels | more_qrels
+    _unique([q.id for q in queries], f"{QUERIES_FILE} and {TRAIN_DIR}/{QUERIES_FILE}")
+    return Dataset(name=meta.name or directory.name, meta=meta, files=files, queries=queries, qrels=qrels)
+
+
+def _read_judged(
+    directory: Path, queries_name: str, qrels_name: str, skus: set[str]
+) -> tuple[list[EvalQuery], dict[str, dict[str, int]]]:
+    """One queries file and its grades, cross-checked (`queries_name` and `qrels_name` relative to `directory`)."""
+    if not (directory / qrels_name).is_file():
+        raise DatasetError(f"{directory}: {queries_name} has no {qrels_name} beside it")
+    queries = list(_read_queries(directory / queries_name, queries_name))
+    _unique([q.id for q in queries], queries_name)
+    qrels = _read_qrels(directory / qrels_name, qrels_name, queries_name, {q.id for q in queries}, skus)
     for query in queries:
         if query.answerable is False and any(grade > 0 for grade in qrels.get(query.id, {}).values()):
-            raise DatasetError(f"{QUERIES_FILE}: query {query.id!r} is marked unanswerable but has relevant grades")
-    return Dataset(name=meta.name or directory.name, meta=meta, files=files, queries=queries, qrels=qrels)
+            raise DatasetError(f"{queries_name}: query {query.id!r} is marked unanswerable but has relevant grades")
+    return queries, qrels
+
+
+def _unique(ids: list[str], where: str) -> None:
+    if len(set(ids)) != len(ids):
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        raise DatasetError(f"{where}: query ids must be unique; repeated: {', '.join(duplicated)}")
 
 
 def _read_meta(path: Path) -> DatasetMeta:
@@ -150,7 +179,7 @@ def _read_meta(path: Path) -> DatasetMeta:
         raise DatasetError(f"{META_FILE}: {exc.errors()[0]['msg']}") from None
 
 
-def _read_queries(path: Path) -> Iterable[EvalQuery]:
+def _read_queries(path: Path, name: str) -> Iterable[EvalQuery]:
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip():
             continue
@@ -160,7 +189,7 @@ def _read_queries(path: Path) -> Iterable[EvalQuery]:
             error = exc.errors()[0]
             where = ".".join(str(part) for part in error["loc"])
             raise DatasetError(
-                f'{QUERIES_FILE} line {number}: {where + ": " if where else ""}{error["msg"]} (expected {{"id", "text", '
+                f'{name} line {number}: {where + ": " if where else ""}{error["msg"]} (expected {{"id", "text", '
                 '"lang": "zh"|"en", optional "type", "split", "constraints", "answerable"}})'
             ) from None
 
@@ -176,18 +205,20 @@ def _skus(products: bytes) -> set[str]:
     return skus
 
 
-def _read_qrels(path: Path, query_ids: set[str], skus: set[str]) -> dict[str, dict[str, int]]:
+def _read_qrels(
+    path: Path, name: str, queries_name: str, query_ids: set[str], skus: set[str]
+) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip() or line.startswith("#") or line.startswith("query_id"):
             continue
         fields = line.split("\t")
         if len(fields) != 3 or not fields[2].strip().isdigit() or not 0 <= int(fields[2]) <= 3:
-            raise DatasetError(f"{QRELS_FILE} line {number}: expected query_id<TAB>sku<TAB>grade (0-3), got {line!r}")
+            raise DatasetError(f"{name} line {number}: expected query_id<TAB>sku<TAB>grade (0-3), got {line!r}")
         query_id, sku, grade = fields[0].strip(), fields[1].strip(), int(fields[2])
         if query_id not in query_ids:
-            raise DatasetError(f"{QRELS_FILE} line {number}: query {query_id!r} is not in {QUERIES_FILE}")
+            raise DatasetError(f"{name} line {number}: query {query_id!r} is not in {queries_name}")
         if sku not in skus:
-            raise DatasetError(f"{QRELS_FILE} line {number}: SKU {sku!r} is not in {PRODUCTS_FILE}")
+            raise DatasetError(f"{name} line {number}: SKU {sku!r} is not in {PRODUCTS_FILE}")
         qrels.setdefault(query_id, {})[sku] = grade
     return qrels

@@ -1,7 +1,7 @@
 """The systems `shopguide eval retrieval` compares, each answering one judged query:
 
 - `assistant`: what a customer who sends the query as a first message is shown, by the assistant's own code:
-  `understand`, then for a search `find_products` (the "does the shop sell this?" check, hard constraints,
+  `understand` (with the intent classifier, as the assistant reads a message), then for a search `find_products` (the "does the shop sell this?" check, hard constraints,
   ranking, and the no-match decision); a question about a named product shows that product. `no_match` is
   what the assistant says: that nothing matches (or the brand is not carried, or the shop sells nothing like it).
 - `fusion`, `learned`, `dense`: the query parsed as the assistant parses it, searched with its hard filters,
@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from bot.core.dialog import DialogState
+from bot.core.intent_model import message_vector
 from bot.core.intents.recommend import find_products
 from bot.core.lookups import CatalogLookups
 from bot.core.understand import understand
@@ -70,7 +71,8 @@ class Runner:
         return QueryResult(query_id=query.id, results=_groups(hits), no_match=not hits)
 
     async def _assistant(self, query: EvalQuery) -> QueryResult:
-        asked = understand(query.text, DialogState(language=query.lang), [], self._vocabulary)
+        vector = await message_vector(query.text, self._shop.embedder)
+        asked = understand(query.text, DialogState(language=query.lang), [], self._vocabulary, vector=vector)
         result = QueryResult(query_id=query.id, results=[], no_match=False, intent=asked.intent)
         if asked.intent in ("search", "refine"):
             found = await find_products(self._catalog, asked.constraints, asked.topic, asked.language, RECALL_DEPTH)

@@ -81,18 +81,21 @@ class CatalogWords:
         out = np.zeros((len(terms.words), len(rows)))
         if not len(terms.words) or not len(rows) or not len(self.words):
             return out
-        similarity = np.clip((term_vectors @ self.vectors.T - UNRELATED) / (1 - UNRELATED), 0.0, 1.0)
-        similarity[terms.literal] = 0.0
-        for i, word in enumerate(terms.words):
-            if word in self.position:
-                similarity[i, self.position[word]] = 1.0
         counts = self.starts[rows + 1] - self.starts[rows]
         has = counts > 0
         if not has.any():
             return out
         flat = np.concatenate([self.ids[self.starts[r] : self.starts[r + 1]] for r in rows[has]])
+        # Only the words these rows use: a catalog has tens of thousands, a search's candidates a few hundred.
+        used, column = np.unique(flat, return_inverse=True)
+        similarity = np.clip((term_vectors @ self.vectors[used].T - UNRELATED) / (1 - UNRELATED), 0.0, 1.0)
+        similarity[terms.literal] = 0.0
+        for i, word in enumerate(terms.words):
+            at = np.searchsorted(used, self.position.get(word, -1))
+            if at < len(used) and used[at] == self.position.get(word):
+                similarity[i, at] = 1.0
         offsets = np.concatenate([[0], np.cumsum(counts[has])[:-1]])
-        out[:, has] = np.maximum.reduceat(similarity[:, flat], offsets, axis=1)
+        out[:, has] = np.maximum.reduceat(similarity[:, column], offsets, axis=1)
         return out
 
     def novelty(self, terms: QueryTerms, term_vectors: np.ndarray, chinese: bool) -> np.ndarray:

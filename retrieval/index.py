@@ -322,10 +322,7 @@ class Shop:
         return list((await self._state()).records["policies"])
 
     async def vocabulary(self) -> Vocabulary:
-        products: list[Product] = (await self._state()).records["products"]
-        brands = sorted({p.brand for p in products if p.brand} | set((await self._state()).columns.title_brands))
-        categories = sorted({level for p in products for level in p.category})
-        return Vocabulary(brands=brands, categories=categories)
+        return (await self._state()).vocabulary()
 
     async def export(self, kind: DocumentKind, fmt: ExportFormat = "csv") -> bytes:
         """The current `kind` documents as a file (CSV, TSV, JSON, JSONL, XLSX) that uploads back to the same

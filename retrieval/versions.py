@@ -29,6 +29,7 @@ from retrieval.config import RetrievalConfig
 from retrieval.derived import DerivedIndexes, Progress, Record, Source
 from retrieval.errors import CatalogError
 from retrieval.models import DOCUMENT_KINDS, DocumentKind, Policy, Product, Review
+from retrieval.query import Vocabulary
 from retrieval.search import Documents, ProductColumns
 
 Action = Literal["upload", "rollback", "set_price", "set_stock", "delete_product", "confirm"]
@@ -84,9 +85,20 @@ class CatalogState:
     columns: ProductColumns = field(init=False)
     sku_rows: dict[str, int] = field(default_factory=dict)
     review_rows: dict[str, list[int]] = field(default_factory=dict)
+    _vocabulary: Vocabulary | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.columns = ProductColumns([], self.rates)
+
+    def vocabulary(self) -> Vocabulary:
+        """The names the products use, built once per version of them: every turn reads it, and its matchers
+        are built on first use."""
+        if self._vocabulary is None:
+            products: list[Product] = self.records.get("products", [])
+            brands = sorted({p.brand for p in products if p.brand} | set(self.columns.title_brands))
+            categories = sorted({level for p in products for level in p.category})
+            self._vocabulary = Vocabulary(brands=brands, categories=categories)
+        return self._vocabulary
 
     @property
     def current(self) -> ManifestEntry | None:
@@ -103,6 +115,7 @@ class CatalogState:
         self.docs[kind] = docs
         if kind == "products":
             self.columns = ProductColumns(records, self.rates)
+            self._vocabulary = None
             self.sku_rows = {p.sku: row for row, p in enumerate(records)}
         if kind == "reviews":
             self.review_rows = {}

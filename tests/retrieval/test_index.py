@@ -106,6 +106,18 @@ async def test_rollback_restores_the_previous_version(index) -> None:
     assert [v.version for v in await (await index.merchant(SHOP)).versions()] == [1, 2, 3, 4]
 
 
+async def test_the_vocabulary_follows_the_catalog_version(index) -> None:
+    shop = await index.merchant(SHOP)
+    await shop.ingest("products", "p.jsonl", jsonl(PRODUCTS))
+    assert "Peak" in (await shop.vocabulary()).brands and "冲锋衣" in (await shop.vocabulary()).categories
+    hose = [{"sku": "ONLY", "title": "Garden Hose 20m", "price": 50, "brand": "Gardena", "category": "Garden > Hoses"}]
+    await shop.ingest("products", "p.jsonl", jsonl(hose), mode="replace")
+    vocabulary = await shop.vocabulary()
+    assert (vocabulary.brands, vocabulary.categories) == (["Gardena"], ["Garden", "Hoses"])
+    await shop.rollback()
+    assert "Peak" in (await shop.vocabulary()).brands
+
+
 async def test_single_product_edits_are_versions(index, monkeypatch) -> None:
     await (await index.merchant(SHOP)).ingest("products", "p.jsonl", jsonl(PRODUCTS))
     counter = EmbedCounter(index, monkeypatch)
